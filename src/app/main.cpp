@@ -1,0 +1,161 @@
+// hashchat: reads the configuration (flags, then HASHCHAT_* environment variables, then
+// defaults), sets up logging and runs the server.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+
+#include "protocol/time_format.hpp"
+#include "server/server.hpp"
+
+#ifndef HASHCHAT_DEFAULT_WEB_ROOT
+#define HASHCHAT_DEFAULT_WEB_ROOT "web-client/dist"
+#endif
+
+namespace {
+
+constexpr const char* usage = R"(hashchat: scheduled hashtag chats (live Q1/A1 evenings) over WebSocket.
+
+Usage: hashchat [options]
+
+Every option can also be set as an environment variable (shown in brackets); a flag wins.
+
+  --port=N           TCP port for HTTP and WebSocket; 0 picks a free one     [HASHCHAT_PORT] (8080)
+  --bind=ADDR        address to listen on; 0.0.0.0 lets phones on the network join
+                                                                          [HASHCHAT_BIND] (127.0.0.1)
+  --data-dir=DIR     where the SQLite file hashchat.sqlite3 lives          [HASHCHAT_DATA_DIR] (var)
+  --threads=N        I/O threads                              [HASHCHAT_THREADS] (number of cores)
+  --log-level=LEVEL  trace, debug, info, warn, error, critical, off   [HASHCHAT_LOG_LEVEL] (info)
+  --web-root=DIR     the built web client                 [HASHCHAT_WEB_ROOT] (web-client/dist)
+  --sync=MODE        full: an acknowledged post survives a power cut (default);
+                     normal: faster commits that a power cut may undo      [HASHCHAT_SYNC] (full)
+  --max-text=N       longest post, in characters                     [HASHCHAT_MAX_TEXT] (1000)
+  --test-clock=ISO   FOR TESTS ONLY: time stands still at ISO (e.g. 2026-11-26T19:00:00Z) and
+                     moves only on POST /api/test/clock {"advance_seconds":N} from loopback
+                                                                           [HASHCHAT_TEST_CLOCK]
+  --help             this text
+
+On start the server prints "hashchat: listening on http://ADDR:PORT" on stdout.
+SIGINT or SIGTERM: stop accepting, commit what was received, close connections with 1012.
+)";
+
+std::optional<std::string> env(const char* name) {
+    const char* v = std::getenv(name);
+    if (v == nullptr || *v == '\0') return std::nullopt;
+    return std::string(v);
+}
+
+bool parse_int(const std::string& s, long long lo, long long hi, long long& out) {
+    try {
+        std::size_t pos = 0;
+        const long long v = std::stoll(s, &pos);
+        if (pos != s.size() || v < lo || v > hi) return false;
+        out = v;
+        return true;
+    } catch (const std::exception&) {
+        return false;
+    }
+}
+
+int bad_option(const std::string& name, const std::string& value, const char* expected) {
+    std::fprintf(stderr, "hashchat: %s=%s: %s (see --help)\n", name.c_str(), value.c_str(),
+                 expected);
+    return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    using hashchat::server::options;
+    options opts;
+    opts.threads = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+    opts.web_root = HASHCHAT_DEFAULT_WEB_ROOT;
+
+    // name -> value, from the environment first, then flags.
+    std::vector<std::pair<std::string, std::string>> settings;
+    const std::pair<const char*, const char*> env_names[] = {
+        {"port", "HASHCHAT_PORT"},           {"bind", "HASHCHAT_BIND"},
+        {"data-dir", "HASHCHAT_DATA_DIR"},   {"threads", "HASHCHAT_THREADS"},
+        {"log-level", "HASHCHAT_LOG_LEVEL"}, {"web-root", "HASHCHAT_WEB_ROOT"},
+        {"sync", "HASHCHAT_SYNC"},           {"max-text", "HASHCHAT_MAX_TEXT"},
+        {"test-clock", "HASHCHAT_TEST_CLOCK"}};
+    for (const auto& [name, var] : env_names) {
+        if (auto v = env(var)) settings.emplace_back(name, *v);
+    }
+    for (int i = 1; i < argc; ++i) {
+        std::string arg = argv[i];
+        if (arg == "--help" || arg == "-h") {
+            std::fputs(usage, stdout);
+            return 0;
+        }
+        if (arg.rfind("--", 0) != 0) return bad_option(arg, "", "not an option");
+        arg = arg.substr(2);
+        std::string value;
+        if (auto eq = arg.find('='); eq != std::string::npos) {
+            value = arg.substr(eq + 1);
+            arg = arg.substr(0, eq);
+        } else if (i + 1 < argc) {
+            value = argv[++i];
+        } else {
+            return bad_option("--" + arg, "", "needs a value");
+        }
+        settings.emplace_back(arg, value);
+    }
+
+    for (const auto& [name, value] : settings) {
+        long long n = 0;
+        if (name == "port") {
+            if (!parse_int(value, 0, 65535, n)) return bad_option(name, value, "a port 0-65535");
+            opts.port = static_cast<unsigned short>(n);
+        } else if (name == "bind") {
+            opts.bind = value;
+        } else if (name == "data-dir") {
+            opts.data_dir = value;
+        } else if (name == "threads") {
+            if (!parse_int(value, 1, 256, n)) return bad_option(name, value, "1 to 256 threads");
+            opts.threads = static_cast<int>(n);
+        } else if (name == "log-level") {
+            opts.log_level = value;
+        } else if (name == "web-root") {
+            opts.web_root = value;
+        } else if (name == "sync") {
+            if (value == "full") {
+                opts.durability = hashchat::store::durability::full;
+            } else if (value == "normal") {
+                opts.durability = hashchat::store::durability::normal;
+            } else {
+                return bad_option(name, value, "full or normal");
+            }
+        } else if (name == "max-text") {
+            if (!parse_int(value, 1, 100000, n)) return bad_option(name, value, "1 to 100000");
+            opts.max_text = static_cast<std::size_t>(n);
+        } else if (name == "test-clock") {
+            auto t = hashchat::protocol::parse_instant(value);
+            if (!t) return bad_option(name, value, "an ISO instant such as 2026-11-26T19:00:00Z");
+            opts.test_clock = *t;
+        } else {
+            return bad_option("--" + name, value, "unknown option");
+        }
+    }
+
+    auto logger = spdlog::stderr_color_mt("hashchat");
+    spdlog::set_default_logger(logger);
+    const auto level = spdlog::level::from_str(opts.log_level);
+    if (level == spdlog::level::off && opts.log_level != "off") {
+        return bad_option("log-level", opts.log_level, "trace, debug, info, warn, error, off");
+    }
+    spdlog::set_level(level);
+
+    try {
+        return hashchat::server::run(opts);
+    } catch (const std::exception& e) {
+        spdlog::critical("{}", e.what());
+        return 1;
+    }
+}

@@ -1,0 +1,168 @@
+// One chat session as a pure state machine: (state, command, now) -> events | error. The shell
+// persists and broadcasts the events; replaying them with apply() rebuilds the same state.
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <variant>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/events.hpp"
+#include "core/time.hpp"
+#include "core/timetable.hpp"
+
+namespace hashchat::core {
+
+struct limits {
+    std::size_t max_text = 1000;  // code points of a post or announcement
+    std::size_t max_name = 50;    // code points of a display name
+};
+
+struct session_options {
+    bool premoderation = false;
+    int slowdown_seconds = 0;
+};
+
+struct session_config {
+    std::string id;
+    std::string hashtag;
+    std::string title;
+    std::string description;
+    std::string mode = "live";
+    std::string timezone = "UTC";
+    live_timetable timetable;
+    session_options options;
+    instant created_at;
+};
+
+// A handle registered in a session. Only the hash of its resume token is kept.
+struct member {
+    std::string handle;
+    std::string name;
+    std::string token_hash;
+};
+
+// Who sends a command on a joined connection.
+struct actor {
+    std::string handle;
+    std::string name;
+    role who = role::participant;
+};
+
+struct join_request {
+    std::string handle;
+    std::string name;
+    std::optional<std::string> token_hash;     // hash of the token the client presented
+    std::optional<std::string> key_hash;       // hash of the moderator key the client presented
+    std::string new_token_hash;                // used if this join registers the handle
+    seq_t since = 0;
+};
+
+struct join_result {
+    actor who;
+    member registered;        // the member as it is now (persist when `member_changed`)
+    bool issued_token = false;
+    bool member_changed = false;
+};
+
+struct post_cmd {
+    std::string cid;
+    std::string text;
+    std::optional<int> round;
+    std::optional<seq_t> reply_to;
+};
+struct like_cmd {
+    seq_t target = 0;
+    bool like = true;
+};
+struct edit_cmd {
+    seq_t target = 0;
+    std::string text;
+};
+struct delete_cmd {
+    seq_t target = 0;
+};
+struct control_cmd {
+    control_action action = control_action::start;
+    int minutes = 0;
+};
+struct announce_cmd {
+    std::string text;
+};
+
+using command = std::variant<post_cmd, like_cmd, edit_cmd, delete_cmd, control_cmd, announce_cmd>;
+
+struct outcome {
+    std::vector<event> events;          // new events, already applied, in seq order
+    std::optional<seq_t> duplicate_of;  // a post whose cid was already used: its seq
+};
+
+class session {
+public:
+    session(session_config config, std::vector<std::string> moderator_key_hashes,
+            limits lim = {});
+
+    const session_config& config() const { return config_; }
+    const live_schedule& schedule() const { return schedule_; }
+    const phase_state& phase() const { return phase_; }
+    seq_t head() const { return head_; }
+    std::size_t member_count() const { return members_.size(); }
+
+    // The next instant at which tick() has something to do.
+    std::optional<instant> next_due() const { return schedule_.next_due(phase_); }
+
+    // Phase changes due at or before `now`, as applied events (each `at` the instant it was due).
+    std::vector<event> tick(instant now);
+
+    result<join_result> join(const join_request& req) const;
+    // Records a member (after a successful join, or when loading from the store).
+    void set_member(member m);
+
+    // A joined actor's command. Call tick(now) first so the command sees the current phase.
+    result<outcome> handle(const actor& who, const command& cmd, instant now);
+
+    // Applies an event of this session's log (from handle() or from the store when replaying).
+    void apply(const event& e);
+
+private:
+    struct post_state {
+        std::string author_key;
+        std::optional<int> round;
+        bool deleted = false;
+        std::set<std::string> likers;  // handle keys
+    };
+
+    result<outcome> post(const actor& who, const post_cmd& cmd, instant now);
+    result<outcome> like(const actor& who, const like_cmd& cmd, instant now);
+    result<outcome> edit(const actor& who, const edit_cmd& cmd, instant now);
+    result<outcome> remove(const actor& who, const delete_cmd& cmd, instant now);
+    result<outcome> control(const actor& who, const control_cmd& cmd, instant now);
+    result<outcome> announce(const actor& who, const announce_cmd& cmd, instant now);
+
+    std::optional<error> check_text(const std::string& text) const;
+    const post_state* visible_post(seq_t seq) const;
+    result<std::optional<int>> round_for(const post_cmd& cmd) const;
+    event make(instant at, event_body body);
+    outcome emit(instant at, event_body body);
+    bool closed() const { return phase_.phase == phase_kind::closed; }
+
+    session_config config_;
+    std::vector<std::string> key_hashes_;
+    limits limits_;
+    live_schedule schedule_;
+    phase_state phase_;
+    seq_t head_ = 0;
+    std::unordered_map<std::string, member> members_;  // by handle key
+    std::map<seq_t, post_state> posts_;
+    std::unordered_map<std::string, seq_t> cids_;  // handle key + '\n' + cid
+};
+
+// Compares two hashes without an early exit.
+bool hashes_equal(const std::string& a, const std::string& b);
+
+}  // namespace hashchat::core

@@ -1,0 +1,166 @@
+#include "protocol/event_json.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "protocol/time_format.hpp"
+
+namespace hashchat::protocol {
+
+namespace {
+
+using nlohmann::json;
+
+template <class... Ts>
+struct overloaded : Ts... {
+    using Ts::operator()...;
+};
+
+json opt(const std::optional<int>& v) { return v ? json(*v) : json(nullptr); }
+json opt(const std::optional<core::seq_t>& v) { return v ? json(*v) : json(nullptr); }
+json opt(const std::optional<std::string>& v) { return v ? json(*v) : json(nullptr); }
+json opt(const std::optional<core::instant>& v) {
+    return v ? json(format_instant(*v)) : json(nullptr);
+}
+
+std::optional<int> opt_int(const json& j, const char* k) {
+    auto it = j.find(k);
+    if (it == j.end() || it->is_null()) return std::nullopt;
+    return it->get<int>();
+}
+
+std::optional<std::string> opt_str(const json& j, const char* k) {
+    auto it = j.find(k);
+    if (it == j.end() || it->is_null()) return std::nullopt;
+    return it->get<std::string>();
+}
+
+std::optional<core::instant> opt_instant(const json& j, const char* k) {
+    auto s = opt_str(j, k);
+    if (!s) return std::nullopt;
+    return parse_instant(*s);
+}
+
+}  // namespace
+
+std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+json phase_json(const core::phase_state& s, std::optional<int> round,
+                const std::optional<std::string>& question) {
+    json j{{"phase", core::to_string(s.phase)},
+           {"round", opt(round)},
+           {"question", opt(question)},
+           {"started_at", opt(s.started_at)},
+           {"ends_at", opt(s.ends_at)},
+           {"segment", s.segment}};
+    if (s.phase == core::phase_kind::paused) {
+        j["remaining_ms"] = s.remaining.count();
+        j["resume_phase"] = core::to_string(s.resume_phase);
+    }
+    return j;
+}
+
+std::string serialize_event(const core::event& e) {
+    json j{{"type", "event"},
+           {"seq", e.seq},
+           {"at", format_instant(e.at)},
+           {"kind", core::kind_of(e.body)}};
+    std::visit(overloaded{
+                   [&](const core::post_event& p) {
+                       j["author"] = p.author;
+                       j["name"] = p.name;
+                       j["role"] = core::to_string(p.author_role);
+                       j["text"] = p.text;
+                       j["round"] = opt(p.round);
+                       j["reply_to"] = opt(p.reply_to);
+                       j["mentions"] = p.mentions;
+                   },
+                   [&](const core::edit_event& p) {
+                       j["target"] = p.target;
+                       j["author"] = p.author;
+                       j["text"] = p.text;
+                       j["mentions"] = p.mentions;
+                   },
+                   [&](const core::delete_event& p) {
+                       j["target"] = p.target;
+                       j["author"] = p.author;
+                   },
+                   [&](const core::like_event& p) {
+                       j["target"] = p.target;
+                       j["author"] = p.author;
+                       j["count"] = p.count;
+                   },
+                   [&](const core::announce_event& p) {
+                       j["author"] = p.author;
+                       j["name"] = p.name;
+                       j["text"] = p.text;
+                   },
+                   [&](const core::phase_event& p) {
+                       j.update(phase_json(p.state, p.round, p.question));
+                   },
+               },
+               e.body);
+    return dump(j);
+}
+
+std::optional<core::event> parse_event(std::string_view json_text, std::string cid) {
+    try {
+        const json j = json::parse(json_text);
+        core::event e;
+        e.seq = j.at("seq").get<core::seq_t>();
+        auto at = parse_instant(j.at("at").get<std::string>());
+        if (!at) return std::nullopt;
+        e.at = *at;
+        const auto kind = j.at("kind").get<std::string>();
+        if (kind == "post") {
+            core::post_event p;
+            p.author = j.at("author").get<std::string>();
+            p.name = j.at("name").get<std::string>();
+            p.author_role = core::role_from_string(j.at("role").get<std::string>())
+                                .value_or(core::role::participant);
+            p.text = j.at("text").get<std::string>();
+            p.round = opt_int(j, "round");
+            if (auto it = j.find("reply_to"); it != j.end() && !it->is_null()) {
+                p.reply_to = it->get<core::seq_t>();
+            }
+            p.mentions = j.at("mentions").get<std::vector<std::string>>();
+            p.cid = std::move(cid);
+            e.body = std::move(p);
+        } else if (kind == "edit") {
+            e.body = core::edit_event{j.at("target").get<core::seq_t>(),
+                                      j.at("author").get<std::string>(),
+                                      j.at("text").get<std::string>(),
+                                      j.at("mentions").get<std::vector<std::string>>()};
+        } else if (kind == "delete") {
+            e.body = core::delete_event{j.at("target").get<core::seq_t>(),
+                                        j.at("author").get<std::string>()};
+        } else if (kind == "like" || kind == "unlike") {
+            e.body = core::like_event{j.at("target").get<core::seq_t>(),
+                                      j.at("author").get<std::string>(), j.at("count").get<int>(),
+                                      kind == "like"};
+        } else if (kind == "announce") {
+            e.body = core::announce_event{j.at("author").get<std::string>(),
+                                          j.at("name").get<std::string>(),
+                                          j.at("text").get<std::string>()};
+        } else if (kind == "phase") {
+            core::phase_state s;
+            s.phase = core::phase_from_string(j.at("phase").get<std::string>())
+                          .value_or(core::phase_kind::scheduled);
+            s.segment = j.at("segment").get<int>();
+            s.started_at = opt_instant(j, "started_at");
+            s.ends_at = opt_instant(j, "ends_at");
+            if (s.phase == core::phase_kind::paused) {
+                s.remaining = core::duration{j.at("remaining_ms").get<long long>()};
+                s.resume_phase = core::phase_from_string(j.at("resume_phase").get<std::string>())
+                                     .value_or(core::phase_kind::round);
+            }
+            e.body = core::phase_event{s, opt_int(j, "round"), opt_str(j, "question")};
+        } else {
+            return std::nullopt;
+        }
+        return e;
+    } catch (const json::exception&) {
+        return std::nullopt;
+    }
+}
+
+}  // namespace hashchat::protocol

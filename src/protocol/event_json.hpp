@@ -1,0 +1,29 @@
+// Events as JSON: the one serialization that is sent to every member and kept in the store.
+#pragma once
+
+#include <nlohmann/json_fwd.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/events.hpp"
+#include "core/session.hpp"
+#include "core/timetable.hpp"
+
+namespace hashchat::protocol {
+
+// {"type":"event","seq":..,"at":..,"kind":..,...}; the post's cid is not included.
+std::string serialize_event(const core::event& e);
+
+// The inverse of serialize_event, for replaying the store. `cid` comes from its own column.
+std::optional<core::event> parse_event(std::string_view json_text, std::string cid);
+
+// The phase object of an event or of the session view.
+nlohmann::json phase_json(const core::phase_state& s, std::optional<int> round,
+                          const std::optional<std::string>& question);
+
+// Compact serialization that never throws (invalid UTF-8 is replaced).
+std::string dump(const nlohmann::json& j);
+
+}  // namespace hashchat::protocol

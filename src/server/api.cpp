@@ -1,0 +1,171 @@
+#include "server/api.hpp"
+
+#include <boost/beast/http/verb.hpp>
+#include <nlohmann/json.hpp>
+
+#include "protocol/event_json.hpp"
+#include "protocol/server_messages.hpp"
+#include "protocol/time_format.hpp"
+#include "server/hub.hpp"
+#include "server/static_files.hpp"
+
+namespace hashchat::server {
+
+namespace http = boost::beast::http;
+using nlohmann::json;
+
+namespace {
+
+http_response make_response(const http_request& req, http::status status, std::string body,
+                            std::string_view content_type) {
+    http_response res{status, req.version()};
+    res.set(http::field::server, "hashchat");
+    res.set(http::field::content_type, content_type);
+    res.set(http::field::cache_control, "no-store");
+    res.set("X-Content-Type-Options", "nosniff");
+    res.keep_alive(req.keep_alive());
+    res.body() = std::move(body);
+    res.prepare_payload();
+    return res;
+}
+
+http_response json_response(const http_request& req, http::status status, std::string body) {
+    return make_response(req, status, std::move(body), "application/json");
+}
+
+http_response error_response(const http_request& req, http::status status, std::string_view code,
+                             std::string_view message) {
+    return json_response(req, status, protocol::http_error_body(code, message));
+}
+
+http::status status_of(core::error_code code) {
+    switch (code) {
+        case core::error_code::not_found: return http::status::not_found;
+        case core::error_code::not_allowed: return http::status::forbidden;
+        case core::error_code::bad_key: return http::status::unauthorized;
+        default: return http::status::bad_request;
+    }
+}
+
+void create_session(hub& h, const http_request& req, const responder& respond) {
+    auto created = h.create(req.body());
+    if (!created) {
+        return respond(error_response(req, status_of(created.err().code),
+                                      core::to_string(created.err().code),
+                                      created.err().message));
+    }
+    const std::string join = "/s/" + created->id;
+    json body{{"id", created->id},
+              {"moderator_key", created->moderator_key},
+              {"urls",
+               {{"join", join},
+                {"moderate", join + "/moderate#key=" + created->moderator_key},
+                {"screen", join + "/screen"}}}};
+    respond(json_response(req, http::status::created, protocol::dump(body)));
+}
+
+void list_sessions(hub& h, const http_request& req, const responder& respond) {
+    std::string body = "{\"sessions\":[";
+    bool first = true;
+    for (const auto& r : h.rooms()) {
+        if (!first) body += ',';
+        first = false;
+        body += r->view_json();
+    }
+    body += "]}";
+    respond(json_response(req, http::status::ok, std::move(body)));
+}
+
+void advance_clock(hub& h, const http_request& req, const responder& respond) {
+    const json j = json::parse(req.body(), nullptr, false);
+    if (j.is_discarded() || !j.is_object() || !j.contains("advance_seconds") ||
+        !j["advance_seconds"].is_number_integer() || j["advance_seconds"].get<long long>() < 0 ||
+        j["advance_seconds"].get<long long>() > 366LL * 24 * 3600) {
+        return respond(error_response(req, http::status::bad_request, "bad_request",
+                                      "Send {\"advance_seconds\": N} with 0 <= N <= one year."));
+    }
+    const auto seconds = std::chrono::seconds(j["advance_seconds"].get<long long>());
+    h.advance_clock(std::chrono::duration_cast<core::duration>(seconds),
+                    [req, respond](core::instant now) {
+                        respond(json_response(req, http::status::ok,
+                                              protocol::dump(json{
+                                                  {"now", protocol::format_instant(now)}})));
+                    });
+}
+
+}  // namespace
+
+void handle_http(hub& h, const http_request& req, bool from_loopback, responder respond) {
+    const std::string_view target(req.target().data(), req.target().size());
+    const std::string_view path = target.substr(0, target.find('?'));
+    const auto method = req.method();
+    const bool get = method == http::verb::get || method == http::verb::head;
+    auto not_allowed = [&] {
+        respond(error_response(req, http::status::method_not_allowed, "bad_request",
+                               "That method is not allowed here."));
+    };
+
+    if (path == "/healthz") {
+        if (!get) return not_allowed();
+        return respond(json_response(
+            req, http::status::ok,
+            protocol::dump(json{{"status", "ok"},
+                                {"now", protocol::format_instant(h.time().now())}})));
+    }
+    if (path == "/metrics") {
+        if (!get) return not_allowed();
+        return respond(make_response(req, http::status::ok, h.stats().render(),
+                                     "text/plain; version=0.0.4; charset=utf-8"));
+    }
+    if (path == "/api/sessions") {
+        if (method == http::verb::post) return create_session(h, req, respond);
+        if (get) return list_sessions(h, req, respond);
+        return not_allowed();
+    }
+    if (path.rfind("/api/sessions/", 0) == 0) {
+        const std::string id(path.substr(std::string_view("/api/sessions/").size()));
+        if (!get) return not_allowed();
+        auto r = h.find(id);
+        if (!r) {
+            return respond(error_response(req, http::status::not_found, "not_found",
+                                          "There is no session with that id."));
+        }
+        return respond(json_response(req, http::status::ok, r->view_json()));
+    }
+    if (path == "/api/test/clock") {
+        if (!h.time().is_test() || !from_loopback) {
+            return respond(error_response(req, http::status::not_found, "not_found",
+                                          "There is no such resource."));
+        }
+        if (method != http::verb::post) return not_allowed();
+        return advance_clock(h, req, respond);
+    }
+    if (path.rfind("/api/", 0) == 0) {
+        return respond(error_response(req, http::status::not_found, "not_found",
+                                      "There is no such resource."));
+    }
+    if (!get) return not_allowed();
+    if (auto file = find_static(h.opts().web_root, path)) {
+        auto res = make_response(req, http::status::ok, std::move(file->body), file->content_type);
+        res.set(http::field::cache_control,
+                file->immutable ? "public, max-age=31536000, immutable" : "no-cache");
+        if (file->content_type.rfind("text/html", 0) == 0) {
+            res.set("Content-Security-Policy",
+                    "default-src 'self'; connect-src 'self'; img-src 'self' data:; "
+                    "style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'none'; "
+                    "frame-ancestors 'none'");
+            res.set("Referrer-Policy", "no-referrer");
+        }
+        if (method == http::verb::head) res.body().clear();
+        return respond(std::move(res));
+    }
+    if (is_app_page(path)) {
+        return respond(make_response(
+            req, http::status::not_found,
+            "The web client is not built: run `npm run build` (scripts/run does it).\n",
+            "text/plain; charset=utf-8"));
+    }
+    respond(error_response(req, http::status::not_found, "not_found", "There is no such page."));
+}
+
+}  // namespace hashchat::server

@@ -1,0 +1,34 @@
+// What a room needs of a client connection. Every call is thread-safe: the connection posts
+// it to its own strand. Keeps Beast out of the room.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/events.hpp"
+
+namespace hashchat::server {
+
+class room;
+
+using frame_ptr = std::shared_ptr<const std::string>;
+
+class connection {
+public:
+    virtual ~connection() = default;
+    virtual std::uint64_t id() const = 0;
+    // A message of its own (welcome, ack, error, presence...).
+    virtual void send(frame_ptr frame) = 0;
+    // One serialized event; queued events may be written together as one `events` message.
+    virtual void send_event(frame_ptr frame) = 0;
+    // A chunk of the backlog. Unless `live`, the connection asks the room for more from `next`
+    // once it has written this chunk.
+    virtual void send_backlog(std::vector<frame_ptr> frames, core::seq_t next, bool live) = 0;
+    // The join succeeded: further commands go to this room.
+    virtual void joined(std::shared_ptr<room> r) = 0;
+    virtual void close(std::uint16_t code) = 0;
+};
+
+}  // namespace hashchat::server

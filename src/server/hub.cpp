@@ -1,0 +1,126 @@
+#include "server/hub.hpp"
+
+#include <boost/asio/strand.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "protocol/session_json.hpp"
+#include "server/crypto.hpp"
+
+namespace hashchat::server {
+
+namespace net = boost::asio;
+
+hub::hub(net::io_context& ioc, options opts, clock& time, store::store& db, committer& commits,
+         metrics& stats)
+    : ioc_(ioc), opts_(std::move(opts)), time_(time), db_(db), commits_(commits), stats_(stats) {}
+
+std::shared_ptr<room> hub::make_room(core::session s) {
+    return std::make_shared<room>(net::make_strand(ioc_), std::move(s),
+                                  room_deps{time_, commits_, stats_});
+}
+
+void hub::load() {
+    for (const auto& stored : db_.sessions()) {
+        auto config = protocol::config_from_json(stored.config_json);
+        if (!config) {
+            throw store::store_error("session " + stored.id + ": the configuration is unreadable");
+        }
+        core::session s(std::move(*config), stored.key_hashes, core::limits{opts_.max_text, 50});
+        auto r = make_room(std::move(s));
+        r->load(db_.members(stored.id), db_.events(stored.id));
+        {
+            std::lock_guard lock(mutex_);
+            rooms_[stored.id] = r;
+        }
+        r->start();
+    }
+    stats_.sessions = static_cast<std::int64_t>(rooms_.size());
+    spdlog::info("loaded {} sessions", rooms_.size());
+}
+
+std::shared_ptr<room> hub::find(const std::string& id) {
+    std::lock_guard lock(mutex_);
+    auto it = rooms_.find(id);
+    return it == rooms_.end() ? nullptr : it->second;
+}
+
+std::vector<std::shared_ptr<room>> hub::rooms() {
+    std::vector<std::shared_ptr<room>> out;
+    {
+        std::lock_guard lock(mutex_);
+        for (auto& [id, r] : rooms_) out.push_back(r);
+    }
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+        return a->created_at() != b->created_at() ? a->created_at() > b->created_at()
+                                                  : a->id() < b->id();
+    });
+    return out;
+}
+
+core::result<created_session> hub::create(std::string_view body) {
+    const auto now = time_.now();
+    auto config = protocol::parse_create_request(body, now);
+    if (!config) return config.err();
+    const std::string key = random_token(32);
+    const std::string key_hash = sha256_hex(key);
+    const std::string base = protocol::id_base(*config);
+    for (int n = 1; n < 10000; ++n) {
+        config->id = n == 1 ? base : base + "-" + std::to_string(n);
+        if (find(config->id)) continue;
+        if (!db_.create_session(config->id, protocol::config_to_json(*config), key_hash,
+                                now.time_since_epoch().count())) {
+            continue;
+        }
+        core::session s(*config, {key_hash}, core::limits{opts_.max_text, 50});
+        auto r = make_room(std::move(s));
+        {
+            std::lock_guard lock(mutex_);
+            rooms_[config->id] = r;
+            stats_.sessions = static_cast<std::int64_t>(rooms_.size());
+        }
+        r->start();
+        spdlog::info("session {} created", config->id);
+        return created_session{config->id, key};
+    }
+    return core::make_error(core::error_code::bad_request, "Too many sessions with this id.");
+}
+
+void hub::advance_clock(core::duration d, std::function<void(core::instant)> done) {
+    auto* tc = dynamic_cast<test_clock*>(&time_);
+    const auto now = tc ? tc->advance(d) : time_.now();
+    auto all = rooms();
+    if (all.empty()) return done(now);
+    auto remaining = std::make_shared<std::atomic<std::size_t>>(all.size());
+    auto shared_done = std::make_shared<std::function<void(core::instant)>>(std::move(done));
+    for (auto& r : all) {
+        r->tick([remaining, shared_done, now] {
+            if (remaining->fetch_sub(1) == 1) (*shared_done)(now);
+        });
+    }
+}
+
+void hub::add_connection(const std::shared_ptr<connection>& c) {
+    std::lock_guard lock(mutex_);
+    connections_[c->id()] = c;
+}
+
+void hub::remove_connection(std::uint64_t id) {
+    std::lock_guard lock(mutex_);
+    connections_.erase(id);
+}
+
+void hub::close_all(std::uint16_t code) {
+    shutting_down_ = true;
+    std::vector<std::shared_ptr<connection>> open;
+    {
+        std::lock_guard lock(mutex_);
+        for (auto& [id, w] : connections_) {
+            if (auto c = w.lock()) open.push_back(std::move(c));
+        }
+    }
+    for (auto& c : open) c->close(code);
+}
+
+}  // namespace hashchat::server

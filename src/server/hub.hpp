@@ -1,0 +1,76 @@
+// The state every connection shares: the rooms, the store, the clock, the metrics, the open
+// connections (for shutdown).
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/error.hpp"
+#include "server/clock.hpp"
+#include "server/committer.hpp"
+#include "server/connection.hpp"
+#include "server/metrics.hpp"
+#include "server/options.hpp"
+#include "server/room.hpp"
+#include "store/store.hpp"
+
+namespace hashchat::server {
+
+struct created_session {
+    std::string id;
+    std::string moderator_key;
+};
+
+class hub : public std::enable_shared_from_this<hub> {
+public:
+    hub(boost::asio::io_context& ioc, options opts, clock& time, store::store& db,
+        committer& commits, metrics& stats);
+
+    const options& opts() const { return opts_; }
+    const clock& time() const { return time_; }
+    metrics& stats() { return stats_; }
+
+    // Loads every stored session and releases what fell due while the server was down.
+    void load();
+
+    std::shared_ptr<room> find(const std::string& id);
+    std::vector<std::shared_ptr<room>> rooms();  // newest first
+
+    core::result<created_session> create(std::string_view body);
+
+    // Test clock only: moves time and calls `done` once every room's changes are committed.
+    void advance_clock(core::duration d, std::function<void(core::instant)> done);
+
+    std::uint64_t next_connection_id() { return ++connection_ids_; }
+    void add_connection(const std::shared_ptr<connection>& c);
+    void remove_connection(std::uint64_t id);
+    bool shutting_down() const { return shutting_down_; }
+    // Closes every connection with `code` (1012: restarting).
+    void close_all(std::uint16_t code);
+
+private:
+    std::shared_ptr<room> make_room(core::session s);
+
+    boost::asio::io_context& ioc_;
+    options opts_;
+    clock& time_;
+    store::store& db_;
+    committer& commits_;
+    metrics& stats_;
+
+    std::mutex mutex_;
+    std::unordered_map<std::string, std::shared_ptr<room>> rooms_;
+    std::unordered_map<std::uint64_t, std::weak_ptr<connection>> connections_;
+    std::atomic<std::uint64_t> connection_ids_{0};
+    std::atomic<bool> shutting_down_{false};
+};
+
+}  // namespace hashchat::server

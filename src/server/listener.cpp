@@ -1,0 +1,50 @@
+#include "server/listener.hpp"
+
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <spdlog/spdlog.h>
+
+#include "server/http_session.hpp"
+
+namespace hashchat::server {
+
+namespace net = boost::asio;
+
+listener::listener(net::io_context& ioc, const net::ip::tcp::endpoint& endpoint,
+                   std::shared_ptr<hub> h)
+    : ioc_(ioc), acceptor_(net::make_strand(ioc)), hub_(std::move(h)) {
+    acceptor_.open(endpoint.protocol());
+    acceptor_.set_option(net::socket_base::reuse_address(true));
+    acceptor_.bind(endpoint);
+    acceptor_.listen(net::socket_base::max_listen_connections);
+}
+
+net::ip::tcp::endpoint listener::local_endpoint() const { return acceptor_.local_endpoint(); }
+
+void listener::run() { do_accept(); }
+
+void listener::stop() {
+    net::post(acceptor_.get_executor(), [self = shared_from_this()] {
+        boost::system::error_code ignored;
+        self->acceptor_.close(ignored);
+    });
+}
+
+void listener::do_accept() {
+    acceptor_.async_accept(net::make_strand(ioc_), boost::beast::bind_front_handler(
+                                                       &listener::on_accept, shared_from_this()));
+}
+
+void listener::on_accept(boost::system::error_code ec, net::ip::tcp::socket socket) {
+    if (ec == net::error::operation_aborted) return;
+    if (ec) {
+        spdlog::warn("accept: {}", ec.message());
+    } else {
+        boost::system::error_code ignored;
+        socket.set_option(net::ip::tcp::no_delay(true), ignored);
+        std::make_shared<http_session>(std::move(socket), hub_)->run();
+    }
+    if (acceptor_.is_open()) do_accept();
+}
+
+}  // namespace hashchat::server

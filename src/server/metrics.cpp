@@ -1,0 +1,38 @@
+#include "server/metrics.hpp"
+
+#include <sstream>
+
+namespace hashchat::server {
+
+namespace {
+template <typename T>
+void line(std::ostringstream& os, const char* name, const char* type, const char* help,
+          const std::atomic<T>& v) {
+    os << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n'
+       << name << ' ' << v.load(std::memory_order_relaxed) << '\n';
+}
+}  // namespace
+
+std::string metrics::render() const {
+    std::ostringstream os;
+    line(os, "hashchat_connections", "gauge", "Open WebSocket connections.", connections);
+    line(os, "hashchat_sessions", "gauge", "Sessions loaded.", sessions);
+    line(os, "hashchat_events_appended_total", "counter", "Events committed to the log.",
+         events_appended);
+    line(os, "hashchat_commits_total", "counter", "SQLite transactions committed.", commits);
+    line(os, "hashchat_deliveries_total", "counter", "Events written to connections.",
+         deliveries);
+    line(os, "hashchat_write_batches_total", "counter", "WebSocket writes of queued messages.",
+         write_batches);
+    line(os, "hashchat_connections_dropped_total", "counter",
+         "Connections closed because their send queue passed its bound.", connections_dropped);
+    line(os, "hashchat_messages_received_total", "counter", "WebSocket messages received.",
+         messages_received);
+    line(os, "hashchat_errors_sent_total", "counter", "Error replies sent to clients.",
+         errors_sent);
+    line(os, "hashchat_queued_bytes", "gauge", "Bytes waiting in connection send queues.",
+         queued_bytes);
+    return os.str();
+}
+
+}  // namespace hashchat::server

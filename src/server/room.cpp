@@ -1,0 +1,293 @@
+#include "server/room.hpp"
+
+#include <boost/asio/post.hpp>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "protocol/event_json.hpp"
+#include "protocol/server_messages.hpp"
+#include "protocol/session_json.hpp"
+#include "server/crypto.hpp"
+
+namespace hashchat::server {
+
+namespace net = boost::asio;
+
+namespace {
+frame_ptr frame(std::string s) { return std::make_shared<const std::string>(std::move(s)); }
+}  // namespace
+
+room::room(net::any_io_executor strand, core::session s, room_deps deps)
+    : strand_(std::move(strand)),
+      deps_(deps),
+      id_(s.config().id),
+      created_at_(s.config().created_at),
+      session_(std::move(s)),
+      timer_(strand_) {}
+
+void room::load(const std::vector<core::member>& members,
+                const std::vector<store::stored_event>& events) {
+    for (const auto& m : members) session_.set_member(m);
+    log_.reserve(events.size());
+    for (const auto& row : events) {
+        auto e = protocol::parse_event(row.body, row.cid);
+        if (!e || e->seq != log_.size() + 1) {
+            throw store::store_error("session " + id_ + ": the stored event " +
+                                     std::to_string(log_.size() + 1) + " cannot be read");
+        }
+        session_.apply(*e);
+        log_.push_back(frame(row.body));
+    }
+    committed_ = log_.size();
+}
+
+void room::start() {
+    net::post(strand_, [self = shared_from_this()] { self->do_tick({}); });
+}
+
+void room::join(std::shared_ptr<connection> c, protocol::hello_msg hello,
+                std::optional<std::string> rid) {
+    net::post(strand_, [self = shared_from_this(), c = std::move(c), hello = std::move(hello),
+                        rid = std::move(rid)] { self->do_join(c, hello, rid); });
+}
+
+void room::command(std::shared_ptr<connection> c, core::command cmd,
+                   std::optional<std::string> rid, std::optional<std::string> cid) {
+    net::post(strand_, [self = shared_from_this(), c = std::move(c), cmd = std::move(cmd),
+                        rid = std::move(rid), cid = std::move(cid)] {
+        self->do_command(c, cmd, rid, cid);
+    });
+}
+
+void room::fetch(std::shared_ptr<connection> c, core::seq_t from) {
+    net::post(strand_,
+              [self = shared_from_this(), c = std::move(c), from] { self->do_fetch(c, from); });
+}
+
+void room::leave(std::uint64_t connection_id) {
+    net::post(strand_, [self = shared_from_this(), connection_id] {
+        if (self->members_.erase(connection_id) > 0) self->presence_changed();
+    });
+}
+
+void room::tick(std::function<void()> done) {
+    net::post(strand_,
+              [self = shared_from_this(), done = std::move(done)] { self->do_tick(done); });
+}
+
+void room::close_all(std::uint16_t code) {
+    net::post(strand_, [self = shared_from_this(), code] {
+        for (auto& [id, m] : self->members_) m.conn->close(code);
+    });
+}
+
+std::string room::view_json() {
+    std::lock_guard lock(state_mutex_);
+    auto j = protocol::session_view(session_, online_.load());
+    j["head"] = committed_.load();
+    return protocol::dump(j);
+}
+
+void room::send_error(const std::shared_ptr<connection>& c, const core::error& e,
+                      const std::optional<std::string>& rid,
+                      const std::optional<std::string>& cid) {
+    deps_.stats.errors_sent.fetch_add(1, std::memory_order_relaxed);
+    c->send(frame(protocol::error_message(e, rid, cid)));
+}
+
+void room::do_join(const std::shared_ptr<connection>& c, const protocol::hello_msg& hello,
+                   const std::optional<std::string>& rid) {
+    if (members_.count(c->id()) > 0) {
+        return send_error(c, core::make_error(core::error_code::bad_request, "You already joined."),
+                          rid, std::nullopt);
+    }
+    do_tick({});
+    const std::string token = random_token();
+    core::join_request req;
+    req.handle = hello.handle;
+    req.name = hello.name;
+    if (hello.token) req.token_hash = sha256_hex(*hello.token);
+    if (hello.key) req.key_hash = sha256_hex(*hello.key);
+    req.new_token_hash = sha256_hex(token);
+    req.since = hello.since;
+    auto joined = [&] {
+        std::lock_guard lock(state_mutex_);
+        auto r = session_.join(req);
+        if (r && r->member_changed) session_.set_member(r->registered);
+        return r;
+    }();
+    if (!joined) return send_error(c, joined.err(), rid, std::nullopt);
+
+    // Registered before the welcome so that a second join under the same handle must wait for
+    // the token; the welcome itself waits until the member row is durable.
+    members_[c->id()] = member_entry{c, joined->who, false};
+    presence_changed();
+    if (joined->member_changed) persist({}, {joined->registered});
+    std::optional<std::string> issued;
+    if (joined->issued_token) issued = token;
+    const auto who = joined->who;
+    const auto since = hello.since;
+    when_durable([self = shared_from_this(), c, who, issued, since, rid] {
+        if (self->members_.count(c->id()) == 0) return;  // left meanwhile
+        std::string welcome;
+        {
+            std::lock_guard lock(self->state_mutex_);
+            auto j = nlohmann::json::parse(protocol::welcome_message(
+                self->session_, who, issued, self->online_.load(), self->deps_.time.now(), rid));
+            j["head"] = self->committed_.load();
+            j["session"]["head"] = self->committed_.load();
+            welcome = protocol::dump(j);
+        }
+        c->joined(self);
+        c->send(frame(std::move(welcome)));
+        self->do_fetch(c, since);
+    });
+}
+
+void room::do_fetch(const std::shared_ptr<connection>& c, core::seq_t from) {
+    auto it = members_.find(c->id());
+    if (it == members_.end() || it->second.live) return;
+    const core::seq_t head = committed_.load();
+    const core::seq_t upto = std::min<core::seq_t>(head, from + backlog_chunk);
+    std::vector<frame_ptr> chunk;
+    for (core::seq_t s = from + 1; s <= upto; ++s) chunk.push_back(log_[s - 1]);
+    const bool live = upto >= head;
+    if (live) it->second.live = true;  // from now on broadcasts reach it, with no gap
+    deps_.stats.deliveries.fetch_add(chunk.size(), std::memory_order_relaxed);
+    c->send_backlog(std::move(chunk), upto, live);
+}
+
+void room::do_command(const std::shared_ptr<connection>& c, const core::command& cmd,
+                      const std::optional<std::string>& rid,
+                      const std::optional<std::string>& cid) {
+    auto it = members_.find(c->id());
+    if (it == members_.end()) {
+        return send_error(c,
+                          core::make_error(core::error_code::not_joined,
+                                           "Send hello and wait for welcome before this."),
+                          rid, cid);
+    }
+    do_tick({});
+    const auto now = deps_.time.now();
+    auto result = [&] {
+        std::lock_guard lock(state_mutex_);
+        return session_.handle(it->second.who, cmd, now);
+    }();
+    if (!result) return send_error(c, result.err(), rid, cid);
+
+    if (!result->events.empty()) persist(result->events);
+    const bool is_post = std::holds_alternative<core::post_cmd>(cmd);
+    std::string reply;
+    if (is_post) {
+        const auto seq = result->duplicate_of ? *result->duplicate_of : result->events.front().seq;
+        reply = protocol::ack_message(std::get<core::post_cmd>(cmd).cid, seq, rid);
+    } else if (rid) {
+        std::optional<core::seq_t> seq;
+        if (!result->events.empty()) seq = result->events.front().seq;
+        reply = protocol::ok_message(rid, seq);
+    }
+    if (!reply.empty()) {
+        when_durable([c, f = frame(std::move(reply))] { c->send(f); });
+    }
+    if (std::holds_alternative<core::control_cmd>(cmd)) arm_timer();
+}
+
+void room::do_tick(std::function<void()> done) {
+    std::vector<core::event> due;
+    {
+        std::lock_guard lock(state_mutex_);
+        due = session_.tick(deps_.time.now());
+    }
+    if (!due.empty()) persist(due);
+    arm_timer();
+    if (done) when_durable(std::move(done));
+}
+
+void room::persist(const std::vector<core::event>& events, std::vector<core::member> members) {
+    store::write_batch batch;
+    for (const auto& e : events) {
+        auto body = frame(protocol::serialize_event(e));
+        log_.push_back(body);
+        store::event_row row;
+        row.session_id = id_;
+        row.seq = e.seq;
+        row.at_ms = e.at.time_since_epoch().count();
+        row.kind = std::string(core::kind_of(e.body));
+        if (const auto* p = std::get_if<core::post_event>(&e.body)) row.cid = p->cid;
+        row.body = std::move(body);
+        batch.events.push_back(std::move(row));
+    }
+    for (auto& m : members) batch.members.push_back({id_, std::move(m)});
+    const std::uint64_t number = ++submitted_batches_;
+    const core::seq_t upto = log_.size();
+    deps_.commits.submit(std::move(batch), [self = shared_from_this(), number, upto] {
+        net::post(self->strand_, [self, number, upto] { self->on_committed(number, upto); });
+    });
+}
+
+void room::on_committed(std::uint64_t batch, core::seq_t upto) {
+    const core::seq_t from = committed_.load();
+    std::size_t live = 0;
+    for (core::seq_t s = from + 1; s <= upto; ++s) {
+        const auto& f = log_[s - 1];
+        for (auto& [id, m] : members_) {
+            if (!m.live) continue;
+            m.conn->send_event(f);
+            ++live;
+        }
+    }
+    if (upto > from) committed_ = upto;
+    deps_.stats.deliveries.fetch_add(live, std::memory_order_relaxed);
+    completed_batches_ = batch;
+    while (!after_commit_.empty() && after_commit_.front().first <= completed_batches_) {
+        auto fn = std::move(after_commit_.front().second);
+        after_commit_.pop_front();
+        fn();
+    }
+}
+
+void room::when_durable(std::function<void()> fn) {
+    if (completed_batches_ == submitted_batches_) {
+        fn();
+    } else {
+        after_commit_.emplace_back(submitted_batches_, std::move(fn));
+    }
+}
+
+void room::presence_changed() {
+    online_ = members_.size();
+    if (presence_pending_) return;
+    presence_pending_ = true;
+    // Coalesced: a burst of joins or leaves sends one presence message.
+    net::post(strand_, [self = shared_from_this()] {
+        self->presence_pending_ = false;
+        auto f = frame(protocol::presence_message(self->members_.size()));
+        for (auto& [id, m] : self->members_) {
+            if (m.live) m.conn->send(f);
+        }
+    });
+}
+
+void room::arm_timer() {
+    if (deps_.time.is_test()) return;  // a test clock moves only through tick()
+    std::optional<core::instant> due;
+    {
+        std::lock_guard lock(state_mutex_);
+        due = session_.next_due();
+    }
+    if (due == armed_for_) return;
+    armed_for_ = due;
+    if (!due) {
+        timer_.cancel();
+        return;
+    }
+    const auto wait = std::max(core::duration{0}, *due - deps_.time.now());
+    timer_.expires_after(wait);
+    timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+        if (ec) return;
+        self->armed_for_.reset();
+        self->do_tick({});
+    });
+}
+
+}  // namespace hashchat::server

@@ -1,0 +1,110 @@
+// One session's place in the server: the core state machine, its members' connections and the
+// serialized log. Runs on its own strand; the core decides, the room persists (group commit via
+// the committer), then broadcasts each event's one serialization to every member.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/session.hpp"
+#include "protocol/client_messages.hpp"
+#include "server/clock.hpp"
+#include "server/committer.hpp"
+#include "server/connection.hpp"
+#include "server/metrics.hpp"
+#include "store/store.hpp"
+
+namespace hashchat::server {
+
+struct room_deps {
+    const clock& time;
+    committer& commits;
+    metrics& stats;
+};
+
+class room : public std::enable_shared_from_this<room> {
+public:
+    static constexpr std::size_t backlog_chunk = 500;
+
+    room(boost::asio::any_io_executor strand, core::session s, room_deps deps);
+
+    const std::string& id() const { return id_; }
+
+    // Rebuilds the state from the store; call before the room is shared.
+    void load(const std::vector<core::member>& members,
+              const std::vector<store::stored_event>& events);
+
+    // Thread-safe entry points (each posts to the room's strand).
+    void start();  // releases what is due and sets the timer
+    void join(std::shared_ptr<connection> c, protocol::hello_msg hello,
+              std::optional<std::string> rid);
+    void command(std::shared_ptr<connection> c, core::command cmd, std::optional<std::string> rid,
+                 std::optional<std::string> cid);
+    void fetch(std::shared_ptr<connection> c, core::seq_t from);
+    void leave(std::uint64_t connection_id);
+    void tick(std::function<void()> done);  // `done` runs once the changes are committed and sent
+    void close_all(std::uint16_t code);
+
+    // Any thread: the public view with the committed head.
+    std::string view_json();
+    // Any thread: for sorting lists.
+    core::instant created_at() const { return created_at_; }
+
+private:
+    struct member_entry {
+        std::shared_ptr<connection> conn;
+        core::actor who;
+        bool live = false;  // caught up: receives broadcasts
+    };
+
+    void do_join(const std::shared_ptr<connection>& c, const protocol::hello_msg& hello,
+                 const std::optional<std::string>& rid);
+    void do_command(const std::shared_ptr<connection>& c, const core::command& cmd,
+                    const std::optional<std::string>& rid, const std::optional<std::string>& cid);
+    void do_fetch(const std::shared_ptr<connection>& c, core::seq_t from);
+    void do_tick(std::function<void()> done);
+
+    // Serializes, keeps and submits events (and member rows) as one batch.
+    void persist(const std::vector<core::event>& events, std::vector<core::member> members = {});
+    void on_committed(std::uint64_t batch, core::seq_t upto);
+    // Runs `fn` once everything submitted so far is durable.
+    void when_durable(std::function<void()> fn);
+    void send_error(const std::shared_ptr<connection>& c, const core::error& e,
+                    const std::optional<std::string>& rid, const std::optional<std::string>& cid);
+    void presence_changed();
+    void arm_timer();
+
+    boost::asio::any_io_executor strand_;
+    room_deps deps_;
+    std::string id_;
+    core::instant created_at_;
+
+    std::mutex state_mutex_;  // guards session_ for readers on other threads (view_json)
+    core::session session_;
+
+    std::vector<frame_ptr> log_;  // log_[seq - 1]: every event's serialization
+    std::atomic<core::seq_t> committed_{0};  // events up to here are durable and broadcast
+    std::uint64_t submitted_batches_ = 0;
+    std::uint64_t completed_batches_ = 0;
+    std::deque<std::pair<std::uint64_t, std::function<void()>>> after_commit_;
+
+    std::unordered_map<std::uint64_t, member_entry> members_;
+    bool presence_pending_ = false;
+    std::atomic<std::size_t> online_{0};
+
+    boost::asio::steady_timer timer_;
+    std::optional<core::instant> armed_for_;
+};
+
+}  // namespace hashchat::server

@@ -1,0 +1,93 @@
+#include "server/server.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <thread>
+#include <vector>
+
+#include "protocol/time_format.hpp"
+#include "server/hub.hpp"
+#include "server/listener.hpp"
+
+namespace hashchat::server {
+
+namespace net = boost::asio;
+
+int run(const options& opts) {
+    std::error_code fs_ec;
+    std::filesystem::create_directories(opts.data_dir, fs_ec);
+    if (fs_ec) {
+        spdlog::error("cannot create the data directory {}: {}", opts.data_dir.string(),
+                      fs_ec.message());
+        return 1;
+    }
+    std::unique_ptr<clock> time;
+    if (opts.test_clock) {
+        spdlog::warn("TEST CLOCK at {}: time stands still until POST /api/test/clock; never use "
+                     "this in production",
+                     protocol::format_instant(*opts.test_clock));
+        time = std::make_unique<test_clock>(*opts.test_clock);
+    } else {
+        time = std::make_unique<system_clock>();
+    }
+    if (opts.durability == store::durability::normal) {
+        spdlog::warn("synchronous=NORMAL: a power failure may lose the last acknowledged posts");
+    }
+
+    store::store db(opts.data_dir / "hashchat.sqlite3", opts.durability);
+    metrics stats;
+    committer commits(db, stats);
+    net::io_context ioc(opts.threads);
+    auto h = std::make_shared<hub>(ioc, opts, *time, db, commits, stats);
+    h->load();
+
+    net::ip::tcp::endpoint endpoint;
+    try {
+        endpoint = {net::ip::make_address(opts.bind), opts.port};
+    } catch (const std::exception&) {
+        spdlog::error("--bind {} is not an IP address", opts.bind);
+        return 2;
+    }
+    std::shared_ptr<listener> l;
+    try {
+        l = std::make_shared<listener>(ioc, endpoint, h);
+    } catch (const boost::system::system_error& e) {
+        spdlog::error("cannot listen on {}:{}: {}", opts.bind, opts.port, e.code().message());
+        return 1;
+    }
+    const auto bound = l->local_endpoint();
+    l->run();
+    std::printf("hashchat: listening on http://%s:%u\n", bound.address().to_string().c_str(),
+                static_cast<unsigned>(bound.port()));
+    std::fflush(stdout);
+    spdlog::info("listening on {}:{} with {} threads, data in {}", bound.address().to_string(),
+                 bound.port(), opts.threads, opts.data_dir.string());
+
+    net::signal_set signals(ioc, SIGINT, SIGTERM);
+    net::steady_timer grace(ioc);
+    signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+        if (ec) return;
+        spdlog::info("signal {}: shutting down", sig);
+        l->stop();
+        // Whatever was received is committed and acknowledged by the committer before the
+        // connections are told to reconnect (1012); a short grace lets the close frames out.
+        h->close_all(boost::beast::websocket::close_code::service_restart);
+        grace.expires_after(std::chrono::milliseconds(500));
+        grace.async_wait([&](const boost::system::error_code&) { ioc.stop(); });
+    });
+
+    std::vector<std::thread> threads;
+    for (int i = 1; i < opts.threads; ++i) threads.emplace_back([&ioc] { ioc.run(); });
+    ioc.run();
+    for (auto& t : threads) t.join();
+    commits.stop();
+    spdlog::info("stopped");
+    return 0;
+}
+
+}  // namespace hashchat::server

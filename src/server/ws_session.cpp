@@ -1,0 +1,284 @@
+#include "server/ws_session.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/beast/websocket/error.hpp>
+#include <spdlog/spdlog.h>
+
+#include "protocol/client_messages.hpp"
+#include "protocol/server_messages.hpp"
+#include "server/hub.hpp"
+#include "server/room.hpp"
+
+namespace hashchat::server {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+namespace net = boost::asio;
+
+namespace {
+
+// The parts of an `events` message around the events it carries.
+const net::const_buffer events_prefix{"{\"type\":\"events\",\"events\":[", 27};
+const net::const_buffer events_comma{",", 1};
+const net::const_buffer events_suffix{"]}", 2};
+
+constexpr std::size_t max_batch_bytes = 256 * 1024;
+constexpr std::size_t max_batch_events = 1000;
+
+frame_ptr make_frame(std::string s) { return std::make_shared<const std::string>(std::move(s)); }
+
+}  // namespace
+
+ws_session::ws_session(net::ip::tcp::socket&& socket, std::shared_ptr<hub> h, std::string peer)
+    : ws_(std::move(socket)), hub_(std::move(h)), peer_(std::move(peer)),
+      id_(hub_->next_connection_id()) {}
+
+ws_session::~ws_session() {
+    hub_->stats().queued_bytes.fetch_sub(static_cast<std::int64_t>(queued_bytes_));
+}
+
+void ws_session::run(http::request<http::string_body> req) {
+    auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
+    timeouts.idle_timeout = std::chrono::seconds(60);
+    timeouts.keep_alive_pings = true;
+    ws_.set_option(timeouts);
+    ws_.set_option(websocket::stream_base::decorator(
+        [](websocket::response_type& res) { res.set(http::field::server, "hashchat"); }));
+    ws_.read_message_max(hub_->opts().max_frame);
+    ws_.auto_fragment(false);
+    ws_.async_accept(req, beast::bind_front_handler(&ws_session::on_accept, shared_from_this()));
+}
+
+void ws_session::on_accept(beast::error_code ec) {
+    if (ec) return fail(ec, "accept");
+    if (hub_->shutting_down()) return do_close(websocket::close_code::service_restart);
+    accepted_ = true;
+    hub_->stats().connections.fetch_add(1);
+    hub_->add_connection(shared_from_this());
+    do_read();
+}
+
+void ws_session::do_read() {
+    ws_.async_read(buffer_, beast::bind_front_handler(&ws_session::on_read, shared_from_this()));
+}
+
+void ws_session::on_read(beast::error_code ec, std::size_t) {
+    if (ec) return fail(ec, "read");
+    if (!ws_.got_text()) {
+        buffer_.consume(buffer_.size());
+        return do_close(websocket::close_code::unknown_data);
+    }
+    hub_->stats().messages_received.fetch_add(1, std::memory_order_relaxed);
+    const std::string text = beast::buffers_to_string(buffer_.data());
+    buffer_.consume(buffer_.size());
+    handle_message(text);
+    if (!closing_) do_read();
+}
+
+void ws_session::handle_message(const std::string& text) {
+    auto msg = protocol::parse_client_message(text);
+    auto self = shared_from_this();
+    if (const auto* e = msg.error()) {
+        hub_->stats().errors_sent.fetch_add(1, std::memory_order_relaxed);
+        return enqueue(make_frame(protocol::error_message(*e, msg.rid, msg.cid)), false);
+    }
+    if (std::holds_alternative<protocol::ping_msg>(msg.body)) {
+        return enqueue(make_frame(protocol::pong_message(msg.rid)), false);
+    }
+    if (auto* hello = std::get_if<protocol::hello_msg>(&msg.body)) {
+        if (joined_) {
+            return enqueue(make_frame(protocol::error_message(
+                               core::make_error(core::error_code::bad_request,
+                                                "You already joined; open a new connection to "
+                                                "join another session."),
+                               msg.rid, std::nullopt)),
+                           false);
+        }
+        auto r = hub_->find(hello->session);
+        if (!r) {
+            return enqueue(make_frame(protocol::error_message(
+                               core::make_error(core::error_code::not_found,
+                                                "There is no session with that id."),
+                               msg.rid, std::nullopt)),
+                           false);
+        }
+        if (room_ && room_ != r) room_->leave(id_);
+        room_ = r;
+        return room_->join(self, std::move(*hello), msg.rid);
+    }
+    auto& cmd = std::get<core::command>(msg.body);
+    if (!room_) {
+        return enqueue(make_frame(protocol::error_message(
+                           core::make_error(core::error_code::not_joined,
+                                            "Send hello and wait for welcome before this."),
+                           msg.rid, msg.cid)),
+                       false);
+    }
+    room_->command(self, std::move(cmd), msg.rid, msg.cid);
+}
+
+void ws_session::send(frame_ptr frame) {
+    net::post(ws_.get_executor(), [self = shared_from_this(), f = std::move(frame)]() mutable {
+        self->enqueue(std::move(f), false);
+    });
+}
+
+void ws_session::send_event(frame_ptr frame) {
+    net::post(ws_.get_executor(), [self = shared_from_this(), f = std::move(frame)]() mutable {
+        self->enqueue(std::move(f), true);
+    });
+}
+
+void ws_session::send_backlog(std::vector<frame_ptr> frames, core::seq_t next, bool live) {
+    net::post(ws_.get_executor(),
+              [self = shared_from_this(), frames = std::move(frames), next, live]() mutable {
+                  self->fetch_pending_ = false;
+                  self->catching_up_ = !live;
+                  self->backlog_next_ = next;
+                  for (auto& f : frames) self->enqueue(std::move(f), true);
+                  self->maybe_fetch();
+              });
+}
+
+void ws_session::joined(std::shared_ptr<room> r) {
+    net::post(ws_.get_executor(), [self = shared_from_this(), r = std::move(r)]() mutable {
+        self->joined_ = true;
+        self->room_ = std::move(r);
+    });
+}
+
+void ws_session::close(std::uint16_t code) {
+    net::post(ws_.get_executor(), [self = shared_from_this(), code] { self->do_close(code); });
+}
+
+void ws_session::maybe_fetch() {
+    // Ask for the next backlog chunk only when the queue has drained, so a far-behind client
+    // is fed at the pace it reads and never fills its queue.
+    if (!catching_up_ || fetch_pending_ || closing_ || !room_) return;
+    if (queued_bytes_ > hub_->opts().queue_bytes / 4) return;
+    fetch_pending_ = true;
+    room_->fetch(shared_from_this(), backlog_next_);
+}
+
+void ws_session::enqueue(frame_ptr frame, bool event) {
+    if (closing_ || !accepted_) return;
+    queued_bytes_ += frame->size();
+    hub_->stats().queued_bytes.fetch_add(static_cast<std::int64_t>(frame->size()),
+                                         std::memory_order_relaxed);
+    queue_.push_back({std::move(frame), event});
+    if (queued_bytes_ > hub_->opts().queue_bytes) {
+        spdlog::warn("connection {} from {}: send queue passed {} bytes, dropping it", id_, peer_,
+                     hub_->opts().queue_bytes);
+        hub_->stats().connections_dropped.fetch_add(1, std::memory_order_relaxed);
+        return do_close(4001);
+    }
+    if (!writing_) do_write();
+}
+
+void ws_session::do_write() {
+    if (queue_.empty()) {
+        if (closing_ && close_code_ != 0) do_close(close_code_);
+        return;
+    }
+    writing_ = true;
+    in_flight_.clear();
+    buffers_.clear();
+    if (!queue_.front().event) {
+        in_flight_.push_back(std::move(queue_.front().frame));
+        queue_.pop_front();
+        buffers_.emplace_back(net::buffer(*in_flight_.back()));
+    } else {
+        // Consecutive queued events go out as one `events` message: the same bytes every other
+        // member gets, wrapped in a shared prefix and suffix.
+        std::size_t bytes = 0;
+        buffers_.push_back(events_prefix);
+        while (!queue_.empty() && queue_.front().event && in_flight_.size() < max_batch_events &&
+               (in_flight_.empty() || bytes + queue_.front().frame->size() <= max_batch_bytes)) {
+            if (!in_flight_.empty()) buffers_.push_back(events_comma);
+            bytes += queue_.front().frame->size();
+            in_flight_.push_back(std::move(queue_.front().frame));
+            queue_.pop_front();
+            buffers_.emplace_back(net::buffer(*in_flight_.back()));
+        }
+        buffers_.push_back(events_suffix);
+        if (in_flight_.size() == 1) {  // a single event is sent as itself
+            buffers_ = {net::buffer(*in_flight_.front())};
+        }
+    }
+    hub_->stats().write_batches.fetch_add(1, std::memory_order_relaxed);
+    ws_.text(true);
+    ws_.async_write(buffers_,
+                    beast::bind_front_handler(&ws_session::on_write, shared_from_this()));
+}
+
+void ws_session::on_write(beast::error_code ec, std::size_t) {
+    writing_ = false;
+    std::size_t written = 0;
+    for (const auto& f : in_flight_) written += f->size();
+    queued_bytes_ -= written;
+    hub_->stats().queued_bytes.fetch_sub(static_cast<std::int64_t>(written),
+                                         std::memory_order_relaxed);
+    in_flight_.clear();
+    if (ec) return fail(ec, "write");
+    maybe_fetch();
+    do_write();
+}
+
+void ws_session::do_close(std::uint16_t code) {
+    if (!accepted_) {
+        beast::error_code ignored;
+        beast::get_lowest_layer(ws_).socket().close(ignored);
+        return;
+    }
+    if (closing_ && close_code_ == 0) return;  // the close is already under way
+    closing_ = true;
+    // Drop what has not been written; only what is in flight still holds bytes.
+    std::size_t dropped = 0;
+    for (const auto& q : queue_) dropped += q.frame->size();
+    queue_.clear();
+    queued_bytes_ -= dropped;
+    hub_->stats().queued_bytes.fetch_sub(static_cast<std::int64_t>(dropped),
+                                         std::memory_order_relaxed);
+    if (writing_) {
+        if (code == 4001) {
+            // It stopped reading, so the write in flight may never finish: cut the socket.
+            beast::error_code ignored;
+            beast::get_lowest_layer(ws_).socket().shutdown(net::socket_base::shutdown_both,
+                                                            ignored);
+            close_code_ = 0;
+            return;
+        }
+        close_code_ = code;  // closes when the write in flight completes
+        return;
+    }
+    close_code_ = 0;
+    writing_ = true;  // a close is a write: nothing else may start
+    ws_.async_close(websocket::close_reason(code),
+                    [self = shared_from_this()](beast::error_code ec) {
+                        if (ec) self->fail(ec, "close");
+                    });
+}
+
+void ws_session::fail(beast::error_code ec, const char* what) {
+    if (room_) {
+        room_->leave(id_);
+    }
+    if (accepted_) {
+        accepted_ = false;
+        hub_->stats().connections.fetch_sub(1);
+        hub_->remove_connection(id_);
+    }
+    closing_ = true;
+    if (ec == net::error::operation_aborted || ec == websocket::error::closed ||
+        ec == net::error::eof || ec == net::error::connection_reset ||
+        ec == beast::error::timeout) {
+        return;
+    }
+    spdlog::debug("connection {} from {}: {}: {}", id_, peer_, what, ec.message());
+}
+
+}  // namespace hashchat::server

@@ -1,0 +1,77 @@
+// One WebSocket client. Reads messages and hands them to its room; writes with one write in
+// flight, batching queued events into a single `events` message without copying them. The send
+// queue is bounded in bytes: a client that stops reading is dropped (close 4001).
+#pragma once
+
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/websocket/stream.hpp>
+
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "server/connection.hpp"
+#include "server/options.hpp"
+
+namespace hashchat::server {
+
+class hub;
+
+class ws_session final : public connection, public std::enable_shared_from_this<ws_session> {
+public:
+    ws_session(boost::asio::ip::tcp::socket&& socket, std::shared_ptr<hub> h, std::string peer);
+    ~ws_session() override;
+
+    void run(boost::beast::http::request<boost::beast::http::string_body> req);
+
+    std::uint64_t id() const override { return id_; }
+    void send(frame_ptr frame) override;
+    void send_event(frame_ptr frame) override;
+    void send_backlog(std::vector<frame_ptr> frames, core::seq_t next, bool live) override;
+    void joined(std::shared_ptr<room> r) override;
+    void close(std::uint16_t code) override;
+
+private:
+    struct queued {
+        frame_ptr frame;
+        bool event;
+    };
+
+    void on_accept(boost::beast::error_code ec);
+    void do_read();
+    void on_read(boost::beast::error_code ec, std::size_t bytes);
+    void handle_message(const std::string& text);
+    void enqueue(frame_ptr frame, bool event);
+    void do_write();
+    void on_write(boost::beast::error_code ec, std::size_t bytes);
+    void do_close(std::uint16_t code);
+    void fail(boost::beast::error_code ec, const char* what);
+    void maybe_fetch();
+
+    boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+    boost::beast::flat_buffer buffer_;
+    std::shared_ptr<hub> hub_;
+    std::string peer_;
+    std::uint64_t id_;
+
+    std::shared_ptr<room> room_;    // where commands go once hello was sent
+    bool joined_ = false;
+    bool catching_up_ = false;      // backlog chunks still to fetch
+    core::seq_t backlog_next_ = 0;
+    bool fetch_pending_ = false;
+
+    std::deque<queued> queue_;
+    std::size_t queued_bytes_ = 0;
+    std::vector<frame_ptr> in_flight_;
+    std::vector<boost::asio::const_buffer> buffers_;
+    bool writing_ = false;
+    bool accepted_ = false;
+    bool closing_ = false;
+    std::uint16_t close_code_ = 0;
+};
+
+}  // namespace hashchat::server

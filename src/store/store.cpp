@@ -1,0 +1,209 @@
+#include "store/store.hpp"
+
+#include <sqlite3.h>
+
+#include "core/text.hpp"
+
+namespace hashchat::store {
+
+namespace {
+
+// A prepared statement that finalizes itself.
+class statement {
+public:
+    statement(sqlite3* db, const char* sql) : db_(db) {
+        if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK) {
+            throw store_error(std::string("sqlite prepare: ") + sqlite3_errmsg(db));
+        }
+    }
+    ~statement() { sqlite3_finalize(stmt_); }
+    statement(const statement&) = delete;
+    statement& operator=(const statement&) = delete;
+
+    statement& bind(int i, const std::string& s) {
+        check(sqlite3_bind_text(stmt_, i, s.data(), static_cast<int>(s.size()), SQLITE_STATIC));
+        return *this;
+    }
+    statement& bind(int i, std::int64_t v) {
+        check(sqlite3_bind_int64(stmt_, i, v));
+        return *this;
+    }
+    // True while there is a row.
+    bool step() {
+        const int rc = sqlite3_step(stmt_);
+        if (rc == SQLITE_ROW) return true;
+        if (rc == SQLITE_DONE) return false;
+        throw store_error(std::string("sqlite step: ") + sqlite3_errmsg(db_));
+    }
+    int step_raw() { return sqlite3_step(stmt_); }
+    void reset() {
+        sqlite3_reset(stmt_);
+        sqlite3_clear_bindings(stmt_);
+    }
+    std::string text(int col) const {
+        const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
+        return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)))
+                 : std::string();
+    }
+
+private:
+    void check(int rc) const {
+        if (rc != SQLITE_OK) throw store_error(std::string("sqlite bind: ") + sqlite3_errmsg(db_));
+    }
+
+    sqlite3* db_;
+    sqlite3_stmt* stmt_ = nullptr;
+};
+
+constexpr const char* schema = R"sql(
+CREATE TABLE IF NOT EXISTS sessions(
+    id TEXT PRIMARY KEY,
+    config TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS moderator_keys(
+    session_id TEXT NOT NULL REFERENCES sessions(id),
+    key_hash TEXT NOT NULL,
+    PRIMARY KEY(session_id, key_hash)
+);
+CREATE TABLE IF NOT EXISTS members(
+    session_id TEXT NOT NULL REFERENCES sessions(id),
+    handle_key TEXT NOT NULL,
+    handle TEXT NOT NULL,
+    name TEXT NOT NULL,
+    token_hash TEXT NOT NULL,
+    PRIMARY KEY(session_id, handle_key)
+);
+CREATE TABLE IF NOT EXISTS events(
+    session_id TEXT NOT NULL REFERENCES sessions(id),
+    seq INTEGER NOT NULL,
+    at INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    cid TEXT NOT NULL DEFAULT '',
+    body TEXT NOT NULL,
+    PRIMARY KEY(session_id, seq)
+) WITHOUT ROWID;
+PRAGMA user_version = 1;
+)sql";
+
+}  // namespace
+
+store::store(const std::filesystem::path& file, durability d) {
+    if (sqlite3_open_v2(file.c_str(), &db_,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                        nullptr) != SQLITE_OK) {
+        std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
+        sqlite3_close(db_);
+        throw store_error("cannot open " + file.string() + ": " + msg);
+    }
+    sqlite3_busy_timeout(db_, 5000);
+    exec("PRAGMA journal_mode=WAL");
+    exec(d == durability::full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+    exec("PRAGMA foreign_keys=ON");
+    exec(schema);
+}
+
+store::~store() { sqlite3_close(db_); }
+
+void store::exec(const char* sql) {
+    char* err = nullptr;
+    if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+        std::string msg = err ? err : "unknown error";
+        sqlite3_free(err);
+        throw store_error(std::string("sqlite: ") + msg);
+    }
+}
+
+bool store::create_session(const std::string& id, const std::string& config_json,
+                           const std::string& key_hash, std::int64_t created_ms) {
+    std::lock_guard lock(mutex_);
+    exec("BEGIN IMMEDIATE");
+    try {
+        statement ins(db_, "INSERT OR IGNORE INTO sessions(id, config, created_at) VALUES(?,?,?)");
+        ins.bind(1, id).bind(2, config_json).bind(3, created_ms).step();
+        if (sqlite3_changes(db_) == 0) {
+            exec("ROLLBACK");
+            return false;
+        }
+        statement key(db_, "INSERT INTO moderator_keys(session_id, key_hash) VALUES(?,?)");
+        key.bind(1, id).bind(2, key_hash).step();
+        exec("COMMIT");
+        return true;
+    } catch (...) {
+        sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+        throw;
+    }
+}
+
+std::vector<stored_session> store::sessions() {
+    std::lock_guard lock(mutex_);
+    std::vector<stored_session> out;
+    statement q(db_, "SELECT id, config FROM sessions ORDER BY created_at, id");
+    while (q.step()) out.push_back({q.text(0), q.text(1), {}});
+    statement keys(db_, "SELECT key_hash FROM moderator_keys WHERE session_id = ?");
+    for (auto& s : out) {
+        keys.reset();
+        keys.bind(1, s.id);
+        while (keys.step()) s.key_hashes.push_back(keys.text(0));
+    }
+    return out;
+}
+
+std::vector<core::member> store::members(const std::string& session_id) {
+    std::lock_guard lock(mutex_);
+    std::vector<core::member> out;
+    statement q(db_, "SELECT handle, name, token_hash FROM members WHERE session_id = ?");
+    q.bind(1, session_id);
+    while (q.step()) out.push_back({q.text(0), q.text(1), q.text(2)});
+    return out;
+}
+
+std::vector<stored_event> store::events(const std::string& session_id) {
+    std::lock_guard lock(mutex_);
+    std::vector<stored_event> out;
+    statement q(db_, "SELECT body, cid FROM events WHERE session_id = ? ORDER BY seq");
+    q.bind(1, session_id);
+    while (q.step()) out.push_back({q.text(0), q.text(1)});
+    return out;
+}
+
+void store::commit(const write_batch& batch) {
+    if (batch.empty()) return;
+    std::lock_guard lock(mutex_);
+    exec("BEGIN IMMEDIATE");
+    try {
+        statement ev(db_,
+                     "INSERT INTO events(session_id, seq, at, kind, cid, body) "
+                     "VALUES(?,?,?,?,?,?)");
+        for (const auto& e : batch.events) {
+            ev.reset();
+            ev.bind(1, e.session_id)
+                .bind(2, static_cast<std::int64_t>(e.seq))
+                .bind(3, e.at_ms)
+                .bind(4, e.kind)
+                .bind(5, e.cid)
+                .bind(6, *e.body)
+                .step();
+        }
+        statement mem(db_,
+                      "INSERT INTO members(session_id, handle_key, handle, name, token_hash) "
+                      "VALUES(?,?,?,?,?) ON CONFLICT(session_id, handle_key) DO UPDATE SET "
+                      "name = excluded.name");
+        for (const auto& m : batch.members) {
+            const std::string key = core::handle_key(m.m.handle);
+            mem.reset();
+            mem.bind(1, m.session_id)
+                .bind(2, key)
+                .bind(3, m.m.handle)
+                .bind(4, m.m.name)
+                .bind(5, m.m.token_hash)
+                .step();
+        }
+        exec("COMMIT");
+    } catch (...) {
+        sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+        throw;
+    }
+}
+
+}  // namespace hashchat::store

@@ -1,0 +1,82 @@
+// The durable store: SQLite in WAL mode holding each session's configuration, moderator key
+// hashes, members and append-only event log. Every write is one transaction.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "core/events.hpp"
+#include "core/session.hpp"
+
+struct sqlite3;
+
+namespace hashchat::store {
+
+enum class durability { full, normal };  // PRAGMA synchronous
+
+struct stored_session {
+    std::string id;
+    std::string config_json;
+    std::vector<std::string> key_hashes;
+};
+
+struct event_row {
+    std::string session_id;
+    core::seq_t seq = 0;
+    std::int64_t at_ms = 0;
+    std::string kind;
+    std::string cid;
+    std::shared_ptr<const std::string> body;  // the serialized event, as sent to clients
+};
+
+struct stored_event {
+    std::string body;
+    std::string cid;
+};
+
+struct member_row {
+    std::string session_id;
+    core::member m;
+};
+
+struct write_batch {
+    std::vector<event_row> events;
+    std::vector<member_row> members;
+    bool empty() const { return events.empty() && members.empty(); }
+};
+
+// Failures of the machine (disk full, corrupt file) are thrown as store_error.
+class store_error : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+class store {
+public:
+    store(const std::filesystem::path& file, durability d);
+    ~store();
+    store(const store&) = delete;
+    store& operator=(const store&) = delete;
+
+    // False if the id is taken.
+    bool create_session(const std::string& id, const std::string& config_json,
+                        const std::string& key_hash, std::int64_t created_ms);
+    std::vector<stored_session> sessions();
+    std::vector<core::member> members(const std::string& session_id);
+    std::vector<stored_event> events(const std::string& session_id);
+
+    // Appends events and upserts members in one transaction (a group commit).
+    void commit(const write_batch& batch);
+
+private:
+    void exec(const char* sql);
+
+    std::mutex mutex_;
+    sqlite3* db_ = nullptr;
+};
+
+}  // namespace hashchat::store

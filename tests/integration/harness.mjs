@@ -1,0 +1,573 @@
+// Integration test harness: runs the real hashchat binary on loopback with a test clock,
+// talks HTTP and WebSocket to it, and waits for conditions (never for time to pass).
+//
+// Binary: $HASHCHAT_BIN, else build/debug/hashchat relative to the repository root.
+
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
+import WebSocket from 'ws';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const HASHCHAT_BIN = process.env.HASHCHAT_BIN
+    ? path.resolve(REPO_ROOT, process.env.HASHCHAT_BIN)
+    : path.join(REPO_ROOT, 'build', 'debug', 'hashchat');
+
+/** Every bounded wait uses this unless told otherwise. */
+export const TIMEOUT_MS = 10_000;
+
+// ---------------------------------------------------------------------------------------------
+// time helpers
+
+/** ISO 8601 UTC with milliseconds, the wire format of instants. */
+export function iso(value) {
+    return new Date(value).toISOString();
+}
+
+/** `instant` plus `minutes` (may be fractional or negative), as ISO. */
+export function addMinutes(instant, minutes) {
+    return iso(new Date(instant).getTime() + Math.round(minutes * 60_000));
+}
+
+export function addSeconds(instant, seconds) {
+    return iso(new Date(instant).getTime() + seconds * 1000);
+}
+
+/** Milliseconds from a to b. */
+export function msBetween(a, b) {
+    return new Date(b).getTime() - new Date(a).getTime();
+}
+
+// ---------------------------------------------------------------------------------------------
+// generic bounded waiting
+
+/** Rejects after `ms` with a message naming what was awaited. */
+export function withTimeout(promise, ms, what) {
+    let timer;
+    const timeout = new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+    });
+    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Runs one named step of a scenario: a failure names the step, so a long scenario still says
+ * exactly where the server disagreed with the protocol.
+ */
+export async function step(name, fn) {
+    try {
+        return await fn();
+    } catch (err) {
+        if (err && typeof err === 'object' && typeof err.message === 'string' && !err.stepPrefixed) {
+            err.message = `[step: ${name}] ${err.message}`;
+            err.stepPrefixed = true;
+        }
+        throw err;
+    }
+}
+
+/**
+ * Collects failures of checks that do not stop a scenario, so one run reports every
+ * disagreement instead of only the first. `done()` fails the test if any check failed.
+ */
+export class Checks {
+    constructor() {
+        this.failures = [];
+    }
+
+    async soft(name, fn) {
+        try {
+            return await fn();
+        } catch (err) {
+            this.failures.push(`[${name}] ${err?.message ?? err}`);
+            return undefined;
+        }
+    }
+
+    done() {
+        if (this.failures.length) {
+            throw new Error(`${this.failures.length} check(s) failed:\n- ${this.failures.join('\n- ')}`);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// server process
+
+const liveServers = new Set();
+process.on('exit', () => {
+    for (const srv of liveServers) {
+        try {
+            srv.proc.kill('SIGKILL');
+        } catch {
+            /* already gone */
+        }
+    }
+});
+
+export async function makeDataDir() {
+    return mkdtemp(path.join(tmpdir(), 'hashchat-it-'));
+}
+
+export async function removeDataDir(dir) {
+    if (dir) await rm(dir, { recursive: true, force: true });
+}
+
+/**
+ * Starts the server. Options: dataDir (made fresh if absent), clock (ISO instant for
+ * --test-clock; null for none), args (extra arguments). Resolves once it printed its listening line.
+ */
+export async function startServer({ dataDir, clock = '2026-11-26T18:55:00Z', args = [] } = {}) {
+    if (!existsSync(HASHCHAT_BIN)) {
+        throw new Error(`hashchat binary not found at ${HASHCHAT_BIN} (set HASHCHAT_BIN)`);
+    }
+    const ownDir = !dataDir;
+    if (!dataDir) dataDir = await makeDataDir();
+    const argv = ['--port', '0', '--bind', '127.0.0.1', '--data-dir', dataDir, ...args];
+    if (clock !== null) argv.push(`--test-clock=${clock}`); // clock: null runs on the real clock
+    const proc = spawn(HASHCHAT_BIN, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const srv = {
+        proc,
+        dataDir,
+        ownDir,
+        port: undefined,
+        base: undefined,
+        clock: clock === null ? undefined : iso(clock),
+        output: '',
+        exit: undefined, // {code, signal} once exited
+        exited: undefined,
+        log() {
+            return this.output.slice(-4000);
+        },
+    };
+    srv.exited = new Promise((resolve) => {
+        proc.on('exit', (code, signal) => {
+            srv.exit = { code, signal };
+            liveServers.delete(srv);
+            resolve(srv.exit);
+        });
+    });
+    liveServers.add(srv);
+
+    const listening = new Promise((resolve, reject) => {
+        let stdoutBuf = '';
+        proc.stdout.setEncoding('utf8');
+        proc.stderr.setEncoding('utf8');
+        proc.stdout.on('data', (chunk) => {
+            srv.output += chunk;
+            stdoutBuf += chunk;
+            const m = /listening on http:\/\/[^\s:]+:(\d+)\r?\n/.exec(stdoutBuf); // whole line: a chunk may split the port
+            if (m) resolve(Number(m[1]));
+        });
+        proc.stderr.on('data', (chunk) => {
+            srv.output += chunk;
+        });
+        proc.on('error', reject);
+        srv.exited.then((e) =>
+            reject(new Error(`hashchat exited before listening (${JSON.stringify(e)}):\n${srv.log()}`)),
+        );
+    });
+    try {
+        srv.port = await withTimeout(listening, TIMEOUT_MS, 'the "listening on" line');
+    } catch (err) {
+        proc.kill('SIGKILL');
+        throw err;
+    }
+    srv.base = `http://127.0.0.1:${srv.port}`;
+    return srv;
+}
+
+/**
+ * Stops the server with SIGTERM and waits for it to exit (bounded). Returns {code, signal}.
+ * With `expectClean` (default) it asserts a clean exit (code 0).
+ */
+export async function stopServer(srv, { expectClean = true } = {}) {
+    if (!srv) return undefined;
+    if (!srv.exit) {
+        srv.proc.kill('SIGTERM');
+        try {
+            await withTimeout(srv.exited, TIMEOUT_MS, 'hashchat to exit after SIGTERM');
+        } catch (err) {
+            srv.proc.kill('SIGKILL');
+            await srv.exited;
+            throw new Error(`${err.message}\n--- server output ---\n${srv.log()}`);
+        }
+    }
+    if (expectClean) {
+        assert.deepEqual(srv.exit, { code: 0, signal: null },
+            `hashchat should exit 0 on SIGTERM; output:\n${srv.log()}`);
+    }
+    return srv.exit;
+}
+
+/** For after/finally hooks: never throws, always leaves no process behind. */
+export async function killServer(srv) {
+    if (!srv || srv.exit) return;
+    srv.proc.kill('SIGTERM');
+    try {
+        await withTimeout(srv.exited, 5000, 'exit');
+    } catch {
+        srv.proc.kill('SIGKILL');
+        await withTimeout(srv.exited, 5000, 'exit after SIGKILL').catch(() => {});
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP
+
+/**
+ * One HTTP request. `body` is JSON-encoded unless it is a string or Buffer (sent as is).
+ * Resolves {status, headers, text, json} (json undefined if the body is not JSON).
+ */
+export async function http(srv, method, urlPath, body, headers = {}) {
+    const init = { method, headers: { ...headers }, signal: AbortSignal.timeout(TIMEOUT_MS) };
+    if (body !== undefined) {
+        if (typeof body === 'string' || Buffer.isBuffer(body)) {
+            init.body = body;
+        } else {
+            init.body = JSON.stringify(body);
+        }
+        if (!init.headers['content-type']) init.headers['content-type'] = 'application/json';
+    }
+    let res;
+    try {
+        res = await fetch(`${srv.base}${urlPath}`, init);
+    } catch (err) {
+        const state = srv.exit ? `hashchat has exited ${JSON.stringify(srv.exit)}` : 'hashchat is running';
+        throw new Error(`${method} ${urlPath} failed: ${err.cause?.message ?? err.message} (${state})\n--- server output ---\n${srv.log()}`);
+    }
+    const text = await res.text();
+    let json;
+    try {
+        json = JSON.parse(text);
+    } catch {
+        json = undefined;
+    }
+    return { status: res.status, headers: res.headers, text, json };
+}
+
+/** Creates a session; asserts 201. Resolves the answer ({id, moderator_key, urls}). */
+export async function createSession(srv, spec) {
+    const res = await http(srv, 'POST', '/api/sessions', spec);
+    assert.equal(res.status, 201, `POST /api/sessions should answer 201, got ${res.status}: ${res.text}`);
+    assert.equal(typeof res.json?.id, 'string', `created session has an id: ${res.text}`);
+    assert.equal(typeof res.json?.moderator_key, 'string', `created session has a moderator_key: ${res.text}`);
+    return res.json;
+}
+
+export async function getSession(srv, id) {
+    const res = await http(srv, 'GET', `/api/sessions/${encodeURIComponent(id)}`);
+    assert.equal(res.status, 200, `GET /api/sessions/${id}: ${res.status} ${res.text}`);
+    return res.json;
+}
+
+/** Advances the test clock by `seconds`; asserts the answer's `now`. */
+export async function advance(srv, seconds) {
+    const res = await http(srv, 'POST', '/api/test/clock', { advance_seconds: seconds });
+    assert.equal(res.status, 200, `POST /api/test/clock: ${res.status} ${res.text}`);
+    const expected = addSeconds(srv.clock, seconds);
+    assert.equal(typeof res.json?.now, 'string', `clock answer has now: ${res.text}`);
+    assert.equal(iso(res.json.now), expected, `clock answer now after advancing ${seconds}s`);
+    srv.clock = expected;
+    return res.json;
+}
+
+/** Advances the test clock to the instant `target` (must not be in the past). */
+export async function advanceTo(srv, target) {
+    const ms = msBetween(srv.clock, target);
+    assert.ok(ms >= 0 && ms % 1000 === 0, `advanceTo ${target} from ${srv.clock}`);
+    return advance(srv, ms / 1000);
+}
+
+/** Parses Prometheus text; a name maps to the sum over its label sets. */
+export function parseMetrics(text) {
+    const out = new Map();
+    for (const line of text.split('\n')) {
+        if (!line || line.startsWith('#')) continue;
+        const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)/.exec(line);
+        if (!m) continue;
+        const v = Number(m[3]);
+        out.set(m[1], (out.get(m[1]) ?? 0) + v);
+    }
+    return out;
+}
+
+export async function metrics(srv) {
+    const res = await http(srv, 'GET', '/metrics');
+    assert.equal(res.status, 200, `GET /metrics: ${res.status}`);
+    return parseMetrics(res.text);
+}
+
+export function metric(map, name) {
+    assert.ok(map.has(name), `/metrics has ${name}`);
+    return map.get(name);
+}
+
+// ---------------------------------------------------------------------------------------------
+// WebSocket client
+
+let ridCounter = 0;
+let cidCounter = 0;
+export function nextCid(prefix = 'c') {
+    cidCounter += 1;
+    return `${prefix}-${process.pid}-${cidCounter}`;
+}
+
+/**
+ * A protocol client. Keeps every frame received (`messages`), every event flattened from
+ * `event` and `events` frames (`events`, in arrival order), and lets a test wait for a condition.
+ */
+export class Client {
+    constructor(srv, label = 'client') {
+        this.srv = srv;
+        this.label = label;
+        this.messages = [];
+        this.events = [];
+        this.frames = []; // raw text of every frame
+        this.close = undefined; // {code, reason}
+        this.waiters = new Set();
+        this.welcome = undefined;
+        this.token = undefined;
+    }
+
+    /** Opens a connection to /ws. */
+    static async connect(srv, label) {
+        const c = new Client(srv, label);
+        await c.open();
+        return c;
+    }
+
+    async open() {
+        const ws = new WebSocket(`ws://127.0.0.1:${this.srv.port}/ws`, { maxPayload: 64 * 1024 * 1024 });
+        this.ws = ws;
+        ws.on('message', (data, isBinary) => this.onFrame(data, isBinary));
+        this.closed = new Promise((resolve) => {
+            ws.on('close', (code, reason) => {
+                this.close = { code, reason: reason.toString() };
+                this.notify();
+                resolve(this.close);
+            });
+        });
+        ws.on('error', (err) => {
+            this.lastError = err;
+        });
+        await withTimeout(
+            new Promise((resolve, reject) => {
+                ws.once('open', resolve);
+                ws.once('error', reject);
+            }),
+            TIMEOUT_MS,
+            `${this.label}: websocket open`,
+        );
+    }
+
+    onFrame(data, isBinary) {
+        const text = data.toString('utf8');
+        this.frames.push(text);
+        let msg;
+        try {
+            msg = JSON.parse(text);
+        } catch {
+            msg = { type: '__unparsable__', text, isBinary };
+        }
+        this.messages.push(msg);
+        if (msg.type === 'event') this.events.push(msg);
+        if (msg.type === 'events' && Array.isArray(msg.events)) this.events.push(...msg.events);
+        this.notify();
+    }
+
+    notify() {
+        for (const w of [...this.waiters]) w.check();
+    }
+
+    /**
+     * Waits until `cond()` returns a truthy value (checked now, on every frame and on close)
+     * and resolves it. Rejects after `timeout` or when the connection closes first.
+     */
+    until(cond, what, timeout = TIMEOUT_MS) {
+        return new Promise((resolve, reject) => {
+            const w = {
+                check: () => {
+                    let v;
+                    try {
+                        v = cond();
+                    } catch (err) {
+                        finish();
+                        reject(err);
+                        return;
+                    }
+                    if (v) {
+                        finish();
+                        resolve(v);
+                    } else if (this.close) {
+                        finish();
+                        reject(new Error(`${this.label}: connection closed ${JSON.stringify(this.close)} while waiting for ${what}; last frames:\n${this.tail()}`));
+                    }
+                },
+            };
+            const timer = setTimeout(() => {
+                finish();
+                reject(new Error(`${this.label}: timed out after ${timeout} ms waiting for ${what}; last frames:\n${this.tail()}`));
+            }, timeout);
+            const finish = () => {
+                clearTimeout(timer);
+                this.waiters.delete(w);
+            };
+            this.waiters.add(w);
+            w.check();
+        });
+    }
+
+    tail(n = 6) {
+        return this.frames.slice(-n).map((f) => (f.length > 400 ? `${f.slice(0, 400)}...` : f)).join('\n');
+    }
+
+    /** Waits for a message at index >= from matching pred. */
+    waitMessage(pred, what, from = 0, timeout = TIMEOUT_MS) {
+        return this.until(() => this.messages.slice(from).find(pred), what, timeout);
+    }
+
+    /** Waits until this client has seen an event with seq >= `seq`. */
+    waitSeq(seq, timeout = TIMEOUT_MS) {
+        return this.until(
+            () => this.events.some((e) => e.seq >= seq) && this.events,
+            `event seq ${seq}`,
+            timeout,
+        );
+    }
+
+    /** Waits for an event matching pred (among all events seen so far and later). */
+    waitEvent(pred, what, timeout = TIMEOUT_MS) {
+        return this.until(() => this.events.find(pred), what, timeout);
+    }
+
+    waitClose(timeout = TIMEOUT_MS) {
+        return withTimeout(this.closed, timeout, `${this.label}: close`);
+    }
+
+    sendRaw(data, opts) {
+        this.ws.send(data, opts);
+    }
+
+    send(obj) {
+        this.ws.send(JSON.stringify(obj));
+    }
+
+    /** Sends obj with a rid (given or generated) and resolves the reply echoing that rid. */
+    async request(obj, timeout = TIMEOUT_MS) {
+        const rid = obj.rid ?? `r${++ridCounter}`;
+        const from = this.messages.length;
+        this.send({ ...obj, rid });
+        return this.waitMessage((m) => m.rid === rid, `reply to ${JSON.stringify(obj).slice(0, 200)}`, from, timeout);
+    }
+
+    /** Sends and asserts a reply of type `type` (not an error). */
+    async expectReply(obj, type) {
+        const reply = await this.request(obj);
+        assert.equal(reply.type, type,
+            `${this.label}: ${JSON.stringify(obj).slice(0, 200)} should answer ${type}, got ${JSON.stringify(reply)}`);
+        return reply;
+    }
+
+    /** Sends and asserts an error with `code`. */
+    async expectError(obj, code) {
+        const reply = await this.request(obj);
+        assert.equal(reply.type, 'error',
+            `${this.label}: ${JSON.stringify(obj).slice(0, 200)} should be refused with ${code}, got ${JSON.stringify(reply).slice(0, 300)}`);
+        assert.equal(reply.code, code,
+            `${this.label}: ${JSON.stringify(obj).slice(0, 200)} should be refused with ${code}, got ${JSON.stringify(reply).slice(0, 300)}`);
+        assert.equal(typeof reply.message, 'string', 'an error has a message');
+        return reply;
+    }
+
+    /**
+     * Sends raw text (no rid possible) and resolves the next `error` frame that follows.
+     * Presence or other frames in between are skipped.
+     */
+    async rawExpectError(data, code, opts) {
+        const from = this.messages.length;
+        this.sendRaw(data, opts);
+        const err = await this.waitMessage((m) => m.type === 'error', `error for raw ${String(data).slice(0, 80)}`, from);
+        assert.equal(err.code, code, `raw ${String(data).slice(0, 120)} should be refused with ${code}, got ${JSON.stringify(err)}`);
+        return err;
+    }
+
+    /** Joins a session. Resolves the welcome; keeps a token it issued. */
+    async hello(session, handle, name, extra = {}) {
+        const welcome = await this.expectReply({ type: 'hello', session, handle, name, ...extra }, 'welcome');
+        this.welcome = welcome;
+        this.handle = handle;
+        this.since = extra.since ?? 0;
+        if (welcome.you?.token) this.token = welcome.you.token;
+        return welcome;
+    }
+
+    /** Posts and resolves the ack (asserted). */
+    async post(text, extra = {}) {
+        const cid = extra.cid ?? nextCid(this.handle ?? 'c');
+        const ack = await this.expectReply({ type: 'post', cid, text, ...extra }, 'ack');
+        assert.equal(ack.cid, cid, 'ack echoes cid');
+        assert.ok(Number.isInteger(ack.seq) && ack.seq > 0, `ack has a seq: ${JSON.stringify(ack)}`);
+        return ack;
+    }
+
+    /** Sends a message expecting `ok`; resolves it. */
+    async ok(obj) {
+        return this.expectReply(obj, 'ok');
+    }
+
+    async ping() {
+        return this.expectReply({ type: 'ping' }, 'pong');
+    }
+
+    /** Events with seq > since, as seen: must be since+1 .. head exactly once, in order. */
+    assertGapFree(head, since = this.since ?? 0) {
+        const seqs = this.events.map((e) => e.seq);
+        const want = [];
+        for (let s = since + 1; s <= head; s++) want.push(s);
+        assert.deepEqual(seqs, want, `${this.label}: events must be seq ${since + 1}..${head}, once each, in order`);
+    }
+
+    async closeNormally() {
+        if (!this.ws || this.close) return;
+        this.ws.close(1000);
+        await withTimeout(this.closed, TIMEOUT_MS, `${this.label}: close`).catch(() => this.ws.terminate());
+    }
+
+    terminate() {
+        if (this.ws && !this.close) this.ws.terminate();
+    }
+}
+
+/** Closes every client without throwing. */
+export function dropAll(clients) {
+    for (const c of clients) {
+        try {
+            c?.terminate();
+        } catch {
+            /* ignore */
+        }
+    }
+}
+
+/** Phase events among a client's events. */
+export function phases(client) {
+    return client.events.filter((e) => e.kind === 'phase');
+}
+
+/** Asserts a phase event's fields (only the keys given in `want`). */
+export function assertPhase(ev, want, what = '') {
+    assert.ok(ev, `phase event ${what} exists`);
+    for (const [k, v] of Object.entries(want)) {
+        let got = ev[k];
+        if (v !== null && typeof v === 'string' && /^\d{4}-\d\d-\d\dT/.test(v) && typeof got === 'string') {
+            // instants are compared exactly but by value; the wire format is checked separately
+            assert.match(got, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/, `${what} ${k} in wire format`);
+        }
+        assert.deepEqual(got, v, `phase ${what}: ${k} is ${JSON.stringify(got)}, expected ${JSON.stringify(v)}; event ${JSON.stringify(ev)}`);
+    }
+}

@@ -1,0 +1,211 @@
+// A restarted server continues a live chat exactly where it was: same log, same timetable,
+// tokens and cids still known; phases that fell due while it was down are appended with the
+// instant they were due.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+    startServer, stopServer, killServer, removeDataDir, createSession, getSession, advance, advanceTo,
+    phases, assertPhase, dropAll, step, addMinutes, Client,
+} from './harness.mjs';
+import { Q1, Q2, Q3, expectPostEvent, expectEvent, assertAllSame, lastSeq, join } from './common.mjs';
+
+const START = '2026-11-26T19:00:00.000Z';
+const T = (m) => addMinutes(START, m);
+const SPEC = {
+    hashtag: '#Restart',
+    title: 'Restart test',
+    mode: 'live',
+    timezone: 'Europe/London',
+    start: '2026-11-26T19:00:00',
+    questions: [Q1, Q2, Q3],
+    intro_minutes: 5,
+    round_minutes: 8,
+    wrapup_minutes: 5,
+};
+
+/** Runs the first part of the chat up to `until` (an instant inside Q2 or later) with posts. */
+async function runUntil(srv, id, key, clients) {
+    const mod = await join(srv, id, 'host', 'Host', { key });
+    const ann = await join(srv, id, 'ann', 'Ann');
+    const bob = await join(srv, id, 'bob', 'Bob');
+    clients.push(mod, ann, bob);
+    const acks = {};
+    await advanceTo(srv, T(0));
+    await ann.waitEvent((e) => e.kind === 'phase' && e.phase === 'intro', 'intro');
+    acks.intro = await ann.post('Hi from Ann', { cid: 'ann-intro' });
+    await advanceTo(srv, T(5));
+    await ann.waitEvent((e) => e.kind === 'phase' && e.round === 1, 'Q1');
+    acks.a1 = await ann.post('A1: a question on the door', { cid: 'ann-a1' });
+    acks.b1 = await bob.post('Nice', { cid: 'bob-r1', reply_to: acks.a1.seq });
+    await advanceTo(srv, T(13));
+    await ann.waitEvent((e) => e.kind === 'phase' && e.round === 2, 'Q2');
+    await advanceTo(srv, T(15));
+    acks.a2 = await ann.post('A2: mid-round answer', { cid: 'ann-a2' });
+    await bob.ok({ type: 'like', seq: acks.a2.seq });
+    await ann.ok({ type: 'edit', seq: acks.a2.seq, text: 'A2: mid-round answer, edited' });
+    acks.b2 = await bob.post('A2 homework is practice', { cid: 'bob-a2' });
+    return { mod, ann, bob, acks };
+}
+
+test('restart on the same data dir continues the chat exactly', { timeout: 120_000 }, async () => {
+    let srv;
+    let dataDir;
+    const clients = [];
+    try {
+        srv = await startServer({ clock: '2026-11-26T18:55:00Z' });
+        dataDir = srv.dataDir;
+        const created = await createSession(srv, SPEC);
+        const id = created.id;
+        assert.equal(id, 'restart-2026-11-26');
+        const { mod, ann, bob, acks } = await runUntil(srv, id, created.moderator_key, clients);
+
+        const head = (await getSession(srv, id)).head;
+        await assertAllSame([mod, ann, bob], head);
+        const before = structuredClone(ann.events);
+        const q2 = phases(ann).at(-1);
+        assertPhase(q2, { phase: 'round', round: 2, question: Q2, started_at: T(13), ends_at: T(21) }, 'Q2 before restart');
+        const annToken = ann.token;
+        const bobToken = bob.token;
+        assert.ok(annToken && bobToken, 'tokens were issued');
+
+        await step('SIGTERM: clean exit, clients told to reconnect (1012)', async () => {
+            await stopServer(srv);
+            for (const c of [mod, ann, bob]) {
+                const close = await c.waitClose();
+                assert.equal(close.code, 1012, `${c.label} closed with 1012 on shutdown, got ${JSON.stringify(close)}`);
+            }
+        });
+
+        srv = await startServer({ dataDir, clock: T(15) });
+
+        await step('session after restart: same head, same phase, same ends_at', async () => {
+            const s = await getSession(srv, id);
+            assert.equal(s.head, head, 'no event appended by the restart');
+            assertPhase(s.phase, { phase: 'round', round: 2, question: Q2, started_at: T(13), ends_at: T(21), segment: q2.segment }, 'GET after restart');
+        });
+
+        let cat;
+        await step('a new client with since=0 gets the same events', async () => {
+            cat = await join(srv, id, 'cat', 'Cat', { since: 0 });
+            clients.push(cat);
+            assert.equal(cat.welcome.head, head);
+            assert.equal(cat.welcome.now, T(15));
+            assertPhase(cat.welcome.session.phase, { phase: 'round', round: 2, ends_at: T(21) }, 'welcome after restart');
+            await cat.waitSeq(head);
+            cat.assertGapFree(head);
+            assert.deepEqual(cat.events, before, 'the log after restart deep-equals the log before');
+        });
+
+        let ann2;
+        await step('token + since=N gives exactly the events after N', async () => {
+            const n = head - 3;
+            ann2 = await join(srv, id, 'ann', 'Ann', { token: annToken, since: n }, 'ann2');
+            clients.push(ann2);
+            assert.equal(ann2.welcome.head, head);
+            assert.equal(ann2.welcome.you.role, 'participant');
+            assert.equal(ann2.welcome.you.token, undefined, 'a resumed join issues no new token');
+            await ann2.waitSeq(head);
+            await ann2.ping();
+            ann2.assertGapFree(head, n);
+            assert.deepEqual(ann2.events, before.slice(n));
+        });
+
+        await step('old handle: no token -> handle_taken, wrong token -> bad_token', async () => {
+            const probe = await Client.connect(srv, 'probe');
+            clients.push(probe);
+            await probe.expectError({ type: 'hello', session: id, handle: 'bob', name: 'Bob' }, 'handle_taken');
+            await probe.expectError({ type: 'hello', session: id, handle: 'BOB', name: 'Bob' }, 'handle_taken');
+            await probe.expectError({ type: 'hello', session: id, handle: 'bob', name: 'Bob', token: annToken }, 'bad_token');
+            await probe.expectError({ type: 'hello', session: id, handle: 'bob', name: 'Bob', token: `${bobToken}x` }, 'bad_token');
+            await probe.expectError({ type: 'hello', session: id, handle: 'bob', name: 'Bob', token: bobToken, since: head + 1 }, 'bad_since');
+            await probe.expectError({ type: 'hello', session: id, handle: 'host2', name: 'Host 2', key: `${created.moderator_key}x` }, 'bad_key');
+            await probe.expectError({ type: 'hello', session: 'no-such-session', handle: 'bob', name: 'Bob', token: bobToken }, 'not_found');
+            // the connection stayed open: the right token now works on it
+            const w = await probe.hello(id, 'bob', 'Bob', { token: bobToken, since: head });
+            assert.equal(w.head, head);
+            await probe.ping();
+            assert.deepEqual(probe.events, [], 'since=head: no backlog');
+        });
+
+        await step('moderator key still works after restart', async () => {
+            const mod2 = await join(srv, id, 'host', 'Host', { key: created.moderator_key, token: mod.token, since: head }, 'mod2');
+            clients.push(mod2);
+            assert.equal(mod2.welcome.you.role, 'moderator');
+        });
+
+        await step('a resent cid after restart returns the same seq and makes no event', async () => {
+            const again = await ann2.expectReply({ type: 'post', cid: 'ann-a2', text: 'A2: mid-round answer' }, 'ack');
+            assert.equal(again.seq, acks.a2.seq);
+            const again1 = await ann2.expectReply({ type: 'post', cid: 'ann-a1', text: 'A1: different text, same cid' }, 'ack');
+            assert.equal(again1.seq, acks.a1.seq);
+            await cat.ping();
+            await ann2.ping();
+            assert.equal((await getSession(srv, id)).head, head, 'resends append nothing');
+            assert.equal(lastSeq(cat), head, 'no event broadcast for a resend');
+        });
+
+        await step('the clock reaches the unchanged ends_at: Q3 arrives', async () => {
+            await advance(srv, 359);
+            assert.equal((await getSession(srv, id)).head, head, 'nothing one second before ends_at');
+            await advanceTo(srv, T(21));
+            for (const c of [cat, ann2]) {
+                const ev = await c.waitEvent((e) => e.seq === head + 1, 'Q3 after restart');
+                assertPhase(ev, { kind: 'phase', at: T(21), phase: 'round', round: 3, question: Q3, started_at: T(21), ends_at: T(29) }, `Q3 seen by ${c.label}`);
+            }
+            const p = await cat.post('A3: after the restart');
+            assert.equal(p.seq, head + 2, 'seqs continue gap-free after restart');
+            await expectPostEvent(ann2, p.seq, { author: 'cat', name: 'Cat', round: 3, at: T(21) });
+            await assertAllSame([cat], head + 2);
+            assert.deepEqual(ann2.events.at(-1), cat.events.at(-1));
+        });
+
+        await stopServer(srv);
+    } finally {
+        dropAll(clients);
+        await killServer(srv);
+        await removeDataDir(dataDir);
+    }
+});
+
+test('phases due while the server was down are appended with their due instant', { timeout: 120_000 }, async () => {
+    let srv;
+    let dataDir;
+    const clients = [];
+    try {
+        srv = await startServer({ clock: '2026-11-26T18:55:00Z' });
+        dataDir = srv.dataDir;
+        const created = await createSession(srv, SPEC);
+        const id = created.id;
+        const { ann } = await runUntil(srv, id, created.moderator_key, clients);
+        await advanceTo(srv, T(25)); // Q3 from 19:21
+        await ann.waitEvent((e) => e.kind === 'phase' && e.round === 3, 'Q3');
+        const p = await ann.post('A3: last answer before the outage');
+        await expectPostEvent(ann, p.seq, { author: 'ann', round: 3, at: T(25) });
+        const head = (await getSession(srv, id)).head;
+        await ann.waitSeq(head);
+        const before = structuredClone(ann.events);
+        await stopServer(srv);
+
+        // down from 19:25 to 19:40: wrap-up (19:29) and closed (19:34) fell due meanwhile
+        srv = await startServer({ dataDir, clock: T(40) });
+        await step('catch-up events after restart', async () => {
+            const reader = await join(srv, id, 'reader', 'Reader', { since: 0 });
+            clients.push(reader);
+            await reader.until(() => reader.events.some((e) => e.kind === 'phase' && e.phase === 'closed'), 'closed phase after catch-up');
+            const s = await getSession(srv, id);
+            assert.equal(s.head, head + 2, 'exactly two phase events were due');
+            await reader.waitSeq(s.head);
+            reader.assertGapFree(s.head);
+            assert.deepEqual(reader.events.slice(0, head), before, 'the old log is unchanged');
+            await expectEvent(reader, head + 1, { kind: 'phase', phase: 'wrapup', at: T(29), round: null, started_at: T(29), ends_at: T(34) });
+            await expectEvent(reader, head + 2, { kind: 'phase', phase: 'closed', at: T(34), started_at: null, ends_at: null });
+            await reader.expectError({ type: 'post', cid: 'late-1', text: 'too late' }, 'closed');
+        });
+        await stopServer(srv);
+    } finally {
+        dropAll(clients);
+        await killServer(srv);
+        await removeDataDir(dataDir);
+    }
+});

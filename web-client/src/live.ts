@@ -1,0 +1,209 @@
+// Wiring shared by the live screens: the connection + chat state, the phase header with its
+// countdown, and the online/offline indicator.
+
+import type { Change } from './chat_state';
+import { ChatState } from './chat_state';
+import { h, safeStorage, setText, wsUrl } from './dom';
+import type { ErrorMsg, Phase, WelcomeMsg } from './protocol';
+import { describeInstant, formatDuration, formatLocal } from './time';
+import { ChatClient, MemoryStorage } from './ws_client';
+
+export interface Live {
+  client: ChatClient;
+  chat: ChatState;
+  close(): void;
+}
+
+export interface LiveHandlers {
+  welcome?(msg: WelcomeMsg): void;
+  change?(c: Change): void;
+  reset?(): void;
+  fatal?(err: ErrorMsg): void;
+}
+
+export function openLive(
+  opts: { session: string; handle: string; name: string; key?: string },
+  handlers: LiveHandlers,
+): Live {
+  const client = new ChatClient({
+    url: wsUrl(),
+    session: opts.session,
+    handle: opts.handle,
+    name: opts.name,
+    key: opts.key,
+    storage: safeStorage('local') ?? new MemoryStorage(),
+  });
+  const chat = new ChatState();
+  client.on('welcome', (m) => {
+    chat.welcome(m);
+    handlers.welcome?.(m);
+  });
+  client.on('event', (ev) => handlers.change?.(chat.apply(ev)));
+  client.on('reset', () => {
+    chat.reset();
+    handlers.reset?.();
+  });
+  client.on('fatal', (e) => handlers.fatal?.(e));
+  const wake = () => client.reconnectNow();
+  const visible = () => {
+    if (document.visibilityState === 'visible') client.reconnectNow();
+  };
+  window.addEventListener('online', wake);
+  document.addEventListener('visibilitychange', visible);
+  client.start();
+  return {
+    client,
+    chat,
+    close() {
+      window.removeEventListener('online', wake);
+      document.removeEventListener('visibilitychange', visible);
+      client.stop();
+    },
+  };
+}
+
+export function phaseLabel(p: Phase | null): string {
+  if (!p) return 'Connecting…';
+  const q = p.round !== null && p.round > 0 ? `Q${p.round}` : '';
+  switch (p.phase) {
+    case 'scheduled':
+      return 'Not started yet';
+    case 'intro':
+      return 'Introductions (A0)';
+    case 'talk':
+      return `${q}: table talk`;
+    case 'round':
+      return `${q}: answer now with A${p.round}`;
+    case 'wrapup':
+      return 'Wrap-up';
+    case 'closed':
+      return 'The chat is closed';
+    case 'paused':
+      return `Paused${q ? ` (${q})` : ''}`;
+  }
+}
+
+/** The current phase, question and countdown bar. */
+export class PhaseView {
+  readonly el: HTMLElement;
+  private label = h('div', { class: 'phase-label', 'data-testid': 'phase' });
+  private question = h('div', { class: 'phase-question', 'data-testid': 'question' });
+  private countdown = h('div', { class: 'phase-countdown', 'data-testid': 'countdown' });
+  private bar = h('div', { class: 'bar-fill' });
+  private barBox = h('div', { class: 'bar', role: 'progressbar', 'aria-label': 'Time left' }, this.bar);
+  private note = h('div', { class: 'phase-note' });
+  private timer: ReturnType<typeof setInterval>;
+
+  constructor(private live: Live) {
+    this.el = h('section', { class: 'phase' }, this.label, this.question, this.barBox, this.countdown, this.note);
+    this.timer = setInterval(() => this.tick(), 1000);
+  }
+
+  destroy(): void {
+    clearInterval(this.timer);
+  }
+
+  setLive(live: Live): void {
+    this.live = live;
+    this.update();
+  }
+
+  update(): void {
+    const { chat } = this.live;
+    const p = chat.phase;
+    setText(this.label, phaseLabel(p));
+    this.el.dataset.phase = p?.phase ?? '';
+    let q = p?.question ?? null;
+    if (!q && p?.phase === 'intro') q = 'Introduce yourself: who are you, where do you teach?';
+    setText(this.question, q ?? '');
+    this.question.hidden = !q;
+    const zone = chat.session?.timezone ?? '';
+    if (p?.phase === 'scheduled') {
+      const at = p.ends_at ?? chat.session?.start ?? null;
+      setText(this.note, at ? `Starts ${describeInstant(at, zone)}` : 'The moderator will start the chat.');
+    } else if (p?.ends_at && p.phase !== 'closed') {
+      setText(this.note, `Until ${formatLocal(p.ends_at, { date: false })} your time · session zone ${zone}`);
+    } else {
+      setText(this.note, zone ? `Times in your zone · session zone ${zone}` : '');
+    }
+    this.tick();
+  }
+
+  tick(): void {
+    const p = this.live.chat.phase;
+    const now = this.live.client.serverNow();
+    if (!p) {
+      this.barBox.hidden = true;
+      setText(this.countdown, '');
+      return;
+    }
+    if (p.phase === 'paused') {
+      this.barBox.hidden = true;
+      setText(this.countdown, p.remaining_ms !== undefined ? `${formatDuration(p.remaining_ms)} left when resumed` : '');
+      return;
+    }
+    const ends = p.ends_at ? Date.parse(p.ends_at) : NaN;
+    const started = p.started_at ? Date.parse(p.started_at) : NaN;
+    if (Number.isNaN(ends) || p.phase === 'closed') {
+      this.barBox.hidden = true;
+      setText(this.countdown, '');
+      return;
+    }
+    const left = Math.max(0, ends - now);
+    if (p.phase === 'scheduled') {
+      this.barBox.hidden = true;
+      setText(this.countdown, left > 0 ? `in ${formatDuration(left)}` : 'starting…');
+      return;
+    }
+    this.barBox.hidden = Number.isNaN(started);
+    if (!Number.isNaN(started) && ends > started) {
+      const frac = Math.min(1, Math.max(0, left / (ends - started)));
+      this.bar.style.width = `${(frac * 100).toFixed(2)}%`;
+      this.barBox.setAttribute('aria-valuenow', String(Math.round(frac * 100)));
+    }
+    setText(this.countdown, left > 0 ? `${formatDuration(left)} left` : 'time is up');
+  }
+}
+
+/** "● online · 17 here" */
+export class StatusView {
+  readonly el: HTMLElement;
+  private dot = h('span', { class: 'dot' });
+  private text = h('span', { 'data-testid': 'conn' });
+  private count = h('span', { class: 'presence', 'data-testid': 'presence' });
+
+  constructor(live: Live) {
+    this.el = h('div', { class: 'status' }, this.dot, this.text, this.count);
+    const show = () => {
+      const s = live.client.state;
+      this.el.dataset.state = s;
+      setText(
+        this.text,
+        s === 'online' ? 'online' : s === 'connecting' ? 'connecting…' : s === 'failed' ? 'not connected' : 'offline, retrying',
+      );
+    };
+    live.client.on('state', show);
+    live.client.on('presence', (n) => setText(this.count, ` · ${n} here`));
+    live.client.on('welcome', (m) => setText(this.count, ` · ${Math.max(1, m.session.online)} here`));
+    show();
+  }
+}
+
+export function joinErrorText(e: ErrorMsg): string {
+  switch (e.code) {
+    case 'handle_taken':
+      return 'That handle is already taken in this chat. Pick another one.';
+    case 'bad_token':
+      return 'That handle belongs to someone else (or to you on another device). Pick another one.';
+    case 'bad_handle':
+      return 'A handle is 1 to 20 letters, digits or _.';
+    case 'bad_key':
+      return 'The moderator key is not valid for this chat.';
+    case 'not_found':
+      return 'There is no chat with this address.';
+    default:
+      return e.message || e.code;
+  }
+}
+
+export const HANDLE_RE = /^[A-Za-z0-9_]{1,20}$/;

@@ -1,0 +1,33 @@
+// Client-side routing on location.pathname: /, /s/{id}, /s/{id}/moderate, /s/{id}/screen.
+
+import './style.css';
+import { h } from './dom';
+import { renderLanding } from './landing';
+import { renderModerator } from './moderator';
+import { renderParticipant } from './participant';
+import { renderScreen } from './screen';
+import { route } from './router';
+
+function render(root: HTMLElement): void {
+  const r = route(location.pathname);
+  switch (r.page) {
+    case 'landing':
+      renderLanding(root);
+      break;
+    case 'participant':
+      renderParticipant(root, r.id);
+      break;
+    case 'moderator':
+      renderModerator(root, r.id);
+      break;
+    case 'screen':
+      renderScreen(root, r.id);
+      break;
+    case 'not_found':
+      root.append(h('main', { class: 'page' }, h('h1', {}, 'Page not found'), h('p', {}, h('a', { href: '/' }, 'See all chats'))));
+      break;
+  }
+}
+
+const root = document.getElementById('app');
+if (root) render(root);

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { roundFor, countChars } from './composer';
+import { route } from './router';
+import { formatDuration } from './time';
+
+describe('route', () => {
+  it('maps the page paths', () => {
+    expect(route('/')).toEqual({ page: 'landing' });
+    expect(route('/s/pubpd-2026-11-26')).toEqual({ page: 'participant', id: 'pubpd-2026-11-26' });
+    expect(route('/s/pubpd-2026-11-26/')).toEqual({ page: 'participant', id: 'pubpd-2026-11-26' });
+    expect(route('/s/pubpd-2026-11-26/moderate')).toEqual({ page: 'moderator', id: 'pubpd-2026-11-26' });
+    expect(route('/s/x%20y/screen')).toEqual({ page: 'screen', id: 'x y' });
+    expect(route('/s/')).toEqual({ page: 'not_found' });
+    expect(route('/s/a/b')).toEqual({ page: 'not_found' });
+    expect(route('/s/%E0%A4%A')).toEqual({ page: 'not_found' });
+  });
+});
+
+describe('roundFor', () => {
+  it('prefers the pick, then a typed A<n> prefix, then the current round', () => {
+    expect(roundFor('hello', 2, 3, false)).toBe(2);
+    expect(roundFor('A2: hello', null, 3, false)).toBeUndefined();
+    expect(roundFor('a2) hello', null, 3, false)).toBeUndefined();
+    expect(roundFor('hello', null, 3, false)).toBe(3);
+    expect(roundFor('hello', null, null, false)).toBeUndefined();
+    expect(roundFor('hello', null, 3, true)).toBeUndefined();
+    expect(roundFor('Also2 things', null, 3, false)).toBe(3);
+  });
+  it('counts code points', () => {
+    expect(countChars('héllo 👋')).toBe(7);
+  });
+});
+
+describe('formatDuration', () => {
+  it('formats', () => {
+    expect(formatDuration(0)).toBe('0:00');
+    expect(formatDuration(75_000)).toBe('1:15');
+    expect(formatDuration(74_001)).toBe('1:15');
+    expect(formatDuration(3_725_000)).toBe('1:02:05');
+    expect(formatDuration(-5)).toBe('0:00');
+  });
+});

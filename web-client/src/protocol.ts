@@ -1,0 +1,167 @@
+// Types of the hashchat wire protocol, version 1 (docs/protocol.md is the source of truth).
+
+export type PhaseName = 'scheduled' | 'intro' | 'talk' | 'round' | 'wrapup' | 'closed' | 'paused';
+export type Role = 'participant' | 'moderator';
+
+export interface Phase {
+  phase: PhaseName;
+  round: number | null;
+  question: string | null;
+  started_at: string | null;
+  ends_at: string | null;
+  segment: number;
+  remaining_ms?: number;
+  resume_phase?: PhaseName;
+}
+
+export interface Question {
+  round: number;
+  text: string;
+  talk_minutes?: number;
+  round_minutes?: number;
+}
+
+export interface SessionInfo {
+  id: string;
+  hashtag: string;
+  title: string;
+  description: string;
+  mode: 'live' | 'slow';
+  timezone: string;
+  start: string | null;
+  intro_minutes: number;
+  round_minutes: number;
+  talk_minutes: number;
+  wrapup_minutes: number;
+  questions: Question[];
+  options?: { premoderation: boolean; slowdown_seconds: number };
+  phase: Phase;
+  created_at: string;
+  head: number;
+  online: number;
+}
+
+interface EventBase {
+  type: 'event';
+  seq: number;
+  at: string;
+}
+
+export interface PostEvent extends EventBase {
+  kind: 'post';
+  author: string;
+  name: string;
+  role: Role;
+  text: string;
+  round: number | null;
+  reply_to: number | null;
+  mentions?: string[];
+}
+export interface EditEvent extends EventBase {
+  kind: 'edit';
+  target: number;
+  author: string;
+  text: string;
+  mentions?: string[];
+}
+export interface DeleteEvent extends EventBase {
+  kind: 'delete';
+  target: number;
+  author: string;
+}
+export interface LikeEvent extends EventBase {
+  kind: 'like' | 'unlike';
+  target: number;
+  author: string;
+  count: number;
+}
+export interface AnnounceEvent extends EventBase {
+  kind: 'announce';
+  author: string;
+  name: string;
+  text: string;
+}
+export interface PhaseEvent extends EventBase, Phase {
+  kind: 'phase';
+}
+/** Kinds this client does not know yet (hide, pin, ...) still occupy a seq. */
+export interface OtherEvent extends EventBase {
+  kind: 'hide' | 'unhide' | 'pin' | 'unpin' | 'mute' | 'unmute' | 'ban' | 'unban' | 'release';
+  target?: number;
+  handle?: string;
+}
+
+export type ChatEvent =
+  | PostEvent
+  | EditEvent
+  | DeleteEvent
+  | LikeEvent
+  | AnnounceEvent
+  | PhaseEvent
+  | OtherEvent;
+
+export interface You {
+  handle: string;
+  name: string;
+  role: Role;
+  token?: string;
+}
+
+export interface WelcomeMsg {
+  type: 'welcome';
+  protocol: number;
+  rid?: string;
+  now: string;
+  head: number;
+  you: You;
+  session: SessionInfo;
+}
+
+export interface ErrorMsg {
+  type: 'error';
+  code: string;
+  message: string;
+  rid?: string;
+  cid?: string;
+  retry_after_ms?: number;
+}
+
+export interface AckMsg {
+  type: 'ack';
+  cid: string;
+  seq?: number;
+  pending?: number;
+  rid?: string;
+}
+
+export type ServerMessage =
+  | WelcomeMsg
+  | ErrorMsg
+  | AckMsg
+  | { type: 'event' } & ChatEvent
+  | { type: 'events'; events: ChatEvent[] }
+  | { type: 'ok'; rid?: string; seq?: number }
+  | { type: 'pong'; rid?: string }
+  | { type: 'presence'; online: number }
+  | { type: 'mod'; [k: string]: unknown };
+
+export type ControlAction = 'start' | 'next' | 'extend' | 'pause' | 'resume' | 'end';
+
+export type ClientRequest =
+  | { type: 'like' | 'unlike' | 'delete'; seq: number }
+  | { type: 'edit'; seq: number; text: string }
+  | { type: 'control'; action: ControlAction; minutes?: number }
+  | { type: 'announce'; text: string }
+  | { type: 'ping' };
+
+export interface CreateSessionResponse {
+  id: string;
+  moderator_key: string;
+  urls: { join: string; moderate: string; screen?: string };
+}
+
+/** Error object thrown by requests and HTTP calls. */
+export interface ClientError {
+  code: string;
+  message: string;
+}

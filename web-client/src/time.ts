@@ -1,0 +1,61 @@
+// Times are shown in the viewer's own time zone; the session's zone is mentioned beside them.
+
+export function viewerZone(): string {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  } catch {
+    return 'UTC';
+  }
+}
+
+/** "Thu 26 Nov, 14:00 EST" in the viewer's zone. */
+export function formatLocal(iso: string | null | undefined, opts: { date?: boolean } = {}): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  const fmt: Intl.DateTimeFormatOptions = { hour: '2-digit', minute: '2-digit', timeZoneName: 'short' };
+  if (opts.date !== false) Object.assign(fmt, { weekday: 'short', day: 'numeric', month: 'short' });
+  return new Intl.DateTimeFormat(undefined, fmt).format(d);
+}
+
+/** Just the clock time, for feed items: "14:02". */
+export function formatClock(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  return new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' }).format(d);
+}
+
+/** The same instant in the session's zone, when that differs from the viewer's. */
+export function inSessionZone(iso: string | null | undefined, zone: string): string {
+  if (!iso || !zone || zone === viewerZone()) return '';
+  try {
+    const d = new Date(iso);
+    const s = new Intl.DateTimeFormat(undefined, {
+      hour: '2-digit',
+      minute: '2-digit',
+      weekday: 'short',
+      timeZone: zone,
+    }).format(d);
+    return `${s} in ${zone}`;
+  } catch {
+    return '';
+  }
+}
+
+/** "Starts Thu 26 Nov, 14:00 EST (your time; 19:00 Thu in Europe/London)". */
+export function describeInstant(iso: string | null | undefined, zone: string): string {
+  const local = formatLocal(iso);
+  if (!local) return '';
+  const other = inSessionZone(iso, zone);
+  return other ? `${local} (your time; ${other})` : `${local} (your time, same as the session's zone ${zone})`;
+}
+
+/** 75 -> "1:15", 3725 -> "1:02:05". */
+export function formatDuration(ms: number): string {
+  const total = Math.max(0, Math.ceil(ms / 1000));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  const ss = String(s).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
+}

@@ -1,0 +1,368 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { ChatClient, MemoryStorage, outboxKey, tokenKey, type Clock, type SocketLike } from './ws_client';
+
+class FakeSocket implements SocketLike {
+  static all: FakeSocket[] = [];
+  readyState = 0;
+  sent: Record<string, unknown>[] = [];
+  closedByClient = false;
+  onopen: ((ev: unknown) => void) | null = null;
+  onmessage: ((ev: { data: unknown }) => void) | null = null;
+  onclose: ((ev: { code: number; reason?: string }) => void) | null = null;
+  onerror: ((ev: unknown) => void) | null = null;
+  constructor(public url: string) {
+    FakeSocket.all.push(this);
+  }
+  send(data: string): void {
+    this.sent.push(JSON.parse(data) as Record<string, unknown>);
+  }
+  close(): void {
+    this.closedByClient = true;
+    this.readyState = 3;
+  }
+  // server side
+  open(): void {
+    this.readyState = 1;
+    this.onopen?.({});
+  }
+  receive(msg: object): void {
+    this.onmessage?.({ data: JSON.stringify(msg) });
+  }
+  serverClose(code = 1006): void {
+    this.readyState = 3;
+    this.onclose?.({ code, reason: '' });
+  }
+  ofType(type: string): Record<string, unknown>[] {
+    return this.sent.filter((m) => m.type === type);
+  }
+  lastHello(): Record<string, unknown> {
+    const h = this.ofType('hello');
+    return h[h.length - 1];
+  }
+}
+
+class FakeClock implements Clock {
+  t = 1_000_000;
+  rnd = 0.5;
+  private timers: { id: number; at: number; fn: () => void }[] = [];
+  private nextId = 1;
+  delays: number[] = [];
+  now(): number {
+    return this.t;
+  }
+  random(): number {
+    return this.rnd;
+  }
+  setTimeout(fn: () => void, ms: number): unknown {
+    const id = this.nextId++;
+    this.timers.push({ id, at: this.t + ms, fn });
+    this.delays.push(ms);
+    return id;
+  }
+  clearTimeout(handle: unknown): void {
+    this.timers = this.timers.filter((x) => x.id !== handle);
+  }
+  advance(ms: number): void {
+    const end = this.t + ms;
+    for (;;) {
+      this.timers.sort((a, b) => a.at - b.at);
+      const next = this.timers[0];
+      if (!next || next.at > end) break;
+      this.timers.shift();
+      this.t = next.at;
+      next.fn();
+    }
+    this.t = end;
+  }
+}
+
+const SESSION = 'pubpd-2026-11-26';
+
+function welcome(rid: unknown, head: number, token?: string): object {
+  return {
+    type: 'welcome',
+    protocol: 1,
+    rid,
+    now: '2026-11-26T19:00:00.000Z',
+    head,
+    you: { handle: 'ms_lee', name: 'Ms Lee', role: 'participant', ...(token ? { token } : {}) },
+    session: { id: SESSION, phase: { phase: 'scheduled', round: null, question: null, started_at: null, ends_at: null, segment: -1 } },
+  };
+}
+
+function post(seq: number, text = `post ${seq}`): object {
+  return {
+    type: 'event',
+    seq,
+    at: '2026-11-26T19:00:00.000Z',
+    kind: 'post',
+    author: 'mr_k',
+    name: 'Mr K',
+    role: 'participant',
+    text,
+    round: 1,
+    reply_to: null,
+    mentions: [],
+  };
+}
+
+let clock: FakeClock;
+let storage: MemoryStorage;
+
+function makeClient(extra: Partial<ConstructorParameters<typeof ChatClient>[0]> = {}): ChatClient {
+  return new ChatClient({
+    url: 'ws://test/ws',
+    session: SESSION,
+    handle: 'ms_lee',
+    name: 'Ms Lee',
+    WebSocket: FakeSocket,
+    storage,
+    clock,
+    backoffInitialMs: 1000,
+    backoffMaxMs: 16000,
+    ...extra,
+  });
+}
+
+/** Opens the newest socket and answers its hello with a welcome. */
+function join(head = 0, token?: string): FakeSocket {
+  const sock = FakeSocket.all[FakeSocket.all.length - 1];
+  sock.open();
+  sock.receive(welcome(sock.lastHello().rid, head, token));
+  return sock;
+}
+
+beforeEach(() => {
+  FakeSocket.all = [];
+  clock = new FakeClock();
+  storage = new MemoryStorage();
+});
+
+describe('ChatClient', () => {
+  it('sends hello, stores the token from welcome and presents it next time', () => {
+    const c = makeClient({ key: 'k3y' });
+    const states: string[] = [];
+    c.on('state', (s) => states.push(s));
+    c.start();
+    const s1 = FakeSocket.all[0];
+    expect(s1.url).toBe('ws://test/ws');
+    s1.open();
+    expect(s1.lastHello()).toMatchObject({ type: 'hello', session: SESSION, handle: 'ms_lee', name: 'Ms Lee', since: 0, key: 'k3y' });
+    expect(s1.lastHello().token).toBeUndefined();
+    s1.receive(welcome(s1.lastHello().rid, 0, 'tok-1'));
+    expect(c.state).toBe('online');
+    expect(storage.getItem(tokenKey(SESSION, 'MS_LEE'))).toBe('tok-1');
+    expect(c.skewMs).toBe(Date.parse('2026-11-26T19:00:00.000Z') - 1_000_000);
+
+    s1.serverClose();
+    expect(c.state).toBe('offline');
+    clock.advance(c.nextDelayMs);
+    const s2 = FakeSocket.all[1];
+    s2.open();
+    expect(s2.lastHello().token).toBe('tok-1');
+    expect(states).toEqual(['connecting', 'online', 'offline', 'connecting']);
+  });
+
+  it('resumes with since = last seq after a drop', () => {
+    const c = makeClient();
+    const seen: number[] = [];
+    c.on('event', (e) => seen.push(e.seq));
+    c.start();
+    const s1 = join(3);
+    s1.receive({ type: 'events', events: [post(1), post(2)] });
+    s1.receive(post(3));
+    expect(c.lastSeq).toBe(3);
+    s1.serverClose(1012);
+    clock.advance(c.nextDelayMs);
+    expect(FakeSocket.all).toHaveLength(2);
+    const s2 = FakeSocket.all[1];
+    s2.open();
+    expect(s2.lastHello().since).toBe(3);
+    s2.receive(welcome(s2.lastHello().rid, 4));
+    s2.receive(post(4));
+    expect(seen).toEqual([1, 2, 3, 4]);
+  });
+
+  it('drops duplicate events', () => {
+    const c = makeClient();
+    const seen: number[] = [];
+    c.on('event', (e) => seen.push(e.seq));
+    c.start();
+    const s = join(3);
+    s.receive({ type: 'events', events: [post(1), post(2)] });
+    s.receive({ type: 'events', events: [post(2), post(3)] });
+    s.receive(post(1));
+    s.receive(post(3));
+    expect(seen).toEqual([1, 2, 3]);
+    expect(c.duplicates).toBe(3);
+  });
+
+  it('detects a gap, does not apply past it, and resumes from the last seq', () => {
+    const c = makeClient();
+    const seen: number[] = [];
+    const gaps: unknown[] = [];
+    c.on('event', (e) => seen.push(e.seq));
+    c.on('gap', (g) => gaps.push(g));
+    c.start();
+    const s1 = join(0);
+    s1.receive(post(1));
+    s1.receive({ type: 'events', events: [post(2), post(4), post(5)] });
+    expect(seen).toEqual([1, 2]);
+    expect(gaps).toEqual([{ expected: 3, got: 4 }]);
+    expect(s1.closedByClient).toBe(true);
+    expect(c.state).toBe('offline');
+    s1.receive(post(3)); // late frames from the abandoned socket are ignored
+    expect(seen).toEqual([1, 2]);
+    clock.advance(c.nextDelayMs);
+    const s2 = FakeSocket.all[1];
+    s2.open();
+    expect(s2.lastHello().since).toBe(2);
+  });
+
+  it('keeps posts in a persistent outbox, resends them after reconnect, removes them on ack', () => {
+    const c = makeClient();
+    c.start();
+    // Offline: the post waits in the outbox and in storage.
+    const cid = c.post('A1: we start with a question', { round: 1 });
+    expect(cid).toMatch(/^[A-Za-z0-9_.:-]{1,64}$/);
+    expect(JSON.parse(storage.getItem(outboxKey(SESSION, 'ms_lee')) ?? '[]')).toHaveLength(1);
+
+    // A reload: a new client on the same storage still has it.
+    c.stop();
+    const c2 = makeClient();
+    expect(c2.pending().map((p) => p.cid)).toEqual([cid]);
+    c2.start();
+    const s1 = join(0);
+    expect(s1.ofType('post')).toEqual([{ type: 'post', cid, text: 'A1: we start with a question', round: 1 }]);
+
+    // Dropped before the ack: sent again, same cid.
+    s1.serverClose();
+    clock.advance(c2.nextDelayMs);
+    const s2 = join(0);
+    expect(s2.ofType('post')).toEqual([{ type: 'post', cid, text: 'A1: we start with a question', round: 1 }]);
+
+    // Ack: out of the outbox and storage; shown as pending until its event arrives.
+    s2.receive({ type: 'ack', cid, seq: 1 });
+    expect(storage.getItem(outboxKey(SESSION, 'ms_lee'))).toBeNull();
+    expect(c2.pending().map((p) => p.cid)).toEqual([cid]);
+    s2.receive({ ...post(1, 'A1: we start with a question'), author: 'ms_lee' });
+    expect(c2.pending()).toEqual([]);
+
+    // Not sent again after the next reconnect.
+    s2.serverClose();
+    clock.advance(c2.nextDelayMs);
+    const s3 = join(1);
+    expect(s3.ofType('post')).toEqual([]);
+  });
+
+  it('sends a post at once when online, and drops a refused one with post_error', () => {
+    const c = makeClient();
+    const errors: string[] = [];
+    c.on('post_error', (e) => errors.push(e.error.code));
+    c.start();
+    const s = join(0);
+    const cid = c.post('x'.repeat(2000));
+    expect(s.ofType('post')).toHaveLength(1);
+    s.receive({ type: 'error', code: 'too_long', message: 'too long', cid });
+    expect(errors).toEqual(['too_long']);
+    expect(c.pending()).toEqual([]);
+  });
+
+  it('grows the reconnect delay exponentially with jitter, capped, and resets it after a join', () => {
+    clock.rnd = 0.5;
+    const c = makeClient();
+    c.start();
+    const delays: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      FakeSocket.all[FakeSocket.all.length - 1].serverClose();
+      delays.push(c.nextDelayMs);
+      clock.advance(c.nextDelayMs);
+    }
+    // base 1000, 2000, ... capped at 16000; equal jitter with random 0.5 gives 3/4 of the base.
+    expect(delays).toEqual([750, 1500, 3000, 6000, 12000, 12000, 12000]);
+    expect(FakeSocket.all).toHaveLength(8);
+
+    clock.rnd = 0;
+    join(0).serverClose();
+    expect(c.nextDelayMs).toBe(500);
+    clock.rnd = 0.999999;
+    clock.advance(500);
+    FakeSocket.all[FakeSocket.all.length - 1].serverClose();
+    expect(c.nextDelayMs).toBeGreaterThan(1990);
+    expect(c.nextDelayMs).toBeLessThanOrEqual(2000);
+  });
+
+  it('on bad_since resets to 0, clears the state and joins again from 0', () => {
+    const c = makeClient();
+    let resets = 0;
+    const seen: number[] = [];
+    c.on('reset', () => resets++);
+    c.on('event', (e) => seen.push(e.seq));
+    c.start();
+    const s1 = join(2);
+    s1.receive({ type: 'events', events: [post(1), post(2)] });
+    s1.serverClose();
+    clock.advance(c.nextDelayMs);
+    const s2 = FakeSocket.all[1];
+    s2.open();
+    expect(s2.lastHello().since).toBe(2);
+    s2.receive({ type: 'error', code: 'bad_since', message: 'since > head', rid: s2.lastHello().rid });
+    expect(resets).toBe(1);
+    expect(c.lastSeq).toBe(0);
+    expect(s2.ofType('hello')).toHaveLength(2);
+    expect(s2.lastHello().since).toBe(0);
+    s2.receive(welcome(s2.lastHello().rid, 1));
+    s2.receive(post(1, 'fresh'));
+    expect(seen).toEqual([1, 2, 1]);
+    expect(c.state).toBe('online');
+  });
+
+  it('stops for good when the join is refused', () => {
+    const c = makeClient();
+    const fatal: string[] = [];
+    c.on('fatal', (e) => fatal.push(e.code));
+    c.start();
+    const s = FakeSocket.all[0];
+    s.open();
+    s.receive({ type: 'error', code: 'handle_taken', message: 'taken', rid: s.lastHello().rid });
+    expect(fatal).toEqual(['handle_taken']);
+    expect(c.state).toBe('failed');
+    clock.advance(120_000);
+    expect(FakeSocket.all).toHaveLength(1);
+  });
+
+  it('answers requests by rid and rejects them on error or drop', async () => {
+    const c = makeClient();
+    c.start();
+    const s = join(0);
+    const p1 = c.request({ type: 'like', seq: 4 });
+    const r1 = s.sent[s.sent.length - 1];
+    expect(r1).toMatchObject({ type: 'like', seq: 4 });
+    s.receive({ type: 'ok', rid: r1.rid, seq: 9 });
+    await expect(p1).resolves.toMatchObject({ type: 'ok', seq: 9 });
+
+    const p2 = c.request({ type: 'control', action: 'resume' });
+    const r2 = s.sent[s.sent.length - 1];
+    s.receive({ type: 'error', code: 'bad_request', message: 'not paused', rid: r2.rid });
+    await expect(p2).rejects.toMatchObject({ code: 'bad_request' });
+
+    const p3 = c.request({ type: 'announce', text: 'hi' });
+    s.serverClose();
+    await expect(p3).rejects.toMatchObject({ code: 'offline' });
+    await expect(c.request({ type: 'ping' })).rejects.toMatchObject({ code: 'offline' });
+  });
+
+  it('drops a connection that stops answering pings', () => {
+    const c = makeClient({ pingIntervalMs: 10_000 });
+    c.start();
+    const s = join(0);
+    clock.advance(10_000);
+    expect(s.ofType('ping')).toHaveLength(1);
+    s.receive({ type: 'pong' });
+    clock.advance(10_000);
+    expect(s.ofType('ping')).toHaveLength(2);
+    clock.advance(10_000); // no answer to the second ping
+    expect(s.closedByClient).toBe(true);
+    expect(c.state).toBe('offline');
+  });
+});

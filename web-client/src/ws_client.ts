@@ -1,0 +1,590 @@
+// The one WebSocket connection of a page: join (hello), resume after drops with `since`, drop
+// duplicate events, detect gaps, reconnect with backoff, and an outbox of posts that survives a
+// reload and is resent until acknowledged. No DOM here: the socket, storage and clock are injected.
+
+import type {
+  AckMsg,
+  ChatEvent,
+  ClientError,
+  ClientRequest,
+  ErrorMsg,
+  ServerMessage,
+  WelcomeMsg,
+} from './protocol';
+
+export type ConnState = 'offline' | 'connecting' | 'online' | 'failed';
+
+/** The part of the browser WebSocket this client uses. */
+export interface SocketLike {
+  readonly readyState: number;
+  onopen: ((ev: unknown) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+  onclose: ((ev: { code: number; reason?: string }) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+}
+export type SocketCtor = new (url: string) => SocketLike;
+
+export interface StorageLike {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
+}
+
+export interface Clock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+  random(): number;
+}
+
+export interface OutboxItem {
+  cid: string;
+  text: string;
+  round?: number;
+  reply_to?: number;
+  created: number;
+}
+
+export interface ClientOptions {
+  url: string;
+  session: string;
+  handle: string;
+  name: string;
+  key?: string;
+  since?: number;
+  WebSocket?: SocketCtor;
+  storage?: StorageLike;
+  clock?: Clock;
+  backoffInitialMs?: number;
+  backoffMaxMs?: number;
+  pingIntervalMs?: number;
+}
+
+export interface ClientEventMap {
+  state: ConnState;
+  welcome: WelcomeMsg;
+  event: ChatEvent;
+  reset: void;
+  gap: { expected: number; got: number };
+  presence: number;
+  outbox: void;
+  ack: { cid: string; seq?: number };
+  post_error: { item: OutboxItem; error: ErrorMsg };
+  fatal: ErrorMsg;
+  error: ErrorMsg;
+}
+
+type Listener<T> = (value: T) => void;
+
+const OPEN = 1;
+/** Hello errors after which reconnecting cannot help. */
+const FATAL_JOIN = new Set([
+  'not_found',
+  'bad_handle',
+  'bad_request',
+  'handle_taken',
+  'bad_token',
+  'bad_key',
+  'banned',
+]);
+
+export const defaultClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
+  clearTimeout: (h) => globalThis.clearTimeout(h as ReturnType<typeof setTimeout>),
+  random: () => Math.random(),
+};
+
+/** In-memory storage for when localStorage is unavailable (private mode, tests). */
+export class MemoryStorage implements StorageLike {
+  private map = new Map<string, string>();
+  getItem(key: string): string | null {
+    return this.map.has(key) ? (this.map.get(key) as string) : null;
+  }
+  setItem(key: string, value: string): void {
+    this.map.set(key, value);
+  }
+  removeItem(key: string): void {
+    this.map.delete(key);
+  }
+}
+
+export function tokenKey(session: string, handle: string): string {
+  return `hashchat:token:${session}:${handle.toLowerCase()}`;
+}
+export function outboxKey(session: string, handle: string): string {
+  return `hashchat:outbox:${session}:${handle.toLowerCase()}`;
+}
+
+export class ChatClient {
+  state: ConnState = 'offline';
+  /** The newest seq applied; events with seq <= lastSeq are duplicates. */
+  lastSeq: number;
+  head = 0;
+  /** server clock minus local clock, from welcome.now. */
+  skewMs = 0;
+  you: WelcomeMsg['you'] | null = null;
+  duplicates = 0;
+  /** Delay of the reconnect that is scheduled (or was last scheduled), for display and tests. */
+  nextDelayMs = 0;
+
+  private readonly opts: ClientOptions;
+  private readonly WS: SocketCtor;
+  private readonly storage: StorageLike;
+  private readonly clock: Clock;
+  private readonly backoffInitialMs: number;
+  private readonly backoffMaxMs: number;
+  private readonly pingIntervalMs: number;
+
+  private ws: SocketLike | null = null;
+  private joined = false;
+  private stopped = true;
+  private attempts = 0;
+  private reconnectTimer: unknown = null;
+  private pingTimer: unknown = null;
+  private retryTimer: unknown = null;
+  private heardSincePing = true;
+  private ridCounter = 0;
+  private helloRid = '';
+  private requests = new Map<string, { resolve: (m: ServerMessage) => void; reject: (e: ClientError) => void }>();
+  private outboxItems: OutboxItem[];
+  /** Posts acknowledged whose event has not arrived yet: still shown as pending. */
+  private sent = new Map<string, { item: OutboxItem; seq: number }>();
+  private listeners: { [K in keyof ClientEventMap]?: Listener<ClientEventMap[K]>[] } = {};
+
+  constructor(opts: ClientOptions) {
+    this.opts = opts;
+    this.WS = opts.WebSocket ?? (globalThis.WebSocket as unknown as SocketCtor);
+    this.storage = opts.storage ?? new MemoryStorage();
+    this.clock = opts.clock ?? defaultClock;
+    this.backoffInitialMs = opts.backoffInitialMs ?? 500;
+    this.backoffMaxMs = opts.backoffMaxMs ?? 30000;
+    this.pingIntervalMs = opts.pingIntervalMs ?? 25000;
+    this.lastSeq = opts.since ?? 0;
+    this.outboxItems = this.loadOutbox();
+  }
+
+  on<K extends keyof ClientEventMap>(type: K, fn: Listener<ClientEventMap[K]>): () => void {
+    const list = (this.listeners[type] ??= []) as Listener<ClientEventMap[K]>[];
+    list.push(fn);
+    return () => {
+      const i = list.indexOf(fn);
+      if (i >= 0) list.splice(i, 1);
+    };
+  }
+
+  private emit<K extends keyof ClientEventMap>(type: K, value: ClientEventMap[K]): void {
+    const list = this.listeners[type] as Listener<ClientEventMap[K]>[] | undefined;
+    if (!list) return;
+    for (const fn of [...list]) fn(value);
+  }
+
+  get online(): boolean {
+    return this.state === 'online';
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.open();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.clearTimers();
+    const ws = this.ws;
+    this.ws = null;
+    this.joined = false;
+    this.rejectRequests();
+    if (ws) ws.close(1000);
+    this.setState('offline');
+  }
+
+  /** Try now instead of waiting for the backoff (the browser came back online, the tab is shown). */
+  reconnectNow(): void {
+    if (this.stopped || this.state === 'failed' || this.ws) return;
+    this.open();
+  }
+
+  /** Pending posts: not yet acknowledged, or acknowledged but their event has not arrived. */
+  pending(): OutboxItem[] {
+    return [...this.outboxItems, ...[...this.sent.values()].map((s) => s.item)];
+  }
+
+  /** Queues a post; it is sent now if joined and after every (re)join until its ack arrives. */
+  post(text: string, opts: { round?: number; reply_to?: number } = {}): string {
+    const item: OutboxItem = { cid: this.newCid(), text, created: this.clock.now() };
+    if (opts.round !== undefined) item.round = opts.round;
+    if (opts.reply_to !== undefined) item.reply_to = opts.reply_to;
+    this.outboxItems.push(item);
+    this.saveOutbox();
+    this.emit('outbox', undefined);
+    if (this.joined) this.sendPost(item);
+    return item.cid;
+  }
+
+  /** Drops a pending post from the outbox (the user gave up on it). */
+  discard(cid: string): void {
+    const before = this.outboxItems.length;
+    this.outboxItems = this.outboxItems.filter((i) => i.cid !== cid);
+    if (this.outboxItems.length !== before) {
+      this.saveOutbox();
+      this.emit('outbox', undefined);
+    }
+  }
+
+  /** Sends a message with a fresh rid; resolves with its answer, rejects with its error. */
+  request(msg: ClientRequest): Promise<ServerMessage> {
+    if (!this.joined || !this.ws) {
+      return Promise.reject<ServerMessage>({ code: 'offline', message: 'You are offline; try again when connected.' });
+    }
+    const rid = this.nextRid();
+    return new Promise<ServerMessage>((resolve, reject) => {
+      this.requests.set(rid, { resolve, reject });
+      this.send({ ...msg, rid });
+    });
+  }
+
+  /** Local time corrected to the server's clock. */
+  serverNow(): number {
+    return this.clock.now() + this.skewMs;
+  }
+
+  // ---- connection ----
+
+  private open(): void {
+    this.clock.clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+    this.setState('connecting');
+    let ws: SocketLike;
+    try {
+      ws = new this.WS(this.opts.url);
+    } catch {
+      this.scheduleReconnect();
+      return;
+    }
+    this.ws = ws;
+    ws.onopen = () => {
+      if (this.ws === ws) this.sendHello();
+    };
+    ws.onmessage = (ev) => {
+      if (this.ws !== ws) return;
+      this.heardSincePing = true;
+      let msg: ServerMessage;
+      try {
+        msg = JSON.parse(String(ev.data)) as ServerMessage;
+      } catch {
+        return;
+      }
+      if (msg && typeof msg === 'object') this.handle(msg);
+    };
+    ws.onclose = (ev) => {
+      if (this.ws === ws) this.disconnected(ev.code);
+    };
+    ws.onerror = () => {
+      // A close event follows.
+    };
+  }
+
+  private sendHello(): void {
+    this.helloRid = this.nextRid();
+    const hello: Record<string, unknown> = {
+      type: 'hello',
+      session: this.opts.session,
+      handle: this.opts.handle,
+      name: this.opts.name,
+      since: this.lastSeq,
+      rid: this.helloRid,
+    };
+    const token = this.storage.getItem(tokenKey(this.opts.session, this.opts.handle));
+    if (token) hello.token = token;
+    if (this.opts.key) hello.key = this.opts.key;
+    this.send(hello);
+  }
+
+  /** Gives up on the current socket (gap, dead connection) and reconnects. */
+  private drop(): void {
+    const ws = this.ws;
+    if (!ws) return;
+    this.ws = null;
+    try {
+      ws.close(1000);
+    } catch {
+      // already closed
+    }
+    this.disconnected(0);
+  }
+
+  private disconnected(code: number): void {
+    this.ws = null;
+    this.joined = false;
+    this.clock.clearTimeout(this.pingTimer);
+    this.pingTimer = null;
+    this.rejectRequests();
+    if (this.stopped || this.state === 'failed') return;
+    if (code === 1008) {
+      this.fail({ type: 'error', code: 'refused', message: 'The server refused this connection.' });
+      return;
+    }
+    this.setState('offline');
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.stopped) return;
+    const base = Math.min(this.backoffMaxMs, this.backoffInitialMs * 2 ** this.attempts);
+    this.attempts += 1;
+    // "Equal jitter": at least half the base, so delays grow, but clients don't reconnect in lockstep.
+    this.nextDelayMs = Math.round(base / 2 + (this.clock.random() * base) / 2);
+    this.clock.clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = this.clock.setTimeout(() => {
+      this.reconnectTimer = null;
+      this.open();
+    }, this.nextDelayMs);
+  }
+
+  private fail(err: ErrorMsg): void {
+    this.stopped = true;
+    this.clearTimers();
+    const ws = this.ws;
+    this.ws = null;
+    this.joined = false;
+    if (ws) ws.close(1000);
+    this.setState('failed');
+    this.emit('fatal', err);
+  }
+
+  private clearTimers(): void {
+    this.clock.clearTimeout(this.reconnectTimer);
+    this.clock.clearTimeout(this.pingTimer);
+    this.clock.clearTimeout(this.retryTimer);
+    this.reconnectTimer = this.pingTimer = this.retryTimer = null;
+  }
+
+  private schedulePing(): void {
+    this.clock.clearTimeout(this.pingTimer);
+    this.heardSincePing = true;
+    const tick = () => {
+      if (!this.joined) return;
+      if (!this.heardSincePing) {
+        // Nothing came back for a whole interval: the connection is dead (phones lose them silently).
+        this.drop();
+        return;
+      }
+      this.heardSincePing = false;
+      this.send({ type: 'ping' });
+      this.pingTimer = this.clock.setTimeout(tick, this.pingIntervalMs);
+    };
+    this.pingTimer = this.clock.setTimeout(tick, this.pingIntervalMs);
+  }
+
+  // ---- messages ----
+
+  private handle(msg: ServerMessage): void {
+    switch (msg.type) {
+      case 'welcome':
+        this.welcomed(msg);
+        break;
+      case 'event':
+        this.apply(msg as ChatEvent);
+        break;
+      case 'events':
+        for (const ev of msg.events) {
+          if (!this.apply(ev)) break;
+        }
+        break;
+      case 'ack':
+        this.acked(msg);
+        break;
+      case 'ok':
+      case 'pong':
+        this.settle(msg.rid, msg);
+        break;
+      case 'presence':
+        this.emit('presence', msg.online);
+        break;
+      case 'error':
+        this.errored(msg);
+        break;
+      default:
+        break;
+    }
+  }
+
+  private welcomed(msg: WelcomeMsg): void {
+    this.joined = true;
+    this.attempts = 0;
+    this.head = msg.head;
+    this.you = msg.you;
+    const now = Date.parse(msg.now);
+    if (!Number.isNaN(now)) this.skewMs = now - this.clock.now();
+    if (msg.you.token) {
+      this.storage.setItem(tokenKey(this.opts.session, this.opts.handle), msg.you.token);
+    }
+    this.setState('online');
+    this.emit('welcome', msg);
+    this.flushOutbox();
+    this.schedulePing();
+  }
+
+  /** Applies one event; false when it revealed a gap (the connection is then being renewed). */
+  private apply(ev: ChatEvent): boolean {
+    if (typeof ev.seq !== 'number') return true;
+    if (ev.seq <= this.lastSeq) {
+      this.duplicates += 1;
+      return true;
+    }
+    if (ev.seq !== this.lastSeq + 1) {
+      this.emit('gap', { expected: this.lastSeq + 1, got: ev.seq });
+      this.drop();
+      return false;
+    }
+    this.lastSeq = ev.seq;
+    this.emit('event', ev);
+    let changed = false;
+    for (const [cid, s] of this.sent) {
+      if (s.seq <= this.lastSeq) {
+        this.sent.delete(cid);
+        changed = true;
+      }
+    }
+    if (changed) this.emit('outbox', undefined);
+    return true;
+  }
+
+  private acked(msg: AckMsg): void {
+    const item = this.outboxItems.find((i) => i.cid === msg.cid);
+    if (item) {
+      this.outboxItems = this.outboxItems.filter((i) => i !== item);
+      this.saveOutbox();
+      if (typeof msg.seq === 'number' && msg.seq > this.lastSeq) {
+        this.sent.set(item.cid, { item, seq: msg.seq });
+      }
+      this.emit('outbox', undefined);
+    }
+    this.emit('ack', { cid: msg.cid, seq: msg.seq });
+    this.settle(msg.rid, msg);
+  }
+
+  private errored(msg: ErrorMsg): void {
+    if (msg.rid !== undefined && msg.rid === this.helloRid && !this.joined) {
+      if (msg.code === 'bad_since') {
+        // The server knows less than we do (a different or restored log): start over from 0.
+        this.lastSeq = 0;
+        this.sent.clear();
+        this.emit('reset', undefined);
+        this.sendHello();
+        return;
+      }
+      if (FATAL_JOIN.has(msg.code)) {
+        this.fail(msg);
+        return;
+      }
+      // Anything else (rate_limited, a server hiccup): try again later.
+      this.drop();
+      return;
+    }
+    if (msg.cid !== undefined) {
+      const item = this.outboxItems.find((i) => i.cid === msg.cid);
+      if (item) {
+        if (msg.code === 'rate_limited') {
+          this.clock.clearTimeout(this.retryTimer);
+          this.retryTimer = this.clock.setTimeout(() => {
+            this.retryTimer = null;
+            if (this.joined && this.outboxItems.includes(item)) this.sendPost(item);
+          }, msg.retry_after_ms ?? 2000);
+        } else if (msg.code !== 'not_joined') {
+          // Refused for good (too long, empty, closed...): sending it again would not help.
+          this.discard(item.cid);
+          this.emit('post_error', { item, error: msg });
+        }
+      }
+    }
+    if (msg.rid !== undefined && this.requests.has(msg.rid)) {
+      const req = this.requests.get(msg.rid);
+      this.requests.delete(msg.rid);
+      req?.reject({ code: msg.code, message: msg.message });
+      return;
+    }
+    if (msg.cid === undefined) this.emit('error', msg);
+  }
+
+  private settle(rid: string | undefined, msg: ServerMessage): void {
+    if (rid === undefined) return;
+    const req = this.requests.get(rid);
+    if (!req) return;
+    this.requests.delete(rid);
+    req.resolve(msg);
+  }
+
+  private rejectRequests(): void {
+    const reqs = [...this.requests.values()];
+    this.requests.clear();
+    for (const r of reqs) r.reject({ code: 'offline', message: 'The connection dropped before the answer came.' });
+  }
+
+  // ---- outbox ----
+
+  private flushOutbox(): void {
+    for (const item of this.outboxItems) this.sendPost(item);
+  }
+
+  private sendPost(item: OutboxItem): void {
+    const msg: Record<string, unknown> = { type: 'post', cid: item.cid, text: item.text };
+    if (item.round !== undefined) msg.round = item.round;
+    if (item.reply_to !== undefined) msg.reply_to = item.reply_to;
+    this.send(msg);
+  }
+
+  private loadOutbox(): OutboxItem[] {
+    try {
+      const raw = this.storage.getItem(outboxKey(this.opts.session, this.opts.handle));
+      const parsed: unknown = raw ? JSON.parse(raw) : [];
+      return Array.isArray(parsed)
+        ? (parsed as OutboxItem[]).filter((i) => i && typeof i.cid === 'string' && typeof i.text === 'string')
+        : [];
+    } catch {
+      return [];
+    }
+  }
+
+  private saveOutbox(): void {
+    const key = outboxKey(this.opts.session, this.opts.handle);
+    try {
+      if (this.outboxItems.length === 0) this.storage.removeItem(key);
+      else this.storage.setItem(key, JSON.stringify(this.outboxItems));
+    } catch {
+      // Storage full or blocked: the outbox still lives in memory.
+    }
+  }
+
+  // ---- helpers ----
+
+  private newCid(): string {
+    const rnd = Math.floor(this.clock.random() * 36 ** 6).toString(36);
+    return `c-${this.clock.now().toString(36)}-${rnd}-${(this.ridCounter++).toString(36)}`;
+  }
+
+  private nextRid(): string {
+    this.ridCounter += 1;
+    return `r${this.ridCounter}`;
+  }
+
+  private send(msg: object): void {
+    const ws = this.ws;
+    if (!ws || ws.readyState !== OPEN) return;
+    try {
+      ws.send(JSON.stringify(msg));
+    } catch {
+      // The close event will follow.
+    }
+  }
+
+  private setState(s: ConnState): void {
+    if (this.state === s) return;
+    this.state = s;
+    this.emit('state', s);
+  }
+}
