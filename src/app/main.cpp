@@ -20,7 +20,8 @@
 
 namespace {
 
-constexpr const char* usage = R"(hashchat: scheduled hashtag chats (live Q1/A1 evenings) over WebSocket.
+constexpr const char* usage =
+    R"(hashchat: scheduled hashtag chats (live Q1/A1 evenings) over WebSocket.
 
 Usage: hashchat [options]
 
@@ -79,12 +80,15 @@ int main(int argc, char** argv) {
 
     // name -> value, from the environment first, then flags.
     std::vector<std::pair<std::string, std::string>> settings;
-    const std::pair<const char*, const char*> env_names[] = {
-        {"port", "HASHCHAT_PORT"},           {"bind", "HASHCHAT_BIND"},
-        {"data-dir", "HASHCHAT_DATA_DIR"},   {"threads", "HASHCHAT_THREADS"},
-        {"log-level", "HASHCHAT_LOG_LEVEL"}, {"web-root", "HASHCHAT_WEB_ROOT"},
-        {"sync", "HASHCHAT_SYNC"},           {"max-text", "HASHCHAT_MAX_TEXT"},
-        {"test-clock", "HASHCHAT_TEST_CLOCK"}};
+    const std::pair<const char*, const char*> env_names[] = {{"port", "HASHCHAT_PORT"},
+                                                             {"bind", "HASHCHAT_BIND"},
+                                                             {"data-dir", "HASHCHAT_DATA_DIR"},
+                                                             {"threads", "HASHCHAT_THREADS"},
+                                                             {"log-level", "HASHCHAT_LOG_LEVEL"},
+                                                             {"web-root", "HASHCHAT_WEB_ROOT"},
+                                                             {"sync", "HASHCHAT_SYNC"},
+                                                             {"max-text", "HASHCHAT_MAX_TEXT"},
+                                                             {"test-clock", "HASHCHAT_TEST_CLOCK"}};
     for (const auto& [name, var] : env_names) {
         if (auto v = env(var)) settings.emplace_back(name, *v);
     }

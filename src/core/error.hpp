@@ -44,7 +44,7 @@ std::ostream& operator<<(std::ostream& os, const error& e);
 // A value or an error; the small part of std::expected (C++23) that the project needs.
 template <typename T>
 class result {
-public:
+  public:
     result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
     result(error e) : v_(std::move(e)) {}      // NOLINT(google-explicit-constructor)
 
@@ -58,7 +58,7 @@ public:
     const T& operator*() const { return value(); }
     const error& err() const { return std::get<1>(v_); }
 
-private:
+  private:
     std::variant<T, error> v_;
 };
 

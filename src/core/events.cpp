@@ -2,9 +2,7 @@
 
 namespace hashchat::core {
 
-std::string_view to_string(role r) {
-    return r == role::moderator ? "moderator" : "participant";
-}
+std::string_view to_string(role r) { return r == role::moderator ? "moderator" : "participant"; }
 
 std::optional<role> role_from_string(std::string_view s) {
     if (s == "moderator") return role::moderator;
@@ -37,7 +35,10 @@ std::ostream& operator<<(std::ostream& os, const event& e) {
     std::visit(overloaded{
                    [&](const post_event& p) {
                        os << " @" << p.author << " round=";
-                       if (p.round) os << *p.round; else os << "null";
+                       if (p.round)
+                           os << *p.round;
+                       else
+                           os << "null";
                        os << " \"" << p.text << "\"";
                    },
                    [&](const edit_event& p) { os << " target=" << p.target; },

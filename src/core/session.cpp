@@ -70,9 +70,9 @@ result<join_result> session::join(const join_request& req) const {
     }
     const auto name_len = utf8_length(req.name);
     if (!name_len || *name_len == 0 || *name_len > limits_.max_name || is_blank(req.name)) {
-        return make_error(error_code::bad_request, "A display name is 1 to " +
-                                                       std::to_string(limits_.max_name) +
-                                                       " characters of text.");
+        return make_error(
+            error_code::bad_request,
+            "A display name is 1 to " + std::to_string(limits_.max_name) + " characters of text.");
     }
     role who = role::participant;
     if (req.key_hash) {
@@ -82,8 +82,7 @@ result<join_result> session::join(const join_request& req) const {
         who = role::moderator;
     }
     if (req.since > head_) {
-        return make_error(error_code::bad_since, "This session has only " +
-                                                     std::to_string(head_) +
+        return make_error(error_code::bad_since, "This session has only " + std::to_string(head_) +
                                                      " events; load it again from 0.");
     }
     join_result out;
@@ -118,16 +117,15 @@ void session::set_member(member m) {
 }
 
 result<outcome> session::handle(const actor& who, const command& cmd, instant now) {
-    return std::visit(
-        overloaded{
-            [&](const post_cmd& c) { return post(who, c, now); },
-            [&](const like_cmd& c) { return like(who, c, now); },
-            [&](const edit_cmd& c) { return edit(who, c, now); },
-            [&](const delete_cmd& c) { return remove(who, c, now); },
-            [&](const control_cmd& c) { return control(who, c, now); },
-            [&](const announce_cmd& c) { return announce(who, c, now); },
-        },
-        cmd);
+    return std::visit(overloaded{
+                          [&](const post_cmd& c) { return post(who, c, now); },
+                          [&](const like_cmd& c) { return like(who, c, now); },
+                          [&](const edit_cmd& c) { return edit(who, c, now); },
+                          [&](const delete_cmd& c) { return remove(who, c, now); },
+                          [&](const control_cmd& c) { return control(who, c, now); },
+                          [&](const announce_cmd& c) { return announce(who, c, now); },
+                      },
+                      cmd);
 }
 
 std::optional<error> session::check_text(const std::string& text) const {
@@ -135,10 +133,9 @@ std::optional<error> session::check_text(const std::string& text) const {
     if (!len) return make_error(error_code::bad_request, "The text is not valid UTF-8.");
     if (*len == 0 || is_blank(text)) return make_error(error_code::empty, "The text is empty.");
     if (*len > limits_.max_text) {
-        return make_error(error_code::too_long, "A post can have at most " +
-                                                    std::to_string(limits_.max_text) +
-                                                    " characters; this one has " +
-                                                    std::to_string(*len) + ".");
+        return make_error(error_code::too_long,
+                          "A post can have at most " + std::to_string(limits_.max_text) +
+                              " characters; this one has " + std::to_string(*len) + ".");
     }
     return std::nullopt;
 }
@@ -158,9 +155,9 @@ result<std::optional<int>> session::round_for(const post_cmd& cmd) const {
     if (!round) return schedule_.round_of(phase_);
     const int questions = static_cast<int>(config_.timetable.questions.size());
     if (*round < 0 || *round > questions) {
-        return make_error(error_code::bad_request,
-                          "There is no Q" + std::to_string(*round) + " in this chat (it has " +
-                              std::to_string(questions) + " questions).");
+        return make_error(error_code::bad_request, "There is no Q" + std::to_string(*round) +
+                                                       " in this chat (it has " +
+                                                       std::to_string(questions) + " questions).");
     }
     if (*round > schedule_.asked(phase_)) {
         return make_error(error_code::bad_request,
@@ -188,9 +185,9 @@ result<outcome> session::post(const actor& who, const post_cmd& cmd, instant now
     }
     auto round = round_for(cmd);
     if (!round) return round.err();
-    post_event body{who.handle,  who.name,     who.who,
-                    cmd.text,    *round,       cmd.reply_to,
-                    mentions_in(cmd.text), cmd.cid};
+    post_event body{
+        who.handle, who.name, who.who, cmd.text, *round, cmd.reply_to, mentions_in(cmd.text),
+        cmd.cid};
     return emit(now, std::move(body));
 }
 

@@ -57,15 +57,15 @@ struct actor {
 struct join_request {
     std::string handle;
     std::string name;
-    std::optional<std::string> token_hash;     // hash of the token the client presented
-    std::optional<std::string> key_hash;       // hash of the moderator key the client presented
-    std::string new_token_hash;                // used if this join registers the handle
+    std::optional<std::string> token_hash;  // hash of the token the client presented
+    std::optional<std::string> key_hash;    // hash of the moderator key the client presented
+    std::string new_token_hash;             // used if this join registers the handle
     seq_t since = 0;
 };
 
 struct join_result {
     actor who;
-    member registered;        // the member as it is now (persist when `member_changed`)
+    member registered;  // the member as it is now (persist when `member_changed`)
     bool issued_token = false;
     bool member_changed = false;
 };
@@ -103,9 +103,8 @@ struct outcome {
 };
 
 class session {
-public:
-    session(session_config config, std::vector<std::string> moderator_key_hashes,
-            limits lim = {});
+  public:
+    session(session_config config, std::vector<std::string> moderator_key_hashes, limits lim = {});
 
     const session_config& config() const { return config_; }
     const live_schedule& schedule() const { return schedule_; }
@@ -129,7 +128,7 @@ public:
     // Applies an event of this session's log (from handle() or from the store when replaying).
     void apply(const event& e);
 
-private:
+  private:
     struct post_state {
         std::string author_key;
         std::optional<int> round;

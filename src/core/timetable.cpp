@@ -6,13 +6,20 @@ namespace hashchat::core {
 
 std::string_view to_string(phase_kind kind) {
     switch (kind) {
-        case phase_kind::scheduled: return "scheduled";
-        case phase_kind::intro: return "intro";
-        case phase_kind::talk: return "talk";
-        case phase_kind::round: return "round";
-        case phase_kind::wrapup: return "wrapup";
-        case phase_kind::closed: return "closed";
-        case phase_kind::paused: return "paused";
+        case phase_kind::scheduled:
+            return "scheduled";
+        case phase_kind::intro:
+            return "intro";
+        case phase_kind::talk:
+            return "talk";
+        case phase_kind::round:
+            return "round";
+        case phase_kind::wrapup:
+            return "wrapup";
+        case phase_kind::closed:
+            return "closed";
+        case phase_kind::paused:
+            return "paused";
     }
     return "unknown";
 }
@@ -48,14 +55,22 @@ std::optional<control_action> control_from_string(std::string_view s) {
 
 std::string_view to_string(control_action a) {
     switch (a) {
-        case control_action::start: return "start";
-        case control_action::next: return "next";
-        case control_action::extend: return "extend";
-        case control_action::pause: return "pause";
-        case control_action::resume: return "resume";
-        case control_action::end: return "end";
-        case control_action::release: return "release";
-        case control_action::postpone: return "postpone";
+        case control_action::start:
+            return "start";
+        case control_action::next:
+            return "next";
+        case control_action::extend:
+            return "extend";
+        case control_action::pause:
+            return "pause";
+        case control_action::resume:
+            return "resume";
+        case control_action::end:
+            return "end";
+        case control_action::release:
+            return "release";
+        case control_action::postpone:
+            return "postpone";
     }
     return "unknown";
 }
@@ -189,7 +204,8 @@ result<phase_state> live_schedule::control(const phase_state& s, control_action 
             out.remaining = duration{0};
             return out;
         }
-        case control_action::end: return enter(static_cast<int>(segments_.size()), now);
+        case control_action::end:
+            return enter(static_cast<int>(segments_.size()), now);
         case control_action::release:
         case control_action::postpone:
             return make_error(error_code::bad_request,

@@ -52,7 +52,7 @@ struct phase_state {
     int segment = -1;
     std::optional<instant> started_at;
     std::optional<instant> ends_at;
-    duration remaining{0};                       // while paused: time left in the part
+    duration remaining{0};                            // while paused: time left in the part
     phase_kind resume_phase = phase_kind::scheduled;  // while paused: the interrupted part's kind
 
     friend bool operator==(const phase_state&, const phase_state&) = default;
@@ -72,7 +72,7 @@ std::optional<control_action> control_from_string(std::string_view s);
 std::string_view to_string(control_action a);
 
 class live_schedule {
-public:
+  public:
     explicit live_schedule(live_timetable tt);
 
     const live_timetable& timetable() const { return tt_; }
@@ -97,7 +97,7 @@ public:
     // The highest question number asked so far (0 when only the intro has begun or nothing).
     int asked(const phase_state& s) const;
 
-private:
+  private:
     phase_state enter(int index, instant at) const;
 
     live_timetable tt_;

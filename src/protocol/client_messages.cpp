@@ -1,16 +1,15 @@
 #include "protocol/client_messages.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <initializer_list>
 #include <limits>
+#include <nlohmann/json.hpp>
 
 namespace hashchat::protocol {
 
 namespace {
 
-using nlohmann::json;
 using core::error_code;
+using nlohmann::json;
 
 constexpr std::uint64_t max_seq = 9007199254740991ULL;  // 2^53 - 1: exact in every client
 
@@ -46,7 +45,7 @@ bool too_deep(std::string_view s, std::size_t limit) {
 
 // Reads the fields of one message; the first problem found is kept.
 class reader {
-public:
+  public:
     explicit reader(const json& j) : j_(j) {}
 
     std::optional<core::error> problem;
@@ -78,8 +77,8 @@ public:
             if (required) fail(bad(std::string("Field \"") + name + "\" is missing."));
             return std::nullopt;
         }
-        if (!it->is_number_integer() || (it->is_number_integer() && !it->is_number_unsigned() &&
-                                         it->get<std::int64_t>() < 0) ||
+        if (!it->is_number_integer() ||
+            (it->is_number_integer() && !it->is_number_unsigned() && it->get<std::int64_t>() < 0) ||
             it->get<std::uint64_t>() > max) {
             fail(bad(std::string("Field \"") + name + "\" must be a whole number from 0 to " +
                      std::to_string(max) + "."));
@@ -92,12 +91,12 @@ public:
         if (!problem) problem = std::move(e);
     }
 
-private:
+  private:
     const json& j_;
 };
 
 std::variant<core::error, hello_msg, ping_msg, core::command> parse_body(const json& j,
-                                                                        const std::string& type) {
+                                                                         const std::string& type) {
     reader r(j);
     auto done = [&](auto value) -> std::variant<core::error, hello_msg, ping_msg, core::command> {
         if (r.problem) return *r.problem;
@@ -175,7 +174,8 @@ std::variant<core::error, hello_msg, ping_msg, core::command> parse_body(const j
     if (type == "moderate") {
         return bad("Moderation actions are not available yet.");
     }
-    return core::make_error(error_code::unknown_type, "Unknown message type \"" + shorten(type) + "\".");
+    return core::make_error(error_code::unknown_type,
+                            "Unknown message type \"" + shorten(type) + "\".");
 }
 
 }  // namespace
@@ -210,8 +210,8 @@ client_message parse_client_message(std::string_view frame) {
     }
     const auto& type_name = type->get_ref<const std::string&>();
     if (type_name == "post") {
-        if (auto cid = j.find("cid"); cid != j.end() && cid->is_string() &&
-                                      cid->get_ref<const std::string&>().size() <= 64) {
+        if (auto cid = j.find("cid");
+            cid != j.end() && cid->is_string() && cid->get_ref<const std::string&>().size() <= 64) {
             out.cid = cid->get<std::string>();
         }
     }

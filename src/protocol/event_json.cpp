@@ -46,12 +46,9 @@ std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_hand
 
 json phase_json(const core::phase_state& s, std::optional<int> round,
                 const std::optional<std::string>& question) {
-    json j{{"phase", core::to_string(s.phase)},
-           {"round", opt(round)},
-           {"question", opt(question)},
-           {"started_at", opt(s.started_at)},
-           {"ends_at", opt(s.ends_at)},
-           {"segment", s.segment}};
+    json j{{"phase", core::to_string(s.phase)}, {"round", opt(round)},
+           {"question", opt(question)},         {"started_at", opt(s.started_at)},
+           {"ends_at", opt(s.ends_at)},         {"segment", s.segment}};
     if (s.phase == core::phase_kind::paused) {
         j["remaining_ms"] = s.remaining.count();
         j["resume_phase"] = core::to_string(s.resume_phase);
@@ -64,41 +61,40 @@ std::string serialize_event(const core::event& e) {
            {"seq", e.seq},
            {"at", format_instant(e.at)},
            {"kind", core::kind_of(e.body)}};
-    std::visit(overloaded{
-                   [&](const core::post_event& p) {
-                       j["author"] = p.author;
-                       j["name"] = p.name;
-                       j["role"] = core::to_string(p.author_role);
-                       j["text"] = p.text;
-                       j["round"] = opt(p.round);
-                       j["reply_to"] = opt(p.reply_to);
-                       j["mentions"] = p.mentions;
-                   },
-                   [&](const core::edit_event& p) {
-                       j["target"] = p.target;
-                       j["author"] = p.author;
-                       j["text"] = p.text;
-                       j["mentions"] = p.mentions;
-                   },
-                   [&](const core::delete_event& p) {
-                       j["target"] = p.target;
-                       j["author"] = p.author;
-                   },
-                   [&](const core::like_event& p) {
-                       j["target"] = p.target;
-                       j["author"] = p.author;
-                       j["count"] = p.count;
-                   },
-                   [&](const core::announce_event& p) {
-                       j["author"] = p.author;
-                       j["name"] = p.name;
-                       j["text"] = p.text;
-                   },
-                   [&](const core::phase_event& p) {
-                       j.update(phase_json(p.state, p.round, p.question));
-                   },
-               },
-               e.body);
+    std::visit(
+        overloaded{
+            [&](const core::post_event& p) {
+                j["author"] = p.author;
+                j["name"] = p.name;
+                j["role"] = core::to_string(p.author_role);
+                j["text"] = p.text;
+                j["round"] = opt(p.round);
+                j["reply_to"] = opt(p.reply_to);
+                j["mentions"] = p.mentions;
+            },
+            [&](const core::edit_event& p) {
+                j["target"] = p.target;
+                j["author"] = p.author;
+                j["text"] = p.text;
+                j["mentions"] = p.mentions;
+            },
+            [&](const core::delete_event& p) {
+                j["target"] = p.target;
+                j["author"] = p.author;
+            },
+            [&](const core::like_event& p) {
+                j["target"] = p.target;
+                j["author"] = p.author;
+                j["count"] = p.count;
+            },
+            [&](const core::announce_event& p) {
+                j["author"] = p.author;
+                j["name"] = p.name;
+                j["text"] = p.text;
+            },
+            [&](const core::phase_event& p) { j.update(phase_json(p.state, p.round, p.question)); },
+        },
+        e.body);
     return dump(j);
 }
 
@@ -126,10 +122,9 @@ std::optional<core::event> parse_event(std::string_view json_text, std::string c
             p.cid = std::move(cid);
             e.body = std::move(p);
         } else if (kind == "edit") {
-            e.body = core::edit_event{j.at("target").get<core::seq_t>(),
-                                      j.at("author").get<std::string>(),
-                                      j.at("text").get<std::string>(),
-                                      j.at("mentions").get<std::vector<std::string>>()};
+            e.body = core::edit_event{
+                j.at("target").get<core::seq_t>(), j.at("author").get<std::string>(),
+                j.at("text").get<std::string>(), j.at("mentions").get<std::vector<std::string>>()};
         } else if (kind == "delete") {
             e.body = core::delete_event{j.at("target").get<core::seq_t>(),
                                         j.at("author").get<std::string>()};

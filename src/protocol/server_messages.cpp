@@ -21,12 +21,9 @@ std::string welcome_message(const core::session& s, const core::actor& you,
                             core::instant now, const std::optional<std::string>& rid) {
     json who{{"handle", you.handle}, {"name", you.name}, {"role", core::to_string(you.who)}};
     if (issued_token) who["token"] = *issued_token;
-    json j{{"type", "welcome"},
-           {"protocol", protocol_version},
-           {"now", format_instant(now)},
-           {"head", s.head()},
-           {"you", std::move(who)},
-           {"session", session_view(s, online)}};
+    json j{{"type", "welcome"},          {"protocol", protocol_version},
+           {"now", format_instant(now)}, {"head", s.head()},
+           {"you", std::move(who)},      {"session", session_view(s, online)}};
     add_rid(j, rid);
     return dump(j);
 }

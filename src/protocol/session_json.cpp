@@ -10,8 +10,8 @@ namespace hashchat::protocol {
 
 namespace {
 
-using nlohmann::json;
 using core::error_code;
+using nlohmann::json;
 
 core::error bad(std::string message) {
     return core::make_error(error_code::bad_request, std::move(message));
@@ -109,8 +109,10 @@ core::result<core::session_config> parse_create_request(std::string_view body, c
         field_reader o{*it, std::nullopt};
         o.only({"premoderation", "slowdown_seconds"});
         if (auto p = it->find("premoderation"); p != it->end()) {
-            if (!p->is_boolean()) o.fail("\"premoderation\" must be true or false.");
-            else c.options.premoderation = p->get<bool>();
+            if (!p->is_boolean())
+                o.fail("\"premoderation\" must be true or false.");
+            else
+                c.options.premoderation = p->get<bool>();
         }
         o.minutes("slowdown_seconds", c.options.slowdown_seconds);
         if (o.problem) return *o.problem;
@@ -132,8 +134,8 @@ core::result<core::session_config> parse_create_request(std::string_view body, c
 }
 
 std::string id_base(const core::session_config& config) {
-    const auto day = local_date(config.timetable.start.value_or(config.created_at),
-                                config.timezone);
+    const auto day =
+        local_date(config.timetable.start.value_or(config.created_at), config.timezone);
     return core::slug_of(config.hashtag) + "-" + (day ? *day : std::string("day"));
 }
 
@@ -206,10 +208,11 @@ json session_view(const core::session& s, std::size_t online) {
     int n = 0;
     for (const auto& q : c.timetable.questions) {
         ++n;
-        questions.push_back({{"round", n},
-                             {"text", q.text},
-                             {"talk_minutes", q.talk_minutes.value_or(c.timetable.talk_minutes)},
-                             {"round_minutes", q.round_minutes.value_or(c.timetable.round_minutes)}});
+        questions.push_back(
+            {{"round", n},
+             {"text", q.text},
+             {"talk_minutes", q.talk_minutes.value_or(c.timetable.talk_minutes)},
+             {"round_minutes", q.round_minutes.value_or(c.timetable.round_minutes)}});
     }
     j["questions"] = std::move(questions);
     j["phase"] = phase_json(s.phase(), s.schedule().round_of(s.phase()),

@@ -30,10 +30,9 @@ struct fields {
 // "YYYY-MM-DDTHH:MM[:SS[.fff]]"; `end` is where it stopped.
 std::optional<fields> parse_fields(std::string_view s) {
     int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0, ms = 0;
-    if (!parse_digits(s, 0, 4, y) || s.size() < 16 || s[4] != '-' ||
-        !parse_digits(s, 5, 2, mo) || s[7] != '-' || !parse_digits(s, 8, 2, d) ||
-        (s[10] != 'T' && s[10] != ' ') || !parse_digits(s, 11, 2, h) || s[13] != ':' ||
-        !parse_digits(s, 14, 2, mi)) {
+    if (!parse_digits(s, 0, 4, y) || s.size() < 16 || s[4] != '-' || !parse_digits(s, 5, 2, mo) ||
+        s[7] != '-' || !parse_digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != ' ') ||
+        !parse_digits(s, 11, 2, h) || s[13] != ':' || !parse_digits(s, 14, 2, mi)) {
         return std::nullopt;
     }
     std::size_t pos = 16;
@@ -69,7 +68,7 @@ std::string format_instant(core::instant t) {
     const auto day = date::floor<date::days>(t);
     const date::year_month_day ymd{day};
     const date::hh_mm_ss<std::chrono::milliseconds> hms{t - day};
-    char buf[40];
+    char buf[96];
     std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ",
                   static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
                   static_cast<unsigned>(ymd.day()), static_cast<long long>(hms.hours().count()),
@@ -120,9 +119,9 @@ core::result<core::instant> local_to_instant(std::string_view local, std::string
         date::local_days{f->ymd}.time_since_epoch() + f->time_of_day};
     const auto info = tz->get_info(lt);
     if (info.result == date::local_info::nonexistent) {
-        return core::make_error(core::error_code::bad_request,
-                                "That local time does not exist in " + std::string(zone) +
-                                    " (the clocks skip it).");
+        return core::make_error(
+            core::error_code::bad_request,
+            "That local time does not exist in " + std::string(zone) + " (the clocks skip it).");
     }
     return core::instant{lt.time_since_epoch() - info.first.offset};
 }

@@ -40,10 +40,14 @@ http_response error_response(const http_request& req, http::status status, std::
 
 http::status status_of(core::error_code code) {
     switch (code) {
-        case core::error_code::not_found: return http::status::not_found;
-        case core::error_code::not_allowed: return http::status::forbidden;
-        case core::error_code::bad_key: return http::status::unauthorized;
-        default: return http::status::bad_request;
+        case core::error_code::not_found:
+            return http::status::not_found;
+        case core::error_code::not_allowed:
+            return http::status::forbidden;
+        case core::error_code::bad_key:
+            return http::status::unauthorized;
+        default:
+            return http::status::bad_request;
     }
 }
 
@@ -51,8 +55,7 @@ void create_session(hub& h, const http_request& req, const responder& respond) {
     auto created = h.create(req.body());
     if (!created) {
         return respond(error_response(req, status_of(created.err().code),
-                                      core::to_string(created.err().code),
-                                      created.err().message));
+                                      core::to_string(created.err().code), created.err().message));
     }
     const std::string join = "/s/" + created->id;
     json body{{"id", created->id},
@@ -85,12 +88,11 @@ void advance_clock(hub& h, const http_request& req, const responder& respond) {
                                       "Send {\"advance_seconds\": N} with 0 <= N <= one year."));
     }
     const auto seconds = std::chrono::seconds(j["advance_seconds"].get<long long>());
-    h.advance_clock(std::chrono::duration_cast<core::duration>(seconds),
-                    [req, respond](core::instant now) {
-                        respond(json_response(req, http::status::ok,
-                                              protocol::dump(json{
-                                                  {"now", protocol::format_instant(now)}})));
-                    });
+    h.advance_clock(
+        std::chrono::duration_cast<core::duration>(seconds), [req, respond](core::instant now) {
+            respond(json_response(req, http::status::ok,
+                                  protocol::dump(json{{"now", protocol::format_instant(now)}})));
+        });
 }
 
 }  // namespace
@@ -107,10 +109,10 @@ void handle_http(hub& h, const http_request& req, bool from_loopback, responder 
 
     if (path == "/healthz") {
         if (!get) return not_allowed();
-        return respond(json_response(
-            req, http::status::ok,
-            protocol::dump(json{{"status", "ok"},
-                                {"now", protocol::format_instant(h.time().now())}})));
+        return respond(
+            json_response(req, http::status::ok,
+                          protocol::dump(json{{"status", "ok"},
+                                              {"now", protocol::format_instant(h.time().now())}})));
     }
     if (path == "/metrics") {
         if (!get) return not_allowed();

@@ -10,21 +10,21 @@
 namespace hashchat::server {
 
 class clock {
-public:
+  public:
     virtual ~clock() = default;
     virtual core::instant now() const = 0;
     virtual bool is_test() const { return false; }
 };
 
 class system_clock final : public clock {
-public:
+  public:
     core::instant now() const override {
         return std::chrono::time_point_cast<core::duration>(std::chrono::system_clock::now());
     }
 };
 
 class test_clock final : public clock {
-public:
+  public:
     explicit test_clock(core::instant start) : ms_(start.time_since_epoch().count()) {}
     core::instant now() const override { return core::instant{core::duration{ms_.load()}}; }
     bool is_test() const override { return true; }
@@ -32,7 +32,7 @@ public:
         return core::instant{core::duration{ms_.fetch_add(d.count()) + d.count()}};
     }
 
-private:
+  private:
     std::atomic<long long> ms_;
 };
 

@@ -15,7 +15,7 @@
 namespace hashchat::server {
 
 class committer {
-public:
+  public:
     committer(store::store& s, metrics& m);
     ~committer();
     committer(const committer&) = delete;
@@ -27,7 +27,7 @@ public:
     // Waits until everything submitted so far is committed, then stops the thread.
     void stop();
 
-private:
+  private:
     struct item {
         store::write_batch batch;
         std::function<void()> done;

@@ -16,7 +16,7 @@ class room;
 using frame_ptr = std::shared_ptr<const std::string>;
 
 class connection {
-public:
+  public:
     virtual ~connection() = default;
     virtual std::uint64_t id() const = 0;
     // A message of its own (welcome, ack, error, presence...).

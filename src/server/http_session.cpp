@@ -1,5 +1,7 @@
 #include "server/http_session.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/bind_handler.hpp>
@@ -7,7 +9,6 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
-#include <spdlog/spdlog.h>
 
 #include "protocol/server_messages.hpp"
 #include "server/hub.hpp"
@@ -78,21 +79,18 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
             ->run(parser_->release());
         return;
     }
-    handle_http(*hub_, parser_->get(), loopback_,
-                [self = shared_from_this()](http_response res) {
-                    net::post(self->stream_.get_executor(),
-                              [self, res = std::move(res)]() mutable {
-                                  self->write(std::move(res));
-                              });
-                });
+    handle_http(*hub_, parser_->get(), loopback_, [self = shared_from_this()](http_response res) {
+        net::post(self->stream_.get_executor(),
+                  [self, res = std::move(res)]() mutable { self->write(std::move(res)); });
+    });
 }
 
 void http_session::write(http_response res) {
     response_ = std::make_shared<http_response>(std::move(res));
     const bool keep_alive = response_->keep_alive();
-    http::async_write(stream_, *response_,
-                      beast::bind_front_handler(&http_session::on_write, shared_from_this(),
-                                                keep_alive));
+    http::async_write(
+        stream_, *response_,
+        beast::bind_front_handler(&http_session::on_write, shared_from_this(), keep_alive));
 }
 
 void http_session::on_write(bool keep_alive, beast::error_code ec, std::size_t) {

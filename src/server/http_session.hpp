@@ -6,7 +6,6 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
-
 #include <memory>
 #include <optional>
 #include <string>
@@ -18,11 +17,11 @@ namespace hashchat::server {
 class hub;
 
 class http_session : public std::enable_shared_from_this<http_session> {
-public:
+  public:
     http_session(boost::asio::ip::tcp::socket&& socket, std::shared_ptr<hub> h);
     void run();
 
-private:
+  private:
     void do_read();
     void on_read(boost::beast::error_code ec, std::size_t bytes);
     void write(http_response res);

@@ -1,9 +1,9 @@
 #include "server/hub.hpp"
 
-#include <boost/asio/strand.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <boost/asio/strand.hpp>
 
 #include "protocol/session_json.hpp"
 #include "server/crypto.hpp"

@@ -2,9 +2,8 @@
 // connections (for shutdown).
 #pragma once
 
-#include <boost/asio/io_context.hpp>
-
 #include <atomic>
+#include <boost/asio/io_context.hpp>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -30,7 +29,7 @@ struct created_session {
 };
 
 class hub : public std::enable_shared_from_this<hub> {
-public:
+  public:
     hub(boost::asio::io_context& ioc, options opts, clock& time, store::store& db,
         committer& commits, metrics& stats);
 
@@ -56,7 +55,7 @@ public:
     // Closes every connection with `code` (1012: restarting).
     void close_all(std::uint16_t code);
 
-private:
+  private:
     std::shared_ptr<room> make_room(core::session s);
 
     boost::asio::io_context& ioc_;

@@ -1,8 +1,9 @@
 #include "server/listener.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core/bind_handler.hpp>
-#include <spdlog/spdlog.h>
 
 #include "server/http_session.hpp"
 

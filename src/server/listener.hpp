@@ -3,7 +3,6 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-
 #include <memory>
 
 namespace hashchat::server {
@@ -11,14 +10,14 @@ namespace hashchat::server {
 class hub;
 
 class listener : public std::enable_shared_from_this<listener> {
-public:
+  public:
     listener(boost::asio::io_context& ioc, const boost::asio::ip::tcp::endpoint& endpoint,
              std::shared_ptr<hub> h);
     void run();
     void stop();
     boost::asio::ip::tcp::endpoint local_endpoint() const;
 
-private:
+  private:
     void do_accept();
     void on_accept(boost::system::error_code ec, boost::asio::ip::tcp::socket socket);
 

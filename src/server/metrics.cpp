@@ -20,8 +20,7 @@ std::string metrics::render() const {
     line(os, "hashchat_events_appended_total", "counter", "Events committed to the log.",
          events_appended);
     line(os, "hashchat_commits_total", "counter", "SQLite transactions committed.", commits);
-    line(os, "hashchat_deliveries_total", "counter", "Events written to connections.",
-         deliveries);
+    line(os, "hashchat_deliveries_total", "counter", "Events written to connections.", deliveries);
     line(os, "hashchat_write_batches_total", "counter", "WebSocket writes of queued messages.",
          write_batches);
     line(os, "hashchat_connections_dropped_total", "counter",

@@ -20,9 +20,9 @@ struct options {
     std::optional<core::instant> test_clock;  // time stands still until POST /api/test/clock
     std::filesystem::path web_root;           // the built web client (web-client/dist)
     store::durability durability = store::durability::full;
-    std::size_t max_text = 1000;               // code points of a post
-    std::size_t queue_bytes = 1024 * 1024;     // a connection's send queue bound
-    std::size_t max_frame = 64 * 1024;         // largest WebSocket message accepted
+    std::size_t max_text = 1000;            // code points of a post
+    std::size_t queue_bytes = 1024 * 1024;  // a connection's send queue bound
+    std::size_t max_frame = 64 * 1024;      // largest WebSocket message accepted
 };
 
 }  // namespace hashchat::server

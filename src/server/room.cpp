@@ -1,8 +1,9 @@
 #include "server/room.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/post.hpp>
 #include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
 
 #include "protocol/event_json.hpp"
 #include "protocol/server_messages.hpp"
@@ -51,12 +52,11 @@ void room::join(std::shared_ptr<connection> c, protocol::hello_msg hello,
                         rid = std::move(rid)] { self->do_join(c, hello, rid); });
 }
 
-void room::command(std::shared_ptr<connection> c, core::command cmd,
-                   std::optional<std::string> rid, std::optional<std::string> cid) {
-    net::post(strand_, [self = shared_from_this(), c = std::move(c), cmd = std::move(cmd),
-                        rid = std::move(rid), cid = std::move(cid)] {
-        self->do_command(c, cmd, rid, cid);
-    });
+void room::command(std::shared_ptr<connection> c, core::command cmd, std::optional<std::string> rid,
+                   std::optional<std::string> cid) {
+    net::post(strand_,
+              [self = shared_from_this(), c = std::move(c), cmd = std::move(cmd),
+               rid = std::move(rid), cid = std::move(cid)] { self->do_command(c, cmd, rid, cid); });
 }
 
 void room::fetch(std::shared_ptr<connection> c, core::seq_t from) {

@@ -3,10 +3,9 @@
 // the committer), then broadcasts each event's one serialization to every member.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
-
-#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -34,7 +33,7 @@ struct room_deps {
 };
 
 class room : public std::enable_shared_from_this<room> {
-public:
+  public:
     static constexpr std::size_t backlog_chunk = 500;
 
     room(boost::asio::any_io_executor strand, core::session s, room_deps deps);
@@ -61,7 +60,7 @@ public:
     // Any thread: for sorting lists.
     core::instant created_at() const { return created_at_; }
 
-private:
+  private:
     struct member_entry {
         std::shared_ptr<connection> conn;
         core::actor who;
@@ -93,7 +92,7 @@ private:
     std::mutex state_mutex_;  // guards session_ for readers on other threads (view_json)
     core::session session_;
 
-    std::vector<frame_ptr> log_;  // log_[seq - 1]: every event's serialization
+    std::vector<frame_ptr> log_;             // log_[seq - 1]: every event's serialization
     std::atomic<core::seq_t> committed_{0};  // events up to here are durable and broadcast
     std::uint64_t submitted_batches_ = 0;
     std::uint64_t completed_batches_ = 0;

@@ -1,11 +1,11 @@
 #include "server/server.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
-#include <spdlog/spdlog.h>
-
 #include <cstdio>
 #include <thread>
 #include <vector>
@@ -28,9 +28,10 @@ int run(const options& opts) {
     }
     std::unique_ptr<clock> time;
     if (opts.test_clock) {
-        spdlog::warn("TEST CLOCK at {}: time stands still until POST /api/test/clock; never use "
-                     "this in production",
-                     protocol::format_instant(*opts.test_clock));
+        spdlog::warn(
+            "TEST CLOCK at {}: time stands still until POST /api/test/clock; never use "
+            "this in production",
+            protocol::format_instant(*opts.test_clock));
         time = std::make_unique<test_clock>(*opts.test_clock);
     } else {
         time = std::make_unique<system_clock>();

@@ -1,11 +1,12 @@
 #include "server/ws_session.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/websocket/error.hpp>
-#include <spdlog/spdlog.h>
 
 #include "protocol/client_messages.hpp"
 #include "protocol/server_messages.hpp"
@@ -34,7 +35,9 @@ frame_ptr make_frame(std::string s) { return std::make_shared<const std::string>
 }  // namespace
 
 ws_session::ws_session(net::ip::tcp::socket&& socket, std::shared_ptr<hub> h, std::string peer)
-    : ws_(std::move(socket)), hub_(std::move(h)), peer_(std::move(peer)),
+    : ws_(std::move(socket)),
+      hub_(std::move(h)),
+      peer_(std::move(peer)),
       id_(hub_->next_connection_id()) {}
 
 ws_session::~ws_session() {
@@ -211,8 +214,7 @@ void ws_session::do_write() {
     }
     hub_->stats().write_batches.fetch_add(1, std::memory_order_relaxed);
     ws_.text(true);
-    ws_.async_write(buffers_,
-                    beast::bind_front_handler(&ws_session::on_write, shared_from_this()));
+    ws_.async_write(buffers_, beast::bind_front_handler(&ws_session::on_write, shared_from_this()));
 }
 
 void ws_session::on_write(beast::error_code ec, std::size_t) {
@@ -248,7 +250,7 @@ void ws_session::do_close(std::uint16_t code) {
             // It stopped reading, so the write in flight may never finish: cut the socket.
             beast::error_code ignored;
             beast::get_lowest_layer(ws_).socket().shutdown(net::socket_base::shutdown_both,
-                                                            ignored);
+                                                           ignored);
             close_code_ = 0;
             return;
         }

@@ -8,7 +8,6 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/websocket/stream.hpp>
-
 #include <deque>
 #include <memory>
 #include <string>
@@ -22,7 +21,7 @@ namespace hashchat::server {
 class hub;
 
 class ws_session final : public connection, public std::enable_shared_from_this<ws_session> {
-public:
+  public:
     ws_session(boost::asio::ip::tcp::socket&& socket, std::shared_ptr<hub> h, std::string peer);
     ~ws_session() override;
 
@@ -35,7 +34,7 @@ public:
     void joined(std::shared_ptr<room> r) override;
     void close(std::uint16_t code) override;
 
-private:
+  private:
     struct queued {
         frame_ptr frame;
         bool event;
@@ -58,9 +57,9 @@ private:
     std::string peer_;
     std::uint64_t id_;
 
-    std::shared_ptr<room> room_;    // where commands go once hello was sent
+    std::shared_ptr<room> room_;  // where commands go once hello was sent
     bool joined_ = false;
-    bool catching_up_ = false;      // backlog chunks still to fetch
+    bool catching_up_ = false;  // backlog chunks still to fetch
     core::seq_t backlog_next_ = 0;
     bool fetch_pending_ = false;
 

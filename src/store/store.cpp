@@ -10,7 +10,7 @@ namespace {
 
 // A prepared statement that finalizes itself.
 class statement {
-public:
+  public:
     statement(sqlite3* db, const char* sql) : db_(db) {
         if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK) {
             throw store_error(std::string("sqlite prepare: ") + sqlite3_errmsg(db));
@@ -46,7 +46,7 @@ public:
                  : std::string();
     }
 
-private:
+  private:
     void check(int rc) const {
         if (rc != SQLITE_OK) throw store_error(std::string("sqlite bind: ") + sqlite3_errmsg(db_));
     }

@@ -51,12 +51,12 @@ struct write_batch {
 
 // Failures of the machine (disk full, corrupt file) are thrown as store_error.
 class store_error : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
 class store {
-public:
+  public:
     store(const std::filesystem::path& file, durability d);
     ~store();
     store(const store&) = delete;
@@ -72,7 +72,7 @@ public:
     // Appends events and upserts members in one transaction (a group commit).
     void commit(const write_batch& batch);
 
-private:
+  private:
     void exec(const char* sql);
 
     std::mutex mutex_;

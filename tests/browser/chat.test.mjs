@@ -197,12 +197,12 @@ describe('hashchat in a browser', () => {
 
   after(async () => {
     try {
-      assert.deepEqual(pageErrors, [], 'uncaught errors in the pages');
       await browser?.close();
     } finally {
       await stopServer();
       if (dataDir) await rm(dataDir, { recursive: true, force: true });
     }
+    assert.deepEqual(pageErrors, [], 'uncaught errors in the pages');
   });
 
   test('the pages are served', async () => {

@@ -359,3 +359,22 @@ describe('bad input', { timeout: 120_000 }, () => {
         await watcher.ping();
     });
 });
+
+test('without --test-clock, POST /api/test/clock is 404 and the clock is real', { timeout: 30_000 }, async () => {
+    let srv;
+    try {
+        srv = await startServer({ clock: null });
+        const res = await http(srv, 'POST', '/api/test/clock', { advance_seconds: 60 });
+        assert.equal(res.status, 404, `test clock must not exist without the flag: ${res.status} ${res.text}`);
+        assert.equal(typeof res.json?.error, 'string');
+        const h = await http(srv, 'GET', '/healthz');
+        assert.equal(h.status, 200);
+        assert.equal(h.json?.status, 'ok');
+        const skew = Math.abs(new Date(h.json.now).getTime() - Date.now());
+        assert.ok(skew < 60_000, `healthz now ${h.json.now} is the real time`);
+        await stopServer(srv);
+    } finally {
+        await killServer(srv);
+        await removeDataDir(srv?.dataDir);
+    }
+});

@@ -332,3 +332,52 @@ test('talk_minutes: each question has a talk part, then a posting part', { timeo
         await removeDataDir(srv?.dataDir);
     }
 });
+
+test('starting a scheduled chat early: the scheduled start does not restart it', { timeout: 60_000 }, async () => {
+    let srv;
+    const clients = [];
+    try {
+        srv = await startServer({ clock: '2026-11-26T18:55:00Z' });
+        const created = await createSession(srv, {
+            hashtag: '#Early', title: 'Started early', mode: 'live', timezone: 'Europe/London', start: '2026-11-26T19:00:00',
+            questions: [Q1, Q2], intro_minutes: 5, round_minutes: 8, wrapup_minutes: 5,
+        });
+        const id = created.id;
+        const mod = await join(srv, id, 'host', 'Host', { key: created.moderator_key });
+        const ann = await join(srv, id, 'ann', 'Ann');
+        clients.push(mod, ann);
+        const at = (m) => addMinutes('2026-11-26T18:55:00.000Z', m);
+
+        await step('start at 18:57, before the scheduled 19:00', async () => {
+            await advance(srv, 120);
+            const ok = await mod.ok({ type: 'control', action: 'start' });
+            await expectPhaseEverywhere(clients, ok.seq, { at: at(2), phase: 'intro', round: 0, started_at: at(2), ends_at: at(7), segment: 0 }, 'early intro');
+        });
+        await step('pause and resume in the intro', async () => {
+            await advance(srv, 60); // 18:58, 4 minutes left
+            const p = await mod.ok({ type: 'control', action: 'pause' });
+            await expectPhaseEverywhere(clients, p.seq, { phase: 'paused', round: 0, remaining_ms: 240_000, resume_phase: 'intro' }, 'paused intro');
+            await advance(srv, 60); // 18:59
+            const r = await mod.ok({ type: 'control', action: 'resume' });
+            await expectPhaseEverywhere(clients, r.seq, { at: at(4), phase: 'intro', round: 0, ends_at: at(8) }, 'resumed intro');
+        });
+        await step('19:00 (the scheduled start) changes nothing', async () => {
+            const head = (await getSession(srv, id)).head;
+            await advance(srv, 60); // 19:00
+            const s = await getSession(srv, id);
+            assert.equal(s.head, head, 'no second intro at the scheduled start');
+            assertPhase(s.phase, { phase: 'intro', ends_at: at(8) }, 'still the early intro');
+        });
+        await step('Q1 at 19:03', async () => {
+            const head = (await getSession(srv, id)).head;
+            await advance(srv, 180); // 19:03
+            await expectPhaseEverywhere(clients, head + 1, { at: at(8), phase: 'round', round: 1, question: Q1, started_at: at(8), ends_at: at(16) }, 'Q1');
+            await assertAllSame(clients, head + 1);
+        });
+        await stopServer(srv);
+    } finally {
+        dropAll(clients);
+        await killServer(srv);
+        await removeDataDir(srv?.dataDir);
+    }
+});

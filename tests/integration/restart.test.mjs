@@ -209,3 +209,144 @@ test('phases due while the server was down are appended with their due instant',
         await removeDataDir(dataDir);
     }
 });
+
+test('a paused, extended chat survives a restart with its remaining time and its likes', { timeout: 120_000 }, async () => {
+    let srv;
+    let dataDir;
+    const clients = [];
+    const B = '2026-11-26T18:55:00.000Z';
+    const at = (m) => addMinutes(B, m);
+    try {
+        srv = await startServer({ clock: B });
+        dataDir = srv.dataDir;
+        const created = await createSession(srv, {
+            hashtag: '#PauseRestart', title: 'Pause across a restart', mode: 'live', timezone: 'Europe/London',
+            questions: [Q1, Q2], intro_minutes: 5, round_minutes: 8, wrapup_minutes: 5,
+        });
+        const id = created.id;
+        const mod = await join(srv, id, 'host', 'Host', { key: created.moderator_key });
+        const ann = await join(srv, id, 'ann', 'Ann');
+        const bob = await join(srv, id, 'bob', 'Bob');
+        clients.push(mod, ann, bob);
+
+        let annPost, bobPost, pausedHead;
+        await step('start, next at 18:56, extend 2, posts, likes, pause at 19:00', async () => {
+            await mod.ok({ type: 'control', action: 'start' });
+            await advanceTo(srv, at(1));
+            await mod.ok({ type: 'control', action: 'next' }); // Q1 18:56-19:04
+            await advanceTo(srv, at(3));
+            const ext = await mod.ok({ type: 'control', action: 'extend', minutes: 2 }); // 19:06
+            await expectEvent(ann, ext.seq, { kind: 'phase', phase: 'round', round: 1, ends_at: at(11) });
+            annPost = (await ann.post('A1: before the restart')).seq;
+            bobPost = (await bob.post('A1: bob was here')).seq;
+            await bob.ok({ type: 'like', seq: annPost });
+            await bob.ok({ type: 'delete', seq: bobPost });
+            await advanceTo(srv, at(5)); // 19:00, 6 minutes left
+            const p = await mod.ok({ type: 'control', action: 'pause' });
+            await expectEvent(ann, p.seq, { kind: 'phase', phase: 'paused', round: 1, remaining_ms: 360_000, resume_phase: 'round' });
+            pausedHead = (await getSession(srv, id)).head;
+            await assertAllSame(clients, pausedHead);
+        });
+        const before = structuredClone(ann.events);
+
+        await stopServer(srv);
+        srv = await startServer({ dataDir, clock: at(65) }); // an hour later
+
+        await step('still paused after the restart, nothing appended', async () => {
+            const s = await getSession(srv, id);
+            assert.equal(s.head, pausedHead);
+            assertPhase(s.phase, { phase: 'paused', round: 1, question: Q1, remaining_ms: 360_000, resume_phase: 'round', ends_at: null }, 'GET after restart');
+        });
+
+        const mod2 = await join(srv, id, 'host', 'Host', { key: created.moderator_key, token: mod.token, since: pausedHead }, 'mod2');
+        const ann2 = await join(srv, id, 'ann', 'Ann', { token: ann.token, since: 0 }, 'ann2');
+        const bob2 = await join(srv, id, 'bob', 'Bob', { token: bob.token, since: pausedHead }, 'bob2');
+        clients.push(mod2, ann2, bob2);
+
+        await step('the log is the same', async () => {
+            await ann2.waitSeq(pausedHead);
+            assert.deepEqual(ann2.events, before);
+        });
+
+        await step('likes and deletions are rebuilt from the log', async () => {
+            await bob2.expectError({ type: 'like', seq: annPost }, 'bad_request'); // already liked
+            await bob2.expectError({ type: 'like', seq: bobPost }, 'not_found'); // deleted
+            await bob2.expectError({ type: 'edit', seq: annPost, text: 'A1: not mine' }, 'not_allowed');
+            const u = await bob2.ok({ type: 'unlike', seq: annPost });
+            await expectEvent(ann2, u.seq, { kind: 'unlike', target: annPost, author: 'bob', count: 0 });
+            const e = await ann2.ok({ type: 'edit', seq: annPost, text: 'A1: edited after the restart' });
+            await expectEvent(bob2, e.seq, { kind: 'edit', target: annPost, author: 'ann', text: 'A1: edited after the restart' });
+        });
+
+        await step('resume after the restart: ends_at = now + the 6 minutes left', async () => {
+            await mod2.expectError({ type: 'control', action: 'pause' }, 'bad_request');
+            const r = await mod2.ok({ type: 'control', action: 'resume' });
+            await expectEvent(ann2, r.seq, { kind: 'phase', at: at(65), phase: 'round', round: 1, question: Q1, ends_at: at(71) });
+            const head = (await getSession(srv, id)).head;
+            await advanceTo(srv, at(71));
+            await expectEvent(ann2, head + 1, { kind: 'phase', at: at(71), phase: 'round', round: 2, question: Q2, started_at: at(71), ends_at: at(79) });
+            await assertAllSame([ann2], head + 1);
+        });
+
+        await stopServer(srv);
+    } finally {
+        dropAll(clients);
+        await killServer(srv);
+        await removeDataDir(dataDir);
+    }
+});
+
+test('every acked post survives a SIGKILL in the middle of a burst', { timeout: 120_000 }, async (t) => {
+    let srv;
+    let dataDir;
+    const clients = [];
+    try {
+        srv = await startServer({ clock: '2026-11-26T18:55:00Z' });
+        dataDir = srv.dataDir;
+        const { id } = await createSession(srv, { ...SPEC, hashtag: '#Crash' });
+        const writers = [];
+        for (let i = 0; i < 4; i++) writers.push(await join(srv, id, `w${i}`, `Writer ${i}`));
+        clients.push(...writers);
+        // bursts without waiting; kill the server once some acks are in
+        for (let k = 0; k < 300; k++) {
+            for (const [i, w] of writers.entries()) w.send({ type: 'post', cid: `w${i}-${k}`, text: `crash burst ${k} from w${i}` });
+        }
+        await writers[0].until(() => writers[0].messages.filter((m) => m.type === 'ack').length >= 20, 'some acks');
+        srv.proc.kill('SIGKILL');
+        await srv.exited;
+        for (const w of writers) await w.waitClose();
+        const acked = new Map();
+        for (const w of writers) for (const m of w.messages) if (m.type === 'ack') acked.set(m.cid, m.seq);
+        t.diagnostic(`${acked.size} posts acked before SIGKILL`);
+
+        srv = await startServer({ dataDir, clock: '2026-11-26T18:55:00Z' });
+        const reader = await join(srv, id, 'reader', 'Reader', { since: 0 });
+        clients.push(reader);
+        const head = reader.welcome.head;
+        await reader.waitSeq(head);
+        await reader.ping();
+        reader.assertGapFree(head);
+        const bySeq = new Map(reader.events.map((e) => [e.seq, e]));
+        for (const [cid, seq] of acked) {
+            const [, k] = cid.split('-');
+            const who = cid.split('-')[0];
+            const ev = bySeq.get(seq);
+            assert.ok(ev, `acked ${cid} (seq ${seq}) survived; head is ${head}`);
+            assert.equal(ev.author, who);
+            assert.equal(ev.text, `crash burst ${k} from ${who}`, `seq ${seq} is the post acked for ${cid}`);
+        }
+        // resending an acked cid after the crash returns the same seq
+        const [cid0, seq0] = [...acked.entries()][0];
+        const who0 = cid0.split('-')[0];
+        const w2 = await join(srv, id, who0, 'Writer', { token: writers[Number(who0.slice(1))].token, since: head }, `${who0}-again`);
+        clients.push(w2);
+        const again = await w2.expectReply({ type: 'post', cid: cid0, text: 'resend' }, 'ack');
+        assert.equal(again.seq, seq0);
+        assert.equal((await getSession(srv, id)).head, head);
+        await stopServer(srv);
+    } finally {
+        dropAll(clients);
+        await killServer(srv);
+        await removeDataDir(dataDir);
+    }
+});

@@ -354,3 +354,42 @@ test('one clock jump over several boundaries emits every due phase with its due 
         await removeDataDir(srv?.dataDir);
     }
 });
+
+test('start is a local time in the session zone; the id is slug + local date, -2, -3 on collision', { timeout: 60_000 }, async () => {
+    let srv;
+    try {
+        srv = await startServer({ clock: '2026-11-26T18:55:00Z' });
+        const cases = [
+            // [timezone, local start, UTC start, id]
+            ['America/Toronto', '2026-11-26T19:00:00', '2026-11-27T00:00:00.000Z', 'pubpd-2026-11-26'],
+            ['America/Toronto', '2026-11-26T19:00:00', '2026-11-27T00:00:00.000Z', 'pubpd-2026-11-26-2'],
+            ['Europe/London', '2026-11-26T20:00:00', '2026-11-26T20:00:00.000Z', 'pubpd-2026-11-26-3'],
+            ['Europe/London', '2027-07-01T19:00:00', '2027-07-01T18:00:00.000Z', 'pubpd-2027-07-01'],
+            ['Asia/Kolkata', '2026-11-27T00:30:00', '2026-11-26T19:00:00.000Z', 'pubpd-2026-11-27'],
+        ];
+        for (const [timezone, start, utc, wantId] of cases) {
+            const { id } = await createSession(srv, { ...SPEC, timezone, start });
+            assert.equal(id, wantId, `${timezone} ${start}`);
+            const s = await getSession(srv, id);
+            assert.equal(s.start, utc, `${timezone} ${start} is ${utc}`);
+            assert.equal(s.timezone, timezone);
+            assertPhase(s.phase, { phase: 'scheduled', ends_at: utc }, `${id} scheduled`);
+        }
+        // unscheduled: the creation date in the zone (18:55 UTC is already the 27th in Auckland)
+        const { start: _unused, ...unscheduled } = SPEC;
+        const nz = await createSession(srv, { ...unscheduled, hashtag: '#NoStart', timezone: 'Pacific/Auckland' });
+        assert.equal(nz.id, 'nostart-2026-11-27', 'creation date in Pacific/Auckland');
+        const la = await createSession(srv, { ...unscheduled, hashtag: '#NoStart', timezone: 'America/Los_Angeles' });
+        assert.equal(la.id, 'nostart-2026-11-26', 'creation date in America/Los_Angeles');
+        // the Kolkata session (+05:30) starts at 19:00 UTC on the clock
+        await advanceTo(srv, T(0));
+        const s = await getSession(srv, 'pubpd-2026-11-27');
+        assertPhase(s.phase, { phase: 'intro', round: 0, started_at: T(0), ends_at: T(5) }, 'Kolkata session at 19:00 UTC');
+        const listed = await getSession(srv, 'pubpd-2026-11-26');
+        assertPhase(listed.phase, { phase: 'scheduled' }, 'Toronto session still scheduled at 19:00 UTC');
+        await stopServer(srv);
+    } finally {
+        await killServer(srv);
+        await removeDataDir(srv?.dataDir);
+    }
+});

@@ -365,4 +365,26 @@ describe('ChatClient', () => {
     expect(s.closedByClient).toBe(true);
     expect(c.state).toBe('offline');
   });
+
+  it('reconnectNow skips the wait while offline and checks an open connection quickly', () => {
+    const c = makeClient({ checkTimeoutMs: 3000 });
+    c.start();
+    const s1 = join(0);
+    s1.serverClose();
+    expect(c.nextDelayMs).toBeGreaterThan(0);
+    c.reconnectNow();
+    expect(FakeSocket.all).toHaveLength(2);
+    const s2 = join(0);
+    // Alive: answers the check, nothing happens.
+    c.reconnectNow();
+    expect(s2.ofType('ping')).toHaveLength(1);
+    s2.receive({ type: 'pong' });
+    clock.advance(3000);
+    expect(c.state).toBe('online');
+    // Dead: no answer within the check timeout, so it is dropped and resumed.
+    c.reconnectNow();
+    clock.advance(3000);
+    expect(s2.closedByClient).toBe(true);
+    expect(c.state).toBe('offline');
+  });
 });

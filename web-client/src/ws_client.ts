@@ -60,6 +60,8 @@ export interface ClientOptions {
   backoffInitialMs?: number;
   backoffMaxMs?: number;
   pingIntervalMs?: number;
+  /** How long reconnectNow() waits for any answer on an open connection. */
+  checkTimeoutMs?: number;
 }
 
 export interface ClientEventMap {
@@ -137,6 +139,7 @@ export class ChatClient {
   private readonly backoffInitialMs: number;
   private readonly backoffMaxMs: number;
   private readonly pingIntervalMs: number;
+  private readonly checkTimeoutMs: number;
 
   private ws: SocketLike | null = null;
   private joined = false;
@@ -162,6 +165,7 @@ export class ChatClient {
     this.backoffInitialMs = opts.backoffInitialMs ?? 500;
     this.backoffMaxMs = opts.backoffMaxMs ?? 30000;
     this.pingIntervalMs = opts.pingIntervalMs ?? 25000;
+    this.checkTimeoutMs = opts.checkTimeoutMs ?? 5000;
     this.lastSeq = opts.since ?? 0;
     this.outboxItems = this.loadOutbox();
   }
@@ -202,10 +206,25 @@ export class ChatClient {
     this.setState('offline');
   }
 
-  /** Try now instead of waiting for the backoff (the browser came back online, the tab is shown). */
+  /**
+   * The browser came back online or the tab is shown again: reconnect now instead of waiting for
+   * the backoff, or, when a connection seems open, check it quickly (a phone that slept often holds
+   * a dead socket that would otherwise take two ping intervals to notice).
+   */
   reconnectNow(): void {
-    if (this.stopped || this.state === 'failed' || this.ws) return;
-    this.open();
+    if (this.stopped || this.state === 'failed') return;
+    if (!this.ws) {
+      this.open();
+      return;
+    }
+    if (!this.joined) return;
+    this.heardSincePing = false;
+    this.send({ type: 'ping' });
+    this.clock.clearTimeout(this.pingTimer);
+    this.pingTimer = this.clock.setTimeout(() => {
+      if (!this.heardSincePing) this.drop();
+      else this.schedulePing();
+    }, this.checkTimeoutMs);
   }
 
   /** Pending posts: not yet acknowledged, or acknowledged but their event has not arrived. */

@@ -1,0 +1,85 @@
+// Shared helpers of the unit tests: instants at whole minutes, a sample session and assertions on
+// core::result that print the error when they fail.
+#pragma once
+
+#include <catch2/catch.hpp>
+
+#include <sstream>
+#include <string>
+
+#include "core/error.hpp"
+#include "core/session.hpp"
+#include "core/time.hpp"
+
+namespace hashchat::test {
+
+// 2026-11-26T19:00:00.000Z, the start of the sample chat.
+inline core::instant t0() {
+    using namespace std::chrono;
+    return core::instant{sys_days{year{2026} / November / 26}} + hours(19);
+}
+
+// t0 plus a number of minutes (and milliseconds).
+inline core::instant at_min(long long minutes, long long ms = 0) {
+    return t0() + std::chrono::minutes(minutes) + std::chrono::milliseconds(ms);
+}
+
+template <typename T>
+std::string describe(const core::result<T>& r) {
+    if (r.ok()) return "ok";
+    std::ostringstream os;
+    os << r.err();
+    return os.str();
+}
+
+// "ok" or the error code's name, so that a comparison prints both sides.
+template <typename T>
+std::string code_of(const core::result<T>& r) {
+    return r.ok() ? std::string("ok") : std::string(core::to_string(r.err().code));
+}
+
+inline std::string name_of(core::error_code c) { return std::string(core::to_string(c)); }
+
+// A live chat at t0: intro 5, `questions` questions of 8 minutes, wrap-up 5.
+inline core::session_config sample_config(int questions = 3) {
+    core::session_config c;
+    c.id = "pubpd-2026-11-26";
+    c.hashtag = "#PubPD";
+    c.title = "PubPD Toronto";
+    c.timezone = "America/Toronto";
+    c.timetable.start = t0();
+    c.timetable.intro_minutes = 5;
+    c.timetable.round_minutes = 8;
+    c.timetable.talk_minutes = 0;
+    c.timetable.wrapup_minutes = 5;
+    for (int i = 1; i <= questions; ++i) {
+        c.timetable.questions.push_back({"Question " + std::to_string(i), std::nullopt, std::nullopt});
+    }
+    c.created_at = t0() - std::chrono::hours(72);
+    return c;
+}
+
+}  // namespace hashchat::test
+
+// Each evaluates its argument once (it is often a command that changes the session).
+#define REQUIRE_OK(expr)                                                               \
+    do {                                                                               \
+        const auto& require_ok_r_ = (expr);                                            \
+        INFO(#expr " -> " << ::hashchat::test::describe(require_ok_r_));               \
+        REQUIRE(require_ok_r_.ok());                                                   \
+    } while (false)
+
+#define CHECK_OK(expr)                                                                 \
+    do {                                                                               \
+        const auto& check_ok_r_ = (expr);                                              \
+        INFO(#expr " -> " << ::hashchat::test::describe(check_ok_r_));                 \
+        CHECK(check_ok_r_.ok());                                                       \
+    } while (false)
+
+// Checks that a result failed with the given core::error_code.
+#define CHECK_ERR(expr, code)                                                          \
+    do {                                                                               \
+        const auto& check_err_r_ = (expr);                                             \
+        INFO(#expr " -> " << ::hashchat::test::describe(check_err_r_));                \
+        CHECK(::hashchat::test::code_of(check_err_r_) == ::hashchat::test::name_of(code)); \
+    } while (false)
