@@ -18,7 +18,7 @@ hub::hub(net::io_context& ioc, options opts, clock& time, store::store& db, comm
 
 std::shared_ptr<room> hub::make_room(core::session s) {
     return std::make_shared<room>(net::make_strand(ioc_), std::move(s),
-                                  room_deps{time_, commits_, stats_});
+                                  room_deps{time_, commits_, stats_, opts_.queue_bytes / 4});
 }
 
 void hub::load() {

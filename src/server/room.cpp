@@ -59,9 +59,10 @@ void room::command(std::shared_ptr<connection> c, core::command cmd, std::option
                rid = std::move(rid), cid = std::move(cid)] { self->do_command(c, cmd, rid, cid); });
 }
 
-void room::fetch(std::shared_ptr<connection> c, core::seq_t from) {
-    net::post(strand_,
-              [self = shared_from_this(), c = std::move(c), from] { self->do_fetch(c, from); });
+void room::fetch(std::shared_ptr<connection> c, core::seq_t from, std::size_t max_bytes) {
+    net::post(strand_, [self = shared_from_this(), c = std::move(c), from, max_bytes] {
+        self->do_fetch(c, from, max_bytes);
+    });
 }
 
 void room::leave(std::uint64_t connection_id) {
@@ -140,17 +141,25 @@ void room::do_join(const std::shared_ptr<connection>& c, const protocol::hello_m
         }
         c->joined(self);
         c->send(frame(std::move(welcome)));
-        self->do_fetch(c, since);
+        self->do_fetch(c, since, self->deps_.backlog_bytes);
     });
 }
 
-void room::do_fetch(const std::shared_ptr<connection>& c, core::seq_t from) {
+void room::do_fetch(const std::shared_ptr<connection>& c, core::seq_t from, std::size_t max_bytes) {
     auto it = members_.find(c->id());
     if (it == members_.end() || it->second.live) return;
     const core::seq_t head = committed_.load();
-    const core::seq_t upto = std::min<core::seq_t>(head, from + backlog_chunk);
+    // A chunk is bounded in events and in bytes (always at least one event), so that the
+    // backlog never fills the connection's queue however long the posts are.
     std::vector<frame_ptr> chunk;
-    for (core::seq_t s = from + 1; s <= upto; ++s) chunk.push_back(log_[s - 1]);
+    std::size_t bytes = 0;
+    core::seq_t upto = std::min(from, head);
+    while (upto < head && chunk.size() < backlog_chunk &&
+           (chunk.empty() || bytes + log_[upto]->size() <= max_bytes)) {
+        bytes += log_[upto]->size();
+        chunk.push_back(log_[upto]);
+        ++upto;
+    }
     const bool live = upto >= head;
     if (live) it->second.live = true;  // from now on broadcasts reach it, with no gap
     deps_.stats.deliveries.fetch_add(chunk.size(), std::memory_order_relaxed);

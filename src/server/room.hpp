@@ -30,6 +30,7 @@ struct room_deps {
     const clock& time;
     committer& commits;
     metrics& stats;
+    std::size_t backlog_bytes;  // most bytes of backlog handed to a connection at once
 };
 
 class room : public std::enable_shared_from_this<room> {
@@ -50,7 +51,7 @@ class room : public std::enable_shared_from_this<room> {
               std::optional<std::string> rid);
     void command(std::shared_ptr<connection> c, core::command cmd, std::optional<std::string> rid,
                  std::optional<std::string> cid);
-    void fetch(std::shared_ptr<connection> c, core::seq_t from);
+    void fetch(std::shared_ptr<connection> c, core::seq_t from, std::size_t max_bytes);
     void leave(std::uint64_t connection_id);
     void tick(std::function<void()> done);  // `done` runs once the changes are committed and sent
     void close_all(std::uint16_t code);
@@ -71,7 +72,7 @@ class room : public std::enable_shared_from_this<room> {
                  const std::optional<std::string>& rid);
     void do_command(const std::shared_ptr<connection>& c, const core::command& cmd,
                     const std::optional<std::string>& rid, const std::optional<std::string>& cid);
-    void do_fetch(const std::shared_ptr<connection>& c, core::seq_t from);
+    void do_fetch(const std::shared_ptr<connection>& c, core::seq_t from, std::size_t max_bytes);
     void do_tick(std::function<void()> done);
 
     // Serializes, keeps and submits events (and member rows) as one batch.

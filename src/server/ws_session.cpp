@@ -38,7 +38,8 @@ ws_session::ws_session(net::ip::tcp::socket&& socket, std::shared_ptr<hub> h, st
     : ws_(std::move(socket)),
       hub_(std::move(h)),
       peer_(std::move(peer)),
-      id_(hub_->next_connection_id()) {}
+      id_(hub_->next_connection_id()),
+      close_deadline_(ws_.get_executor()) {}
 
 ws_session::~ws_session() {
     hub_->stats().queued_bytes.fetch_sub(static_cast<std::int64_t>(queued_bytes_));
@@ -162,9 +163,10 @@ void ws_session::maybe_fetch() {
     // Ask for the next backlog chunk only when the queue has drained, so a far-behind client
     // is fed at the pace it reads and never fills its queue.
     if (!catching_up_ || fetch_pending_ || closing_ || !room_) return;
-    if (queued_bytes_ > hub_->opts().queue_bytes / 4) return;
+    const std::size_t budget = hub_->opts().queue_bytes / 4;
+    if (queued_bytes_ > budget) return;
     fetch_pending_ = true;
-    room_->fetch(shared_from_this(), backlog_next_);
+    room_->fetch(shared_from_this(), backlog_next_, budget);
 }
 
 void ws_session::enqueue(frame_ptr frame, bool event) {
@@ -245,22 +247,27 @@ void ws_session::do_close(std::uint16_t code) {
     queued_bytes_ -= dropped;
     hub_->stats().queued_bytes.fetch_sub(static_cast<std::int64_t>(dropped),
                                          std::memory_order_relaxed);
-    if (writing_) {
-        if (code == 4001) {
-            // It stopped reading, so the write in flight may never finish: cut the socket.
+    if (close_code_ == 0) {
+        // A peer that stopped reading may never take the write in flight nor the close frame:
+        // past the deadline the socket is cut, and its memory goes with it.
+        close_deadline_.expires_after(std::chrono::seconds(10));
+        close_deadline_.async_wait([self = shared_from_this()](beast::error_code ec) {
+            if (ec) return;
             beast::error_code ignored;
-            beast::get_lowest_layer(ws_).socket().shutdown(net::socket_base::shutdown_both,
-                                                           ignored);
-            close_code_ = 0;
-            return;
-        }
-        close_code_ = code;  // closes when the write in flight completes
+            beast::get_lowest_layer(self->ws_).socket().shutdown(net::socket_base::shutdown_both,
+                                                                 ignored);
+            beast::get_lowest_layer(self->ws_).socket().close(ignored);
+        });
+    }
+    if (writing_) {
+        close_code_ = code;  // the close frame follows the write in flight
         return;
     }
     close_code_ = 0;
     writing_ = true;  // a close is a write: nothing else may start
     ws_.async_close(websocket::close_reason(code),
                     [self = shared_from_this()](beast::error_code ec) {
+                        self->close_deadline_.cancel();
                         if (ec) self->fail(ec, "close");
                     });
 }

@@ -3,6 +3,7 @@
 // queue is bounded in bytes: a client that stops reading is dropped (close 4001).
 #pragma once
 
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
@@ -71,6 +72,7 @@ class ws_session final : public connection, public std::enable_shared_from_this<
     bool accepted_ = false;
     bool closing_ = false;
     std::uint16_t close_code_ = 0;
+    boost::asio::steady_timer close_deadline_;  // cuts a close that cannot get out
 };
 
 }  // namespace hashchat::server

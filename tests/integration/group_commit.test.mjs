@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
     startServer, stopServer, killServer, removeDataDir, createSession, getSession, metrics, metric,
-    dropAll, step, TIMEOUT_MS,
+    dropAll, step, TIMEOUT_MS, Client,
 } from './harness.mjs';
 import { Q1, assertAllSame, join } from './common.mjs';
 
@@ -173,6 +173,36 @@ test('8 clients x 50 posts without waiting: all acked, gap-free, group-committed
         await stopServer(srv);
     } finally {
         dropAll([...clients, ...extra]);
+        await killServer(srv);
+        await removeDataDir(srv?.dataDir);
+    }
+});
+
+test('presence counts joined connections and is not logged', { timeout: 60_000 }, async () => {
+    let srv;
+    const clients = [];
+    try {
+        srv = await startServer({ clock: '2026-11-26T18:55:00Z' });
+        const { id } = await createSession(srv, { hashtag: '#Presence', title: 'Presence', mode: 'live', timezone: 'UTC', questions: [Q1] });
+        const lastOnline = (c) => c.messages.filter((m) => m.type === 'presence').at(-1)?.online;
+        for (let i = 0; i < 3; i++) clients.push(await join(srv, id, `m${i}`, `Member ${i}`));
+        assert.equal(clients[2].welcome.session.online, 3, 'welcome.session.online counts the new member');
+        await clients[0].until(() => lastOnline(clients[0]) === 3, 'presence 3 at m0');
+        await clients[1].until(() => lastOnline(clients[1]) === 3, 'presence 3 at m1');
+        // a connection that has not joined is not online
+        const anon = await Client.connect(srv, 'anon');
+        clients.push(anon);
+        await anon.ping();
+        await clients[2].closeNormally();
+        await clients[0].until(() => lastOnline(clients[0]) === 2, 'presence 2 after a close');
+        await clients[1].until(() => lastOnline(clients[1]) === 2, 'presence 2 after a close');
+        const s = await getSession(srv, id);
+        assert.equal(s.online, 2);
+        assert.equal(s.head, 0, 'presence is not logged');
+        assert.deepEqual(clients[0].events, []);
+        await stopServer(srv);
+    } finally {
+        dropAll(clients);
         await killServer(srv);
         await removeDataDir(srv?.dataDir);
     }

@@ -366,6 +366,7 @@ test('start is a local time in the session zone; the id is slug + local date, -2
             ['Europe/London', '2026-11-26T20:00:00', '2026-11-26T20:00:00.000Z', 'pubpd-2026-11-26-3'],
             ['Europe/London', '2027-07-01T19:00:00', '2027-07-01T18:00:00.000Z', 'pubpd-2027-07-01'],
             ['Asia/Kolkata', '2026-11-27T00:30:00', '2026-11-26T19:00:00.000Z', 'pubpd-2026-11-27'],
+            ['Europe/London', '2027-03-28T02:30:00', '2027-03-28T01:30:00.000Z', 'pubpd-2027-03-28'], // just after the jump to BST
         ];
         for (const [timezone, start, utc, wantId] of cases) {
             const { id } = await createSession(srv, { ...SPEC, timezone, start });
@@ -387,8 +388,49 @@ test('start is a local time in the session zone; the id is slug + local date, -2
         assertPhase(s.phase, { phase: 'intro', round: 0, started_at: T(0), ends_at: T(5) }, 'Kolkata session at 19:00 UTC');
         const listed = await getSession(srv, 'pubpd-2026-11-26');
         assertPhase(listed.phase, { phase: 'scheduled' }, 'Toronto session still scheduled at 19:00 UTC');
+        // one advance runs the due transitions of every session
+        await advanceTo(srv, T(60));
+        assertPhase((await getSession(srv, 'pubpd-2026-11-27')).phase, { phase: 'closed' }, 'Kolkata session closed by 20:00 UTC');
+        assertPhase((await getSession(srv, 'pubpd-2026-11-26-3')).phase,
+            { phase: 'intro', round: 0, started_at: T(60), ends_at: T(65), segment: 0 }, 'London 20:00 session in its intro');
+        assertPhase((await getSession(srv, 'pubpd-2026-11-26')).phase, { phase: 'scheduled', ends_at: '2026-11-27T00:00:00.000Z' }, 'Toronto still scheduled');
+        await advanceTo(srv, '2026-11-27T00:00:00.000Z');
+        for (const tor of ['pubpd-2026-11-26', 'pubpd-2026-11-26-2']) {
+            assertPhase((await getSession(srv, tor)).phase,
+                { phase: 'intro', started_at: '2026-11-27T00:00:00.000Z', ends_at: '2026-11-27T00:05:00.000Z' }, `${tor} at 19:00 Toronto`);
+        }
         await stopServer(srv);
     } finally {
+        await killServer(srv);
+        await removeDataDir(srv?.dataDir);
+    }
+});
+
+test('a chat across the spring-forward DST change keeps its durations in real time', { timeout: 60_000 }, async () => {
+    let srv;
+    const clients = [];
+    try {
+        // Europe/London jumps from 01:00 GMT to 02:00 BST at 2027-03-28T01:00:00Z
+        srv = await startServer({ clock: '2027-03-28T00:20:00Z' });
+        const { id } = await createSession(srv, {
+            ...SPEC, start: '2027-03-28T00:30:00', questions: [Q1, Q2], intro_minutes: 5, round_minutes: 30, wrapup_minutes: 5,
+        });
+        const ann = await join(srv, id, 'ann', 'Ann');
+        clients.push(ann);
+        const Z = (hhmm) => `2027-03-28T${hhmm}:00.000Z`;
+        await advanceTo(srv, Z('01:40'));
+        await ann.until(() => phases(ann).length >= 5, 'five phase events');
+        const want = [
+            { phase: 'intro', at: Z('00:30'), started_at: Z('00:30'), ends_at: Z('00:35') },
+            { phase: 'round', round: 1, at: Z('00:35'), started_at: Z('00:35'), ends_at: Z('01:05') },
+            { phase: 'round', round: 2, at: Z('01:05'), started_at: Z('01:05'), ends_at: Z('01:35') },
+            { phase: 'wrapup', at: Z('01:35'), started_at: Z('01:35'), ends_at: Z('01:40') },
+            { phase: 'closed', at: Z('01:40'), started_at: null, ends_at: null },
+        ];
+        want.forEach((w, i) => assertPhase(phases(ann)[i], w, `DST #${i}`));
+        await stopServer(srv);
+    } finally {
+        dropAll(clients);
         await killServer(srv);
         await removeDataDir(srv?.dataDir);
     }

@@ -1,91 +1,20 @@
-// One session as a state machine: joining, posting, reactions, moderation and replay.
-#include <catch2/catch.hpp>
+// One session as a state machine: joining, posting and rounds, duplicates, and replay.
+#include "core/session.hpp"
 
+#include <catch2/catch.hpp>
 #include <string>
 #include <vector>
 
-#include "core/session.hpp"
-#include "test_support.hpp"
+#include "chat_fixture.hpp"
 
 using namespace hashchat;
 using core::error_code;
 using test::at_min;
-
-namespace {
-
-const std::string moderator_key_hash = "hash-of-moderator-key";
-
-core::join_request join_req(std::string handle, std::string name = "Someone") {
-    core::join_request r;
-    r.handle = std::move(handle);
-    r.name = std::move(name);
-    r.new_token_hash = "token-hash-of-" + r.handle;
-    return r;
-}
-
-// A session with the sample timetable (intro 0-5, Q1 5-13, Q2 13-21, Q3 21-29, wrap-up 29-34)
-// and the events it has produced so far.
-struct chat {
-    core::session s{test::sample_config(), {moderator_key_hash}};
-    std::vector<core::event> log;
-
-    core::actor join(const std::string& handle, bool moderator = false) {
-        auto req = join_req(handle, "Name of " + handle);
-        if (moderator) req.key_hash = moderator_key_hash;
-        auto r = s.join(req);
-        INFO("join " << handle);
-        REQUIRE_OK(r);
-        if (r->member_changed) s.set_member(r->registered);
-        return r->who;
-    }
-
-    void tick(core::instant now) {
-        for (auto& e : s.tick(now)) log.push_back(e);
-    }
-
-    core::result<core::outcome> run(const core::actor& who, const core::command& cmd,
-                                    core::instant now) {
-        tick(now);
-        auto r = s.handle(who, cmd, now);
-        if (r) {
-            for (auto& e : r->events) log.push_back(e);
-        }
-        return r;
-    }
-
-    // A post that must succeed; its event.
-    core::post_event post_ok(const core::actor& who, core::post_cmd cmd, core::instant now,
-                             core::seq_t* seq = nullptr) {
-        auto r = run(who, cmd, now);
-        INFO("post cid=" << cmd.cid << " text=\"" << cmd.text << "\"");
-        REQUIRE_OK(r);
-        REQUIRE(r->events.size() == 1);
-        INFO("event: " << r->events[0]);
-        const auto* p = std::get_if<core::post_event>(&r->events[0].body);
-        REQUIRE(p != nullptr);
-        if (seq) *seq = r->events[0].seq;
-        return *p;
-    }
-
-    core::seq_t post_seq(const core::actor& who, const std::string& cid, const std::string& text,
-                         core::instant now) {
-        core::seq_t seq = 0;
-        post_ok(who, core::post_cmd{cid, text, {}, {}}, now, &seq);
-        return seq;
-    }
-};
-
-core::post_cmd post(std::string cid, std::string text) {
-    return core::post_cmd{std::move(cid), std::move(text), {}, {}};
-}
-
-std::string repeat(const std::string& s, std::size_t n) {
-    std::string out;
-    for (std::size_t i = 0; i < n; ++i) out += s;
-    return out;
-}
-
-}  // namespace
+using test::chat;
+using test::join_req;
+using test::moderator_key_hash;
+using test::post;
+using test::repeat;
 
 TEST_CASE("join registers a new handle and protects it with a token", "[session]") {
     core::session s(test::sample_config(), {moderator_key_hash});
@@ -144,8 +73,8 @@ TEST_CASE("join registers a new handle and protects it with a token", "[session]
 TEST_CASE("join refuses bad handles, names, keys and since", "[session]") {
     core::session s(test::sample_config(), {moderator_key_hash});
 
-    for (const std::string h : {"", "ms lee", "ms-lee", "ms.lee", "l\xC3\xA9", "@ms_lee",
-                                "abcdefghijklmnopqrstu"}) {
+    for (const std::string h :
+         {"", "ms lee", "ms-lee", "ms.lee", "l\xC3\xA9", "@ms_lee", "abcdefghijklmnopqrstu"}) {
         CAPTURE(h);
         CHECK_ERR(s.join(join_req(h)), error_code::bad_handle);
     }
@@ -203,9 +132,8 @@ TEST_CASE("a post belongs to the round it names, else to the current one", "[ses
         c.tick(at_min(22));  // Q3
         REQUIRE(c.s.schedule().round_of(c.s.phase()) == 3);
         int n = 0;
-        for (const std::string text : {"A3: colon", "A3 space", "a3) paren", "A3. dot",
-                                       "A3- dash", "A3", "A2: an earlier question",
-                                       "a1:lower", "A0: intro"}) {
+        for (const std::string text : {"A3: colon", "A3 space", "a3) paren", "A3. dot", "A3- dash",
+                                       "A3", "A2: an earlier question", "a1:lower", "A0: intro"}) {
             CAPTURE(text);
             const auto p = c.post_ok(lee, post("p" + std::to_string(++n), text), at_min(22));
             CHECK(p.text == text);
@@ -293,8 +221,8 @@ TEST_CASE("a repeated cid never makes a second post", "[session]") {
         CHECK(late->duplicate_of == first);
     }
     SECTION("bad cids are refused") {
-        for (const std::string& cid : {std::string(""), std::string("has space"),
-                                      std::string("sl/ash"), repeat("x", 65)}) {
+        for (const std::string& cid :
+             {std::string(""), std::string("has space"), std::string("sl/ash"), repeat("x", 65)}) {
             CAPTURE(cid);
             CHECK_ERR(c.run(lee, post(cid, "hi"), at_min(7)), error_code::bad_request);
         }
@@ -317,8 +245,7 @@ TEST_CASE("post text must be 1 to 1000 code points of valid UTF-8", "[session]")
     CHECK_OK(c.run(lee, post("c6", repeat("a", 1000)), at_min(6)));
     CHECK_ERR(c.run(lee, post("c7", repeat("a", 1001)), at_min(6)), error_code::too_long);
     CHECK_ERR(c.run(lee, post("c8", "bad \xC3\x28 byte"), at_min(6)), error_code::bad_request);
-    CHECK_ERR(c.run(lee, post("c9", "surrogate \xED\xA0\x80"), at_min(6)),
-              error_code::bad_request);
+    CHECK_ERR(c.run(lee, post("c9", "surrogate \xED\xA0\x80"), at_min(6)), error_code::bad_request);
 
     SECTION("the limit is a session option") {
         core::limits lim;
@@ -326,8 +253,7 @@ TEST_CASE("post text must be 1 to 1000 code points of valid UTF-8", "[session]")
         core::session small(test::sample_config(), {}, lim);
         small.tick(at_min(6));
         CHECK_OK(small.handle(lee, post("a", repeat(emoji, 10)), at_min(6)));
-        CHECK_ERR(small.handle(lee, post("b", repeat(emoji, 11)), at_min(6)),
-                  error_code::too_long);
+        CHECK_ERR(small.handle(lee, post("b", repeat(emoji, 11)), at_min(6)), error_code::too_long);
     }
 }
 
@@ -347,153 +273,6 @@ TEST_CASE("a reply must answer a visible post", "[session]") {
     CHECK_ERR(c.run(lee, reply, at_min(7)), error_code::not_found);
 }
 
-TEST_CASE("likes are counted per member", "[session]") {
-    chat c;
-    const auto lee = c.join("ms_lee");
-    const auto mr_k = c.join("mr_k");
-    const auto seq = c.post_seq(lee, "p1", "A1: like me", at_min(6));
-
-    auto like = [&](const core::actor& who, bool on) {
-        auto r = c.run(who, core::like_cmd{seq, on}, at_min(7));
-        INFO((on ? "like by " : "unlike by ") << who.handle);
-        REQUIRE_OK(r);
-        REQUIRE(r->events.size() == 1);
-        const auto* l = std::get_if<core::like_event>(&r->events[0].body);
-        REQUIRE(l != nullptr);
-        CHECK(l->target == seq);
-        CHECK(l->author == who.handle);
-        CHECK(l->like == on);
-        return l->count;
-    };
-    CHECK(like(lee, true) == 1);  // liking one's own post is allowed
-    CHECK(like(mr_k, true) == 2);
-    CHECK_ERR(c.run(mr_k, core::like_cmd{seq, true}, at_min(7)), error_code::bad_request);
-    CHECK(like(mr_k, false) == 1);
-    CHECK_ERR(c.run(mr_k, core::like_cmd{seq, false}, at_min(7)), error_code::bad_request);
-    CHECK(like(mr_k, true) == 2);
-
-    SECTION("the same member in another case is the same liker") {
-        core::actor shout = lee;
-        shout.handle = "MS_LEE";
-        CHECK_ERR(c.run(shout, core::like_cmd{seq, true}, at_min(7)), error_code::bad_request);
-    }
-    SECTION("no such post") {
-        CHECK_ERR(c.run(lee, core::like_cmd{999, true}, at_min(7)), error_code::not_found);
-        CHECK_ERR(c.run(lee, core::like_cmd{1, true}, at_min(7)), error_code::not_found);
-        REQUIRE_OK(c.run(lee, core::delete_cmd{seq}, at_min(7)));
-        CHECK_ERR(c.run(lee, core::like_cmd{seq, false}, at_min(7)), error_code::not_found);
-    }
-    SECTION("not after the chat closed") {
-        c.tick(at_min(100));
-        CHECK_ERR(c.run(lee, core::like_cmd{seq, false}, at_min(100)), error_code::closed);
-    }
-}
-
-TEST_CASE("only the author edits a post, and it keeps its round", "[session]") {
-    chat c;
-    const auto lee = c.join("ms_lee");
-    const auto mr_k = c.join("mr_k");
-    const auto host = c.join("host", true);
-    const auto seq = c.post_seq(lee, "p1", "A1: first try", at_min(6));
-
-    auto r = c.run(lee, core::edit_cmd{seq, "A2: now says Q2 @mr_k"}, at_min(15));
-    REQUIRE_OK(r);
-    REQUIRE(r->events.size() == 1);
-    const auto* e = std::get_if<core::edit_event>(&r->events[0].body);
-    REQUIRE(e != nullptr);
-    CHECK(e->target == seq);
-    CHECK(e->author == "ms_lee");
-    CHECK(e->text == "A2: now says Q2 @mr_k");
-    CHECK(e->mentions == std::vector<std::string>{"mr_k"});
-
-    // A reply without a round inherits the parent's round: still Q1 after the edit.
-    core::post_cmd reply = post("r1", "Agreed");
-    reply.reply_to = seq;
-    CHECK(c.post_ok(mr_k, reply, at_min(15)).round == 1);
-
-    CHECK_ERR(c.run(mr_k, core::edit_cmd{seq, "hijack"}, at_min(15)), error_code::not_allowed);
-    CHECK_ERR(c.run(host, core::edit_cmd{seq, "moderators neither"}, at_min(15)),
-              error_code::not_allowed);
-    CHECK_ERR(c.run(lee, core::edit_cmd{seq, "  "}, at_min(15)), error_code::empty);
-    CHECK_ERR(c.run(lee, core::edit_cmd{seq, repeat("x", 1001)}, at_min(15)),
-              error_code::too_long);
-    CHECK_ERR(c.run(lee, core::edit_cmd{999, "nothing"}, at_min(15)), error_code::not_found);
-
-    c.tick(at_min(100));
-    CHECK_ERR(c.run(lee, core::edit_cmd{seq, "too late"}, at_min(100)), error_code::closed);
-}
-
-TEST_CASE("authors delete their own posts, moderators any post", "[session]") {
-    chat c;
-    const auto lee = c.join("ms_lee");
-    const auto mr_k = c.join("mr_k");
-    const auto host = c.join("host", true);
-    const auto a = c.post_seq(lee, "p1", "A1: one", at_min(6));
-    const auto b = c.post_seq(lee, "p2", "A1: two", at_min(6));
-
-    CHECK_ERR(c.run(mr_k, core::delete_cmd{a}, at_min(7)), error_code::not_allowed);
-
-    auto own = c.run(lee, core::delete_cmd{a}, at_min(7));
-    REQUIRE_OK(own);
-    REQUIRE(own->events.size() == 1);
-    const auto* d = std::get_if<core::delete_event>(&own->events[0].body);
-    REQUIRE(d != nullptr);
-    CHECK(d->target == a);
-    CHECK(d->author == "ms_lee");
-    CHECK_ERR(c.run(lee, core::delete_cmd{a}, at_min(7)), error_code::not_found);
-    CHECK_ERR(c.run(lee, core::edit_cmd{a, "back?"}, at_min(7)), error_code::not_found);
-
-    auto mod = c.run(host, core::delete_cmd{b}, at_min(8));
-    REQUIRE_OK(mod);
-    REQUIRE(mod->events.size() == 1);
-    CHECK(std::get<core::delete_event>(mod->events[0].body).author == "host");
-}
-
-TEST_CASE("only moderators run the chat and announce", "[session]") {
-    chat c;
-    const auto lee = c.join("ms_lee");
-    const auto host = c.join("host", true);
-
-    CHECK_ERR(c.run(lee, core::control_cmd{core::control_action::start, 0}, at_min(-10)),
-              error_code::not_allowed);
-    CHECK_ERR(c.run(lee, core::announce_cmd{"I am in charge"}, at_min(-10)),
-              error_code::not_allowed);
-    CHECK(c.s.head() == 0);
-
-    auto a = c.run(host, core::announce_cmd{"Welcome! Q1 in 5 minutes."}, at_min(-10));
-    REQUIRE_OK(a);
-    REQUIRE(a->events.size() == 1);
-    const auto& ann = std::get<core::announce_event>(a->events[0].body);
-    CHECK(ann.author == "host");
-    CHECK(ann.name == "Name of host");
-    CHECK(ann.text == "Welcome! Q1 in 5 minutes.");
-    CHECK(a->events[0].at == at_min(-10));
-    CHECK_ERR(c.run(host, core::announce_cmd{" "}, at_min(-10)), error_code::empty);
-    CHECK_ERR(c.run(host, core::announce_cmd{repeat("x", 1001)}, at_min(-10)),
-              error_code::too_long);
-
-    auto start = c.run(host, core::control_cmd{core::control_action::start, 0}, at_min(-9));
-    REQUIRE_OK(start);
-    REQUIRE(start->events.size() == 1);
-    const auto& ph = std::get<core::phase_event>(start->events[0].body);
-    CHECK(ph.state.phase == core::phase_kind::intro);
-    CHECK(ph.round == 0);
-    CHECK(ph.state.ends_at == at_min(-4));
-    CHECK(c.s.phase() == ph.state);
-    CHECK(c.s.next_due() == at_min(-4));
-
-    auto next = c.run(host, core::control_cmd{core::control_action::next, 0}, at_min(-8));
-    REQUIRE_OK(next);
-    const auto& q1 = std::get<core::phase_event>(next->events.at(0).body);
-    CHECK(q1.round == 1);
-    CHECK(q1.question == std::optional<std::string>("Question 1"));
-
-    CHECK_ERR(c.run(host, core::control_cmd{core::control_action::resume, 0}, at_min(-8)),
-              error_code::bad_request);
-    CHECK_ERR(c.run(host, core::control_cmd{core::control_action::extend, 0}, at_min(-8)),
-              error_code::bad_request);
-}
-
 TEST_CASE("tick emits due phase changes as events at the instant they were due", "[session]") {
     chat c;
     CHECK(c.s.next_due() == at_min(0));
@@ -510,19 +289,6 @@ TEST_CASE("tick emits due phase changes as events at the instant they were due",
     }
     CHECK(c.s.head() == 3);
     CHECK(c.s.next_due() == at_min(21));
-}
-
-TEST_CASE("nothing is posted after the chat closed", "[session]") {
-    chat c;
-    const auto lee = c.join("ms_lee");
-    const auto host = c.join("host", true);
-    REQUIRE_OK(c.run(host, core::control_cmd{core::control_action::end, 0}, at_min(2)));
-    REQUIRE(c.s.phase().phase == core::phase_kind::closed);
-    CHECK_FALSE(c.s.next_due().has_value());
-    CHECK_ERR(c.run(lee, post("c1", "hello?"), at_min(3)), error_code::closed);
-    CHECK_ERR(c.run(host, core::control_cmd{core::control_action::start, 0}, at_min(3)),
-              error_code::closed);
-    CHECK(c.s.tick(at_min(1000)).empty());
 }
 
 TEST_CASE("replaying a session's events rebuilds the same state", "[session]") {
@@ -550,8 +316,8 @@ TEST_CASE("replaying a session's events rebuilds the same state", "[session]") {
 
     core::session replayed(test::sample_config(), {moderator_key_hash});
     for (const auto& h : {"ms_lee", "mr_k", "host"}) {
-        replayed.set_member(core::member{h, std::string("Name of ") + h, "token-hash-of-" +
-                                                                             std::string(h)});
+        replayed.set_member(
+            core::member{h, std::string("Name of ") + h, "token-hash-of-" + std::string(h)});
     }
     for (const auto& e : c.log) replayed.apply(e);
 

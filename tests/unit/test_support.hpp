@@ -3,13 +3,14 @@
 #pragma once
 
 #include <catch2/catch.hpp>
-
 #include <sstream>
 #include <string>
 
 #include "core/error.hpp"
 #include "core/session.hpp"
 #include "core/time.hpp"
+#include "core/timetable.hpp"
+#include "protocol/time_format.hpp"
 
 namespace hashchat::test {
 
@@ -22,6 +23,14 @@ inline core::instant t0() {
 // t0 plus a number of minutes (and milliseconds).
 inline core::instant at_min(long long minutes, long long ms = 0) {
     return t0() + std::chrono::minutes(minutes) + std::chrono::milliseconds(ms);
+}
+
+// An instant written as on the wire; the test stops if it does not parse.
+inline core::instant instant_of(const char* iso) {
+    auto t = protocol::parse_instant(iso);
+    INFO("parse_instant(\"" << iso << "\")");
+    REQUIRE(t.has_value());
+    return *t;
 }
 
 template <typename T>
@@ -53,7 +62,8 @@ inline core::session_config sample_config(int questions = 3) {
     c.timetable.talk_minutes = 0;
     c.timetable.wrapup_minutes = 5;
     for (int i = 1; i <= questions; ++i) {
-        c.timetable.questions.push_back({"Question " + std::to_string(i), std::nullopt, std::nullopt});
+        c.timetable.questions.push_back(
+            {"Question " + std::to_string(i), std::nullopt, std::nullopt});
     }
     c.created_at = t0() - std::chrono::hours(72);
     return c;
@@ -61,25 +71,54 @@ inline core::session_config sample_config(int questions = 3) {
 
 }  // namespace hashchat::test
 
+// Failing checks print instants as on the wire and durations in milliseconds.
+namespace Catch {
+template <>
+struct StringMaker<hashchat::core::instant> {
+    static std::string convert(hashchat::core::instant t) {
+        return hashchat::protocol::format_instant(t);
+    }
+};
+template <>
+struct StringMaker<hashchat::core::duration> {
+    static std::string convert(hashchat::core::duration d) {
+        return std::to_string(d.count()) + " ms";
+    }
+};
+template <>
+struct StringMaker<hashchat::core::phase_state> {
+    static std::string convert(const hashchat::core::phase_state& s) {
+        std::ostringstream os;
+        os << "{" << s.phase << " segment=" << s.segment;
+        if (s.started_at) os << " started_at=" << hashchat::protocol::format_instant(*s.started_at);
+        if (s.ends_at) os << " ends_at=" << hashchat::protocol::format_instant(*s.ends_at);
+        if (s.phase == hashchat::core::phase_kind::paused) {
+            os << " remaining=" << s.remaining.count() << "ms resume=" << s.resume_phase;
+        }
+        return os.str() + "}";
+    }
+};
+}  // namespace Catch
+
 // Each evaluates its argument once (it is often a command that changes the session).
-#define REQUIRE_OK(expr)                                                               \
-    do {                                                                               \
-        const auto& require_ok_r_ = (expr);                                            \
-        INFO(#expr " -> " << ::hashchat::test::describe(require_ok_r_));               \
-        REQUIRE(require_ok_r_.ok());                                                   \
+#define REQUIRE_OK(expr)                                                 \
+    do {                                                                 \
+        const auto& require_ok_r_ = (expr);                              \
+        INFO(#expr " -> " << ::hashchat::test::describe(require_ok_r_)); \
+        REQUIRE(require_ok_r_.ok());                                     \
     } while (false)
 
-#define CHECK_OK(expr)                                                                 \
-    do {                                                                               \
-        const auto& check_ok_r_ = (expr);                                              \
-        INFO(#expr " -> " << ::hashchat::test::describe(check_ok_r_));                 \
-        CHECK(check_ok_r_.ok());                                                       \
+#define CHECK_OK(expr)                                                 \
+    do {                                                               \
+        const auto& check_ok_r_ = (expr);                              \
+        INFO(#expr " -> " << ::hashchat::test::describe(check_ok_r_)); \
+        CHECK(check_ok_r_.ok());                                       \
     } while (false)
 
 // Checks that a result failed with the given core::error_code.
-#define CHECK_ERR(expr, code)                                                          \
-    do {                                                                               \
-        const auto& check_err_r_ = (expr);                                             \
-        INFO(#expr " -> " << ::hashchat::test::describe(check_err_r_));                \
+#define CHECK_ERR(expr, code)                                                              \
+    do {                                                                                   \
+        const auto& check_err_r_ = (expr);                                                 \
+        INFO(#expr " -> " << ::hashchat::test::describe(check_err_r_));                    \
         CHECK(::hashchat::test::code_of(check_err_r_) == ::hashchat::test::name_of(code)); \
     } while (false)

@@ -1,12 +1,11 @@
 // Rules for user-written text: UTF-8, blank text, handles, answer prefixes and mentions.
-#include <catch2/catch.hpp>
+#include "core/text.hpp"
 
+#include <catch2/catch.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "core/text.hpp"
 
 using namespace hashchat;
 using core::utf8_length;
@@ -28,25 +27,25 @@ TEST_CASE("utf8_length counts code points of valid UTF-8", "[text]") {
 
 TEST_CASE("utf8_length refuses invalid UTF-8", "[text]") {
     const std::vector<std::string> invalid = {
-        "\x80",                  // a continuation byte alone
-        "abc\xBF",               // ... at the end
-        "\xC0\xAF",              // overlong '/'
-        "\xC1\xBF",              // overlong U+007F
-        "\xE0\x80\xAF",          // overlong '/' in 3 bytes
-        "\xE0\x9F\xBF",          // overlong U+07FF
-        "\xF0\x80\x80\xAF",      // overlong '/' in 4 bytes
-        "\xF0\x8F\xBF\xBF",      // overlong U+FFFF
-        "\xED\xA0\x80",          // U+D800, a surrogate
-        "\xED\xBF\xBF",          // U+DFFF
+        "\x80",                      // a continuation byte alone
+        "abc\xBF",                   // ... at the end
+        "\xC0\xAF",                  // overlong '/'
+        "\xC1\xBF",                  // overlong U+007F
+        "\xE0\x80\xAF",              // overlong '/' in 3 bytes
+        "\xE0\x9F\xBF",              // overlong U+07FF
+        "\xF0\x80\x80\xAF",          // overlong '/' in 4 bytes
+        "\xF0\x8F\xBF\xBF",          // overlong U+FFFF
+        "\xED\xA0\x80",              // U+D800, a surrogate
+        "\xED\xBF\xBF",              // U+DFFF
         "\xED\xA0\xBD\xED\xB8\x80",  // a surrogate pair (CESU-8)
-        "\xC3",                  // truncated 2-byte sequence
-        "\xE6\x97",              // truncated 3-byte sequence
-        "\xF0\x9F\x98",          // truncated 4-byte sequence
-        "\xF0\x9F\x98 x",        // interrupted by ASCII
-        "\xC3\x28",              // bad continuation
-        "\xF4\x90\x80\x80",      // U+110000, past the last code point
-        "\xF7\xBF\xBF\xBF",      // U+1FFFFF
-        "\xF8\x88\x80\x80\x80",  // 5-byte form
+        "\xC3",                      // truncated 2-byte sequence
+        "\xE6\x97",                  // truncated 3-byte sequence
+        "\xF0\x9F\x98",              // truncated 4-byte sequence
+        "\xF0\x9F\x98 x",            // interrupted by ASCII
+        "\xC3\x28",                  // bad continuation
+        "\xF4\x90\x80\x80",          // U+110000, past the last code point
+        "\xF7\xBF\xBF\xBF",          // U+1FFFFF
+        "\xF8\x88\x80\x80\x80",      // 5-byte form
         "\xFC\x84\x80\x80\x80\x80",  // 6-byte form
         "\xFE",
         "\xFF",

@@ -1,11 +1,11 @@
 // The live timetable: phases driven by time (advance) and by the moderator (control).
-#include <catch2/catch.hpp>
+#include "core/timetable.hpp"
 
+#include <catch2/catch.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "core/timetable.hpp"
 #include "test_support.hpp"
 
 using namespace hashchat;
@@ -22,7 +22,8 @@ core::live_timetable hour_timetable() {
     tt.round_minutes = 8;
     tt.talk_minutes = 0;
     tt.wrapup_minutes = 5;
-    for (int i = 1; i <= 5; ++i) tt.questions.push_back({"Q" + std::to_string(i) + " text", {}, {}});
+    for (int i = 1; i <= 5; ++i)
+        tt.questions.push_back({"Q" + std::to_string(i) + " text", {}, {}});
     return tt;
 }
 
@@ -436,10 +437,10 @@ TEST_CASE("phase and action names round-trip", "[timetable]") {
         CHECK(core::phase_from_string(core::to_string(k)) == k);
     }
     CHECK_FALSE(core::phase_from_string("Intro").has_value());
-    for (auto a : {core::control_action::start, core::control_action::next,
-                   core::control_action::extend, core::control_action::pause,
-                   core::control_action::resume, core::control_action::end,
-                   core::control_action::release, core::control_action::postpone}) {
+    for (auto a :
+         {core::control_action::start, core::control_action::next, core::control_action::extend,
+          core::control_action::pause, core::control_action::resume, core::control_action::end,
+          core::control_action::release, core::control_action::postpone}) {
         CAPTURE(core::to_string(a));
         CHECK(core::control_from_string(core::to_string(a)) == a);
     }

@@ -1,0 +1,182 @@
+// Events as JSON: serialize_event and parse_event are inverses for every kind of event.
+#include "protocol/event_json.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "core/events.hpp"
+#include "core/timetable.hpp"
+#include "test_support.hpp"
+
+using namespace hashchat;
+using core::error_code;
+using nlohmann::json;
+using test::at_min;
+using test::instant_of;
+
+namespace {
+
+core::event round_trip(const core::event& e, const std::string& cid = "") {
+    const auto text = protocol::serialize_event(e);
+    INFO("serialized: " << text);
+    auto back = protocol::parse_event(text, cid);
+    REQUIRE(back.has_value());
+    CHECK(back->seq == e.seq);
+    CHECK(back->at == e.at);
+    CHECK(back->body.index() == e.body.index());
+    CHECK(protocol::serialize_event(*back) == text);
+    return *back;
+}
+
+}  // namespace
+
+TEST_CASE("every event kind survives serialize_event and parse_event", "[protocol]") {
+    const auto at = instant_of("2026-11-26T19:02:11.120Z");
+
+    SECTION("post") {
+        core::post_event p{"ms_lee",
+                           "Ms Lee",
+                           core::role::moderator,
+                           "A1: We start with a question @mr_k \xF0\x9F\x98\x80",
+                           1,
+                           core::seq_t{17},
+                           {"mr_k"},
+                           "c-1"};
+        const core::event e{43, at, p};
+        const auto j = json::parse(protocol::serialize_event(e));
+        CHECK(j == json::parse(R"({"type":"event","seq":43,"at":"2026-11-26T19:02:11.120Z",
+            "kind":"post","author":"ms_lee","name":"Ms Lee","role":"moderator",
+            "text":"A1: We start with a question @mr_k \ud83d\ude00","round":1,"reply_to":17,
+            "mentions":["mr_k"]})"));
+        CHECK_FALSE(j.contains("cid"));  // the cid is not shown to others
+
+        const auto back = std::get<core::post_event>(round_trip(e, "c-1").body);
+        CHECK(back.author == p.author);
+        CHECK(back.name == p.name);
+        CHECK(back.author_role == core::role::moderator);
+        CHECK(back.text == p.text);
+        CHECK(back.round == 1);
+        CHECK(back.reply_to == core::seq_t{17});
+        CHECK(back.mentions == p.mentions);
+        CHECK(back.cid == "c-1");
+    }
+    SECTION("post without round or reply") {
+        core::post_event p{"ms_lee", "Ms Lee", core::role::participant, "Bye", {}, {}, {}, "c"};
+        const core::event e{50, at, p};
+        const auto j = json::parse(protocol::serialize_event(e));
+        CHECK(j.at("round").is_null());
+        CHECK(j.at("reply_to").is_null());
+        CHECK(j.at("mentions") == json::array());
+        const auto back = std::get<core::post_event>(round_trip(e, "c").body);
+        CHECK_FALSE(back.round.has_value());
+        CHECK_FALSE(back.reply_to.has_value());
+        CHECK(back.author_role == core::role::participant);
+    }
+    SECTION("edit") {
+        const core::event e{44, at, core::edit_event{17, "ms_lee", "A1: puzzle @a", {"a"}}};
+        const auto j = json::parse(protocol::serialize_event(e));
+        CHECK(j.at("kind") == "edit");
+        CHECK(j.at("target") == 17);
+        const auto back = std::get<core::edit_event>(round_trip(e).body);
+        CHECK(back.target == 17u);
+        CHECK(back.author == "ms_lee");
+        CHECK(back.text == "A1: puzzle @a");
+        CHECK(back.mentions == std::vector<std::string>{"a"});
+    }
+    SECTION("delete") {
+        const core::event e{45, at, core::delete_event{17, "host"}};
+        CHECK(json::parse(protocol::serialize_event(e)) ==
+              json::parse(R"({"type":"event","seq":45,"at":"2026-11-26T19:02:11.120Z",
+                  "kind":"delete","target":17,"author":"host"})"));
+        const auto back = std::get<core::delete_event>(round_trip(e).body);
+        CHECK(back.target == 17u);
+        CHECK(back.author == "host");
+    }
+    SECTION("like and unlike") {
+        for (bool on : {true, false}) {
+            CAPTURE(on);
+            const core::event e{46, at, core::like_event{17, "mr_k", on ? 3 : 2, on}};
+            const auto j = json::parse(protocol::serialize_event(e));
+            CHECK(j.at("kind") == (on ? "like" : "unlike"));
+            CHECK(j.at("count") == (on ? 3 : 2));
+            const auto back = std::get<core::like_event>(round_trip(e).body);
+            CHECK(back.target == 17u);
+            CHECK(back.author == "mr_k");
+            CHECK(back.count == (on ? 3 : 2));
+            CHECK(back.like == on);
+        }
+    }
+    SECTION("announce") {
+        const core::event e{47, at, core::announce_event{"host", "Host", "Welcome!"}};
+        const auto back = std::get<core::announce_event>(round_trip(e).body);
+        CHECK(back.author == "host");
+        CHECK(back.name == "Host");
+        CHECK(back.text == "Welcome!");
+    }
+}
+
+TEST_CASE("phase events in every phase survive the round trip", "[protocol]") {
+    const core::live_schedule sch(test::sample_config().timetable);
+    std::vector<core::phase_state> states = {sch.initial()};
+    for (const auto& c : sch.advance(sch.initial(), at_min(100))) states.push_back(c.state);
+    auto paused = sch.control(states[2], core::control_action::pause, 0, at_min(7, 250));
+    REQUIRE_OK(paused);
+    states.push_back(*paused);
+    auto tt = test::sample_config().timetable;
+    tt.talk_minutes = 3;
+    const core::live_schedule talk_sch(tt);
+    states.push_back(talk_sch.advance(talk_sch.initial(), at_min(6)).back().state);
+    REQUIRE(states.back().phase == core::phase_kind::talk);
+
+    core::seq_t seq = 0;
+    for (const auto& s : states) {
+        INFO("state " << s);
+        const core::event e{++seq, at_min(1),
+                            core::phase_event{s, sch.round_of(s), sch.question_of(s)}};
+        const auto back = std::get<core::phase_event>(round_trip(e).body);
+        CHECK(back.state == s);
+        CHECK(back.round == sch.round_of(s));
+        CHECK(back.question == sch.question_of(s));
+    }
+
+    SECTION("the paused phase carries remaining_ms and resume_phase") {
+        const core::event e{
+            30, at_min(7, 250),
+            core::phase_event{*paused, sch.round_of(*paused), sch.question_of(*paused)}};
+        const auto j = json::parse(protocol::serialize_event(e));
+        CHECK(j == json::parse(R"({"type":"event","seq":30,"at":"2026-11-26T19:07:00.250Z",
+            "kind":"phase","phase":"paused","round":1,"question":"Question 1",
+            "started_at":null,"ends_at":null,"segment":1,"remaining_ms":359750,
+            "resume_phase":"round"})"));
+    }
+    SECTION("the examples of docs/protocol.md") {
+        const core::event intro{1, at_min(0), core::phase_event{states[1], 0, std::nullopt}};
+        CHECK(json::parse(protocol::serialize_event(intro)) ==
+              json::parse(R"({"type":"event","seq":1,"at":"2026-11-26T19:00:00.000Z",
+                  "kind":"phase","phase":"intro","round":0,"question":null,
+                  "started_at":"2026-11-26T19:00:00.000Z","ends_at":"2026-11-26T19:05:00.000Z",
+                  "segment":0})"));
+        const auto& closed = states[states.size() - 3];
+        REQUIRE(closed.phase == core::phase_kind::closed);
+        const core::event end{80, at_min(34), core::phase_event{closed, {}, {}}};
+        CHECK(json::parse(protocol::serialize_event(end)) ==
+              json::parse(R"({"type":"event","seq":80,"at":"2026-11-26T19:34:00.000Z",
+                  "kind":"phase","phase":"closed","round":null,"question":null,
+                  "started_at":null,"ends_at":null,"segment":5})"));
+    }
+}
+
+TEST_CASE("parse_event refuses what is not an event", "[protocol]") {
+    for (const char* bad : {"", "{", "[]", R"({"seq":1})",
+                            R"({"type":"event","seq":1,"at":"yesterday","kind":"delete",)"
+                            R"("target":1,"author":"a"})",
+                            R"({"type":"event","seq":1,"at":"2026-11-26T19:00:00.000Z",)"
+                            R"("kind":"dance"})",
+                            R"({"type":"event","seq":1,"at":"2026-11-26T19:00:00.000Z",)"
+                            R"("kind":"delete","author":"a"})"}) {
+        CAPTURE(bad);
+        CHECK_FALSE(protocol::parse_event(bad, "").has_value());
+    }
+}
