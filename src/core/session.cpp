@@ -132,6 +132,11 @@ std::optional<error> session::check_text(const std::string& text) const {
     const auto len = utf8_length(text);
     if (!len) return make_error(error_code::bad_request, "The text is not valid UTF-8.");
     if (*len == 0 || is_blank(text)) return make_error(error_code::empty, "The text is empty.");
+    if (has_control_chars(text)) {
+        return make_error(error_code::bad_request,
+                          "The text contains control characters (only tab and line breaks are "
+                          "allowed).");
+    }
     if (*len > limits_.max_text) {
         return make_error(error_code::too_long,
                           "A post can have at most " + std::to_string(limits_.max_text) +

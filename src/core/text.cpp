@@ -50,6 +50,13 @@ std::optional<std::size_t> utf8_length(std::string_view s) {
     return count;
 }
 
+bool has_control_chars(std::string_view s) {
+    return std::any_of(s.begin(), s.end(), [](char ch) {
+        const auto c = static_cast<unsigned char>(ch);
+        return (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F;
+    });
+}
+
 bool is_blank(std::string_view s) {
     std::size_t i = 0;
     while (i < s.size()) {

@@ -14,6 +14,9 @@ namespace hashchat::core {
 // values past U+10FFFF are invalid).
 std::optional<std::size_t> utf8_length(std::string_view s);
 
+// True when `s` has an ASCII control character other than tab, line feed and carriage return.
+bool has_control_chars(std::string_view s);
+
 // True when `s` holds nothing but white space (ASCII, no-break and ideographic spaces, zero-width).
 bool is_blank(std::string_view s);
 

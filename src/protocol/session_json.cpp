@@ -125,6 +125,9 @@ core::result<core::session_config> parse_create_request(std::string_view body, c
         if (!it->is_string()) return bad("\"start\" must be a local time like 2026-11-26T19:00.");
         auto start = local_to_instant(it->get<std::string>(), c.timezone);
         if (!start) return start.err();
+        if (*start < now) {
+            return bad("\"start\" is in the past; leave it out to start the chat by hand.");
+        }
         c.timetable.start = *start;
     }
     if (auto e = read_questions(j, c.timetable)) return *e;
