@@ -103,7 +103,7 @@ std::optional<int> answer_prefix(std::string_view text) {
     if (i == text.size()) return n;
     const char c = text[i];
     if (c == ':' || c == ')' || c == '.' || c == '-' || c == ' ' || c == '\t' || c == '\n' ||
-        c == ',') {
+        c == ',' || text.substr(i, 2) == "\xC2\xA0") {  // also a no-break space
         return n;
     }
     return std::nullopt;
@@ -114,7 +114,11 @@ std::vector<std::string> mentions_in(std::string_view text) {
     std::vector<std::string> keys;
     for (std::size_t i = 0; i < text.size(); ++i) {
         if (text[i] != '@') continue;
-        if (i > 0 && (is_word_char(text[i - 1]) || text[i - 1] == '@')) continue;
+        // Not after a letter of any script (part of an e-mail address or a word).
+        if (i > 0 && (is_word_char(text[i - 1]) || text[i - 1] == '@' ||
+                      static_cast<unsigned char>(text[i - 1]) >= 0x80)) {
+            continue;
+        }
         std::size_t j = i + 1;
         while (j < text.size() && is_word_char(text[j])) ++j;
         const std::string_view h = text.substr(i + 1, j - i - 1);

@@ -111,6 +111,13 @@ void hub::remove_connection(std::uint64_t id) {
     connections_.erase(id);
 }
 
+void hub::release() {
+    std::lock_guard lock(mutex_);
+    for (auto& [id, r] : rooms_) r->release_members();
+    rooms_.clear();
+    connections_.clear();
+}
+
 void hub::close_all(std::uint16_t code) {
     shutting_down_ = true;
     std::vector<std::shared_ptr<connection>> open;

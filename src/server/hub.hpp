@@ -54,6 +54,8 @@ class hub : public std::enable_shared_from_this<hub> {
     bool shutting_down() const { return shutting_down_; }
     // Closes every connection with `code` (1012: restarting).
     void close_all(std::uint16_t code);
+    // After the I/O threads have stopped: breaks the room <-> connection references.
+    void release();
 
   private:
     std::shared_ptr<room> make_room(core::session s);

@@ -55,6 +55,8 @@ class room : public std::enable_shared_from_this<room> {
     void leave(std::uint64_t connection_id);
     void tick(std::function<void()> done);  // `done` runs once the changes are committed and sent
     void close_all(std::uint16_t code);
+    // After the I/O threads have stopped: lets go of the connections (they refer back to it).
+    void release_members() { members_.clear(); }
 
     // Any thread: the public view with the committed head.
     std::string view_json();

@@ -87,6 +87,7 @@ int run(const options& opts) {
     ioc.run();
     for (auto& t : threads) t.join();
     commits.stop();
+    h->release();
     spdlog::info("stopped");
     return 0;
 }

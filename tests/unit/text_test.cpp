@@ -145,3 +145,17 @@ TEST_CASE("mentions_in finds @handles", "[text]") {
         CHECK(core::mentions_in("@") == v{});
     }
 }
+
+TEST_CASE("text rules with non-ASCII neighbours", "[text]") {
+    using hashchat::core::answer_prefix;
+    using hashchat::core::has_control_chars;
+    using hashchat::core::mentions_in;
+    // A phone keyboard may put a no-break space after the label.
+    CHECK(answer_prefix("A1\xC2\xA0we greet them") == std::optional<int>(1));
+    // An address whose local part ends in a non-ASCII letter is not a mention.
+    CHECK(mentions_in("write to caf\xC3\xA9@host please").empty());
+    CHECK(mentions_in("\xC3\xA9 @host") == std::vector<std::string>{"host"});
+    CHECK(has_control_chars(std::string_view("a\0b", 3)));
+    CHECK(has_control_chars("bell\x07"));
+    CHECK_FALSE(has_control_chars("tab\there\r\nnew line"));
+}
