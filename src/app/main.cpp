@@ -37,6 +37,8 @@ Every option can also be set as an environment variable (shown in brackets); a f
   --sync=MODE        full: an acknowledged post survives a power cut (default);
                      normal: faster commits that a power cut may undo      [HASHCHAT_SYNC] (full)
   --max-text=N       longest post, in characters                     [HASHCHAT_MAX_TEXT] (1000)
+  --queue-bytes=N    a connection's send queue bound; a reader that stops reading is closed
+                     with 4001 past it                             [HASHCHAT_QUEUE_BYTES] (1048576)
   --test-clock=ISO   FOR TESTS ONLY: time stands still at ISO (e.g. 2026-11-26T19:00:00Z) and
                      moves only on POST /api/test/clock {"advance_seconds":N} from loopback
                                                                            [HASHCHAT_TEST_CLOCK]
@@ -80,15 +82,17 @@ int main(int argc, char** argv) {
 
     // name -> value, from the environment first, then flags.
     std::vector<std::pair<std::string, std::string>> settings;
-    const std::pair<const char*, const char*> env_names[] = {{"port", "HASHCHAT_PORT"},
-                                                             {"bind", "HASHCHAT_BIND"},
-                                                             {"data-dir", "HASHCHAT_DATA_DIR"},
-                                                             {"threads", "HASHCHAT_THREADS"},
-                                                             {"log-level", "HASHCHAT_LOG_LEVEL"},
-                                                             {"web-root", "HASHCHAT_WEB_ROOT"},
-                                                             {"sync", "HASHCHAT_SYNC"},
-                                                             {"max-text", "HASHCHAT_MAX_TEXT"},
-                                                             {"test-clock", "HASHCHAT_TEST_CLOCK"}};
+    const std::pair<const char*, const char*> env_names[] = {
+        {"port", "HASHCHAT_PORT"},
+        {"bind", "HASHCHAT_BIND"},
+        {"data-dir", "HASHCHAT_DATA_DIR"},
+        {"threads", "HASHCHAT_THREADS"},
+        {"log-level", "HASHCHAT_LOG_LEVEL"},
+        {"web-root", "HASHCHAT_WEB_ROOT"},
+        {"sync", "HASHCHAT_SYNC"},
+        {"max-text", "HASHCHAT_MAX_TEXT"},
+        {"test-clock", "HASHCHAT_TEST_CLOCK"},
+        {"queue-bytes", "HASHCHAT_QUEUE_BYTES"}};
     for (const auto& [name, var] : env_names) {
         if (auto v = env(var)) settings.emplace_back(name, *v);
     }
@@ -139,6 +143,11 @@ int main(int argc, char** argv) {
         } else if (name == "max-text") {
             if (!parse_int(value, 1, 100000, n)) return bad_option(name, value, "1 to 100000");
             opts.max_text = static_cast<std::size_t>(n);
+        } else if (name == "queue-bytes") {
+            if (!parse_int(value, 64 * 1024, 1LL << 30, n)) {
+                return bad_option(name, value, "64 KiB to 1 GiB, in bytes");
+            }
+            opts.queue_bytes = static_cast<std::size_t>(n);
         } else if (name == "test-clock") {
             auto t = hashchat::protocol::parse_instant(value);
             if (!t) return bad_option(name, value, "an ISO instant such as 2026-11-26T19:00:00Z");
