@@ -1,6 +1,7 @@
 // Errors of the domain are values: a stable code for programs and a sentence for people.
 #pragma once
 
+#include <optional>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -34,6 +35,7 @@ std::ostream& operator<<(std::ostream& os, error_code code);
 struct error {
     error_code code;
     std::string message;
+    std::optional<long long> retry_after_ms = std::nullopt;  // rate_limited: when to try again
 };
 
 inline bool operator==(const error& a, const error& b) {

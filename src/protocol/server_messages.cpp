@@ -47,6 +47,7 @@ std::string error_message(const core::error& e, const std::optional<std::string>
     json j{{"type", "error"}, {"code", core::to_string(e.code)}, {"message", e.message}};
     add_rid(j, rid);
     if (cid) j["cid"] = *cid;
+    if (e.retry_after_ms) j["retry_after_ms"] = *e.retry_after_ms;
     return dump(j);
 }
 

@@ -29,6 +29,10 @@ class connection {
     // The join succeeded: further commands go to this room.
     virtual void joined(std::shared_ptr<room> r) = 0;
     virtual void close(std::uint16_t code) = 0;
+    // Steady-clock milliseconds of the last write that completed (or when the queue last
+    // started waiting): a connection whose queue is long and that has not progressed for a while
+    // has stopped reading.
+    virtual std::int64_t last_progress_ms() const = 0;
 };
 
 }  // namespace hashchat::server

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <boost/asio/strand.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 
 #include "protocol/session_json.hpp"
 #include "server/crypto.hpp"
@@ -116,6 +117,28 @@ void hub::release() {
     for (auto& [id, r] : rooms_) r->release_members();
     rooms_.clear();
     connections_.clear();
+}
+
+void hub::shutdown(std::function<void()> done) {
+    shutting_down_ = true;
+    auto all = rooms();
+    auto finish = [self = shared_from_this(), done = std::move(done)] {
+        self->close_all(boost::beast::websocket::close_code::service_restart);
+        done();
+    };
+    if (all.empty()) return finish();
+    auto remaining = std::make_shared<std::atomic<std::size_t>>(all.size());
+    auto shared_finish = std::make_shared<decltype(finish)>(std::move(finish));
+    for (auto& r : all) {
+        r->drain(boost::beast::websocket::close_code::service_restart, [remaining, shared_finish] {
+            if (remaining->fetch_sub(1) == 1) (*shared_finish)();
+        });
+    }
+}
+
+std::size_t hub::open_connections() {
+    std::lock_guard lock(mutex_);
+    return connections_.size();
 }
 
 void hub::close_all(std::uint16_t code) {

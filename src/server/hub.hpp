@@ -54,6 +54,11 @@ class hub : public std::enable_shared_from_this<hub> {
     bool shutting_down() const { return shutting_down_; }
     // Closes every connection with `code` (1012: restarting).
     void close_all(std::uint16_t code);
+    // Graceful stop: every room commits and acknowledges what it has received, then closes its
+    // members with 1012; then every other connection is closed. `done` runs when all is sent
+    // or closed.
+    void shutdown(std::function<void()> done);
+    std::size_t open_connections();
     // After the I/O threads have stopped: breaks the room <-> connection references.
     void release();
 

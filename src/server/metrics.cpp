@@ -31,6 +31,11 @@ std::string metrics::render() const {
          errors_sent);
     line(os, "hashchat_queued_bytes", "gauge", "Bytes waiting in connection send queues.",
          queued_bytes);
+    line(os, "hashchat_commands_deferred_total", "counter",
+         "Commands that waited because their session's fan-out could not keep up.",
+         commands_deferred);
+    line(os, "hashchat_rate_limited_total", "counter", "Commands refused with rate_limited.",
+         rate_limited);
     return os.str();
 }
 

@@ -18,6 +18,8 @@ struct metrics {
     std::atomic<std::uint64_t> messages_received{0};
     std::atomic<std::uint64_t> errors_sent{0};
     std::atomic<std::int64_t> queued_bytes{0};
+    std::atomic<std::uint64_t> commands_deferred{0};  // waited for fan-out to catch up
+    std::atomic<std::uint64_t> rate_limited{0};
 
     std::string render() const;
 };

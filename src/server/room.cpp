@@ -24,6 +24,7 @@ room::room(net::any_io_executor strand, core::session s, room_deps deps)
       id_(s.config().id),
       created_at_(s.config().created_at),
       session_(std::move(s)),
+      recheck_(strand_),
       timer_(strand_) {}
 
 void room::load(const std::vector<core::member>& members,
@@ -68,7 +69,64 @@ void room::fetch(std::shared_ptr<connection> c, core::seq_t from, std::size_t ma
 void room::leave(std::uint64_t connection_id) {
     net::post(strand_, [self = shared_from_this(), connection_id] {
         if (self->members_.erase(connection_id) > 0) self->presence_changed();
+        if (self->congested_.erase(connection_id) > 0) self->process_waiting();
     });
+}
+
+void room::congested(std::shared_ptr<connection> c, bool on) {
+    net::post(strand_, [self = shared_from_this(), c = std::move(c), on] {
+        if (on) {
+            if (self->members_.count(c->id()) > 0) self->congested_[c->id()] = c;
+        } else {
+            self->congested_.erase(c->id());
+            self->process_waiting();
+        }
+    });
+}
+
+void room::drain(std::uint16_t code, std::function<void()> done) {
+    net::post(strand_, [self = shared_from_this(), code, done = std::move(done)] {
+        self->draining_ = true;
+        self->process_waiting();
+        self->when_durable([self, code, done] {
+            for (auto& [id, m] : self->members_) m.conn->close(code);
+            done();
+        });
+    });
+}
+
+namespace {
+std::int64_t steady_now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+}  // namespace
+
+bool room::overloaded() const {
+    const auto now = steady_now_ms();
+    for (const auto& [id, c] : congested_) {
+        if (now - c->last_progress_ms() < stalled_after_ms) return true;
+    }
+    return false;
+}
+
+void room::process_waiting() {
+    while (!waiting_.empty() && (draining_ || !overloaded())) {
+        auto w = std::move(waiting_.front());
+        waiting_.pop_front();
+        auto it = members_.find(w.conn->id());
+        if (it == members_.end()) continue;  // left: it resends its posts after rejoining
+        execute(w.conn, it->second.who, w.cmd, w.rid, w.cid);
+    }
+    if (!waiting_.empty()) {
+        // Congestion ends when a queue drains (congested(false)) or when its reader turns out
+        // to have stopped; look again shortly in case it is the latter.
+        recheck_.expires_after(std::chrono::milliseconds(500));
+        recheck_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+            if (!ec) self->process_waiting();
+        });
+    }
 }
 
 void room::tick(std::function<void()> done) {
@@ -176,11 +234,34 @@ void room::do_command(const std::shared_ptr<connection>& c, const core::command&
                                            "Send hello and wait for welcome before this."),
                           rid, cid);
     }
+    const bool pushes_back = it->second.who.who == core::role::participant && !draining_;
+    if (pushes_back && (!waiting_.empty() || overloaded())) {
+        // Fan-out is behind: the command waits (its ack comes later); past the bound the
+        // sender is asked to come back later.
+        if (waiting_.size() >= max_waiting) {
+            deps_.stats.rate_limited.fetch_add(1, std::memory_order_relaxed);
+            auto e = core::make_error(core::error_code::rate_limited,
+                                      "The chat is busy; your client will send this again.");
+            e.retry_after_ms = retry_after_ms;
+            return send_error(c, e, rid, cid);
+        }
+        deps_.stats.commands_deferred.fetch_add(1, std::memory_order_relaxed);
+        const bool first = waiting_.empty();
+        waiting_.push_back({c, cmd, rid, cid});
+        if (first) process_waiting();
+        return;
+    }
+    execute(c, it->second.who, cmd, rid, cid);
+}
+
+void room::execute(const std::shared_ptr<connection>& c, const core::actor& who,
+                   const core::command& cmd, const std::optional<std::string>& rid,
+                   const std::optional<std::string>& cid) {
     do_tick({});
     const auto now = deps_.time.now();
     auto result = [&] {
         std::lock_guard lock(state_mutex_);
-        return session_.handle(it->second.who, cmd, now);
+        return session_.handle(who, cmd, now);
     }();
     if (!result) return send_error(c, result.err(), rid, cid);
 

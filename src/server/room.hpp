@@ -36,6 +36,12 @@ struct room_deps {
 class room : public std::enable_shared_from_this<room> {
   public:
     static constexpr std::size_t backlog_chunk = 500;
+    // Commands waiting for fan-out to catch up; past this, rate_limited.
+    static constexpr std::size_t max_waiting = 1024;
+    static constexpr std::int64_t retry_after_ms = 1000;
+    // A long queue that has not moved for this long belongs to a reader that stopped reading:
+    // it does not hold the session back (it is dropped at its bound instead).
+    static constexpr std::int64_t stalled_after_ms = 5000;
 
     room(boost::asio::any_io_executor strand, core::session s, room_deps deps);
 
@@ -55,6 +61,11 @@ class room : public std::enable_shared_from_this<room> {
     void leave(std::uint64_t connection_id);
     void tick(std::function<void()> done);  // `done` runs once the changes are committed and sent
     void close_all(std::uint16_t code);
+    // A live member's queue is long (or short again): fan-out is behind.
+    void congested(std::shared_ptr<connection> c, bool on);
+    // Shutdown: takes on every waiting command, then closes each member with `code` once all
+    // it was sent is durable and acknowledged; `done` runs then.
+    void drain(std::uint16_t code, std::function<void()> done);
     // After the I/O threads have stopped: lets go of the connections (they refer back to it).
     void release_members() { members_.clear(); }
 
@@ -76,6 +87,11 @@ class room : public std::enable_shared_from_this<room> {
                     const std::optional<std::string>& rid, const std::optional<std::string>& cid);
     void do_fetch(const std::shared_ptr<connection>& c, core::seq_t from, std::size_t max_bytes);
     void do_tick(std::function<void()> done);
+    void execute(const std::shared_ptr<connection>& c, const core::actor& who,
+                 const core::command& cmd, const std::optional<std::string>& rid,
+                 const std::optional<std::string>& cid);
+    bool overloaded() const;
+    void process_waiting();
 
     // Serializes, keeps and submits events (and member rows) as one batch.
     void persist(const std::vector<core::event>& events, std::vector<core::member> members = {});
@@ -103,6 +119,17 @@ class room : public std::enable_shared_from_this<room> {
 
     std::unordered_map<std::uint64_t, member_entry> members_;
     bool presence_pending_ = false;
+
+    struct waiting_command {
+        std::shared_ptr<connection> conn;
+        core::command cmd;
+        std::optional<std::string> rid;
+        std::optional<std::string> cid;
+    };
+    std::deque<waiting_command> waiting_;
+    std::unordered_map<std::uint64_t, std::shared_ptr<connection>> congested_;
+    boost::asio::steady_timer recheck_;
+    bool draining_ = false;
     std::atomic<std::size_t> online_{0};
 
     boost::asio::steady_timer timer_;

@@ -7,6 +7,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <cstdio>
+#include <functional>
 #include <thread>
 #include <vector>
 
@@ -71,15 +72,26 @@ int run(const options& opts) {
 
     net::signal_set signals(ioc, SIGINT, SIGTERM);
     net::steady_timer grace(ioc);
+    std::function<void()> wait_for_close;
     signals.async_wait([&](const boost::system::error_code& ec, int sig) {
         if (ec) return;
         spdlog::info("signal {}: shutting down", sig);
         l->stop();
-        // Whatever was received is committed and acknowledged by the committer before the
-        // connections are told to reconnect (1012); a short grace lets the close frames out.
-        h->close_all(boost::beast::websocket::close_code::service_restart);
-        grace.expires_after(std::chrono::milliseconds(500));
-        grace.async_wait([&](const boost::system::error_code&) { ioc.stop(); });
+        // Whatever was received is committed and acknowledged before the connections are told
+        // to reconnect (1012). The process stops once every connection has closed, or after a
+        // grace period for peers that do not answer.
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+        h->shutdown([&, deadline] {
+            wait_for_close = [&, deadline] {
+                if (h->open_connections() == 0 || std::chrono::steady_clock::now() >= deadline) {
+                    ioc.stop();
+                    return;
+                }
+                grace.expires_after(std::chrono::milliseconds(20));
+                grace.async_wait([&](const boost::system::error_code&) { wait_for_close(); });
+            };
+            net::post(ioc, [&] { wait_for_close(); });
+        });
     });
 
     std::vector<std::thread> threads;

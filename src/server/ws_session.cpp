@@ -32,6 +32,12 @@ constexpr std::size_t max_batch_events = 1000;
 
 frame_ptr make_frame(std::string s) { return std::make_shared<const std::string>(std::move(s)); }
 
+std::int64_t steady_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
 }  // namespace
 
 ws_session::ws_session(net::ip::tcp::socket&& socket, std::shared_ptr<hub> h, std::string peer)
@@ -86,6 +92,7 @@ void ws_session::on_read(beast::error_code ec, std::size_t) {
 void ws_session::handle_message(const std::string& text) {
     auto msg = protocol::parse_client_message(text);
     auto self = shared_from_this();
+    if (closing_) return;  // closing: what arrives now is not taken on
     if (const auto* e = msg.error()) {
         hub_->stats().errors_sent.fetch_add(1, std::memory_order_relaxed);
         return enqueue(make_frame(protocol::error_message(*e, msg.rid, msg.cid)), false);
@@ -171,6 +178,9 @@ void ws_session::maybe_fetch() {
 
 void ws_session::enqueue(frame_ptr frame, bool event) {
     if (closing_ || !accepted_) return;
+    if (queue_.empty() && !writing_) {
+        last_progress_ms_.store(steady_ms(), std::memory_order_relaxed);
+    }
     queued_bytes_ += frame->size();
     hub_->stats().queued_bytes.fetch_add(static_cast<std::int64_t>(frame->size()),
                                          std::memory_order_relaxed);
@@ -181,12 +191,16 @@ void ws_session::enqueue(frame_ptr frame, bool event) {
         hub_->stats().connections_dropped.fetch_add(1, std::memory_order_relaxed);
         return do_close(4001);
     }
+    if (joined_ && !congested_ && queued_bytes_ > hub_->opts().queue_bytes / 2) {
+        congested_ = true;
+        room_->congested(shared_from_this(), true);
+    }
     if (!writing_) do_write();
 }
 
 void ws_session::do_write() {
     if (queue_.empty()) {
-        if (closing_ && close_code_ != 0) do_close(close_code_);
+        if (closing_ && close_code_ != 0 && !close_sent_) start_close();
         return;
     }
     writing_ = true;
@@ -228,6 +242,11 @@ void ws_session::on_write(beast::error_code ec, std::size_t) {
                                          std::memory_order_relaxed);
     in_flight_.clear();
     if (ec) return fail(ec, "write");
+    last_progress_ms_.store(steady_ms(), std::memory_order_relaxed);
+    if (congested_ && queued_bytes_ <= hub_->opts().queue_bytes / 8) {
+        congested_ = false;
+        if (room_) room_->congested(shared_from_this(), false);
+    }
     maybe_fetch();
     do_write();
 }
@@ -238,18 +257,11 @@ void ws_session::do_close(std::uint16_t code) {
         beast::get_lowest_layer(ws_).socket().close(ignored);
         return;
     }
-    if (closing_ && close_code_ == 0) return;  // the close is already under way
-    closing_ = true;
-    // Drop what has not been written; only what is in flight still holds bytes.
-    std::size_t dropped = 0;
-    for (const auto& q : queue_) dropped += q.frame->size();
-    queue_.clear();
-    queued_bytes_ -= dropped;
-    hub_->stats().queued_bytes.fetch_sub(static_cast<std::int64_t>(dropped),
-                                         std::memory_order_relaxed);
-    if (close_code_ == 0) {
-        // A peer that stopped reading may never take the write in flight nor the close frame:
-        // past the deadline the socket is cut, and its memory goes with it.
+    if (close_sent_) return;
+    if (!closing_) {
+        closing_ = true;
+        // A peer that stopped reading may never take the writes nor the close frame: past the
+        // deadline the socket is cut, and its memory goes with it.
         close_deadline_.expires_after(std::chrono::seconds(10));
         close_deadline_.async_wait([self = shared_from_this()](beast::error_code ec) {
             if (ec) return;
@@ -259,13 +271,25 @@ void ws_session::do_close(std::uint16_t code) {
             beast::get_lowest_layer(self->ws_).socket().close(ignored);
         });
     }
-    if (writing_) {
-        close_code_ = code;  // the close frame follows the write in flight
-        return;
+    if (code == 4001) {
+        // It stopped reading: what has not been written is dropped, and only the write in
+        // flight still holds bytes.
+        std::size_t dropped = 0;
+        for (const auto& q : queue_) dropped += q.frame->size();
+        queue_.clear();
+        queued_bytes_ -= dropped;
+        hub_->stats().queued_bytes.fetch_sub(static_cast<std::int64_t>(dropped),
+                                             std::memory_order_relaxed);
     }
-    close_code_ = 0;
+    if (close_code_ == 0 || code == 4001) close_code_ = code;
+    // Any other close goes out after what is queued (acks before a 1012 restart).
+    if (!writing_) do_write();
+}
+
+void ws_session::start_close() {
+    close_sent_ = true;
     writing_ = true;  // a close is a write: nothing else may start
-    ws_.async_close(websocket::close_reason(code),
+    ws_.async_close(websocket::close_reason(close_code_),
                     [self = shared_from_this()](beast::error_code ec) {
                         self->close_deadline_.cancel();
                         if (ec) self->fail(ec, "close");

@@ -3,6 +3,7 @@
 // queue is bounded in bytes: a client that stops reading is dropped (close 4001).
 #pragma once
 
+#include <atomic>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -34,6 +35,9 @@ class ws_session final : public connection, public std::enable_shared_from_this<
     void send_backlog(std::vector<frame_ptr> frames, core::seq_t next, bool live) override;
     void joined(std::shared_ptr<room> r) override;
     void close(std::uint16_t code) override;
+    std::int64_t last_progress_ms() const override {
+        return last_progress_ms_.load(std::memory_order_relaxed);
+    }
 
   private:
     struct queued {
@@ -49,6 +53,7 @@ class ws_session final : public connection, public std::enable_shared_from_this<
     void do_write();
     void on_write(boost::beast::error_code ec, std::size_t bytes);
     void do_close(std::uint16_t code);
+    void start_close();
     void fail(boost::beast::error_code ec, const char* what);
     void maybe_fetch();
 
@@ -72,6 +77,9 @@ class ws_session final : public connection, public std::enable_shared_from_this<
     bool accepted_ = false;
     bool closing_ = false;
     std::uint16_t close_code_ = 0;
+    bool close_sent_ = false;
+    bool congested_ = false;  // told the room that this queue is long
+    std::atomic<std::int64_t> last_progress_ms_{0};
     boost::asio::steady_timer close_deadline_;  // cuts a close that cannot get out
 };
 

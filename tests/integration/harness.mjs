@@ -5,7 +5,7 @@
 
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -119,9 +119,10 @@ export async function removeDataDir(dir) {
 
 /**
  * Starts the server. Options: dataDir (made fresh if absent), clock (ISO instant for
- * --test-clock; null for none), args (extra arguments). Resolves once it printed its listening line.
+ * --test-clock; null for none), args (extra arguments), env (extra environment variables).
+ * Resolves once it printed its listening line.
  */
-export async function startServer({ dataDir, clock = '2026-11-26T18:55:00Z', args = [] } = {}) {
+export async function startServer({ dataDir, clock = '2026-11-26T18:55:00Z', args = [], env } = {}) {
     if (!existsSync(HASHCHAT_BIN)) {
         throw new Error(`hashchat binary not found at ${HASHCHAT_BIN} (set HASHCHAT_BIN)`);
     }
@@ -129,7 +130,10 @@ export async function startServer({ dataDir, clock = '2026-11-26T18:55:00Z', arg
     if (!dataDir) dataDir = await makeDataDir();
     const argv = ['--port', '0', '--bind', '127.0.0.1', '--data-dir', dataDir, ...args];
     if (clock !== null) argv.push(`--test-clock=${clock}`); // clock: null runs on the real clock
-    const proc = spawn(HASHCHAT_BIN, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(HASHCHAT_BIN, argv, {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: env ? { ...process.env, ...env } : process.env, // env: extra variables
+    });
     const srv = {
         proc,
         dataDir,
@@ -569,5 +573,269 @@ export function assertPhase(ev, want, what = '') {
             assert.match(got, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/, `${what} ${k} in wire format`);
         }
         assert.deepEqual(got, v, `phase ${what}: ${k} is ${JSON.stringify(got)}, expected ${JSON.stringify(v)}; event ${JSON.stringify(ev)}`);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// process memory
+
+/** VmRSS and VmHWM of a running process in bytes, from /proc/<pid>/status (Linux). */
+export function procMemory(pid) {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (name) => {
+        const m = new RegExp(`^${name}:\\s+(\\d+)\\s+kB`, 'm').exec(status);
+        assert.ok(m, `/proc/${pid}/status has ${name}`);
+        return Number(m[1]) * 1024;
+    };
+    return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
+}
+
+// ---------------------------------------------------------------------------------------------
+// waiting on several sources at once
+
+/**
+ * A condition variable for tests with many moving parts: whoever changes state calls
+ * `notify()`; `until(cond)` resolves once cond() is truthy (checked at once and on every
+ * notify) and rejects after `timeout`.
+ */
+export class Watch {
+    constructor() {
+        this.waiters = new Set();
+    }
+
+    notify() {
+        for (const w of [...this.waiters]) w();
+    }
+
+    until(cond, what, timeout = TIMEOUT_MS, detail = () => '') {
+        return new Promise((resolve, reject) => {
+            let timer;
+            const check = () => {
+                let v;
+                try {
+                    v = cond();
+                } catch (err) {
+                    this.waiters.delete(check);
+                    clearTimeout(timer);
+                    reject(err);
+                    return;
+                }
+                if (v) {
+                    this.waiters.delete(check);
+                    clearTimeout(timer);
+                    resolve(v);
+                }
+            };
+            timer = setTimeout(() => {
+                this.waiters.delete(check);
+                reject(new Error(`timed out after ${timeout} ms waiting for ${what}${detail() ? `; ${detail()}` : ''}`));
+            }, timeout);
+            this.waiters.add(check);
+            check();
+        });
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// a client that behaves as docs/protocol.md says a client must across dropped connections
+
+/**
+ * A participant that survives dropped connections: it reconnects at once (to the port that
+ * `endpoint()` resolves, which may wait until a server is up), joins with its token and
+ * `since` = the last seq it holds, keeps its posts in an outbox until they are acked and
+ * resends every unacked one after each welcome, resends a post refused with `rate_limited`
+ * after `retry_after_ms`, and keeps one copy of each event (deduplicated by seq).
+ *
+ * It never throws: what disagrees with the protocol goes to `violations` (a gap or a
+ * duplicate in what a connection delivers, an ack that changes its seq, an unexpected error),
+ * which a test asserts empty. `onChange` is called after every change of state.
+ */
+export class ResumingClient {
+    constructor({ endpoint, session, handle, name, label = handle, onChange = () => {} }) {
+        this.endpoint = endpoint;
+        this.session = session;
+        this.handle = handle;
+        this.name = name;
+        this.label = label;
+        this.onChange = onChange;
+        this.token = undefined;
+        this.events = []; // one copy of each event, in seq order
+        this.lastSeq = 0;
+        this.outbox = new Map(); // cid -> {cid, text, sentOn (connection number) or 0}
+        this.written = []; // {cid, text} of every post written
+        this.acked = new Map(); // cid -> seq
+        this.violations = [];
+        this.generation = 0; // connection attempts
+        this.online = false; // welcomed on the current connection
+        this.welcomes = 0;
+        this.rateLimited = 0;
+        this.resends = 0; // posts sent again after a reconnect or a rate_limited
+        this.duplicatesDropped = 0;
+        this.stopped = false;
+        this.timers = new Set();
+        this.ws = undefined;
+        this.loop = undefined;
+    }
+
+    /** Starts connecting (and reconnecting until stop()). */
+    start() {
+        this.loop = this.run();
+        return this;
+    }
+
+    /** Stops reconnecting and drops the connection; resolves when the loop has ended. */
+    async stop() {
+        this.stopped = true;
+        for (const t of this.timers) clearTimeout(t);
+        this.timers.clear();
+        try {
+            this.ws?.terminate();
+        } catch {
+            /* ignore */
+        }
+        await withTimeout(this.loop ?? Promise.resolve(), TIMEOUT_MS, `${this.label}: reconnect loop to stop`).catch(() => {});
+    }
+
+    violation(text) {
+        this.violations.push(`${this.label}: ${text}`);
+    }
+
+    changed() {
+        try {
+            this.onChange(this);
+        } catch (err) {
+            this.violation(`onChange threw ${err?.stack ?? err}`);
+        }
+    }
+
+    async run() {
+        while (!this.stopped) {
+            let port;
+            try {
+                port = await this.endpoint();
+            } catch {
+                continue;
+            }
+            if (this.stopped) break;
+            await this.connectOnce(port);
+        }
+    }
+
+    /** One connection: resolves when it has closed (for whatever reason). */
+    connectOnce(port) {
+        this.generation += 1;
+        const gen = this.generation;
+        return new Promise((resolve) => {
+            const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, { maxPayload: 64 * 1024 * 1024 });
+            this.ws = ws;
+            const conn = { gen, welcomed: false, expect: this.lastSeq + 1 };
+            ws.on('error', () => {});
+            ws.on('unexpected-response', () => ws.terminate());
+            ws.on('open', () => {
+                const hello = { type: 'hello', session: this.session, handle: this.handle, name: this.name, since: this.lastSeq, rid: `hello-${gen}` };
+                if (this.token) hello.token = this.token;
+                conn.since = this.lastSeq;
+                ws.send(JSON.stringify(hello));
+            });
+            ws.on('message', (data) => this.onMessage(ws, conn, data.toString('utf8')));
+            ws.on('close', (code) => {
+                this.lastClose = code;
+                if (this.ws === ws) this.online = false;
+                resolve();
+                this.changed();
+            });
+        });
+    }
+
+    onMessage(ws, conn, text) {
+        let msg;
+        try {
+            msg = JSON.parse(text);
+        } catch {
+            return this.violation(`unparsable frame ${text.slice(0, 200)}`);
+        }
+        if (msg.type === 'welcome') {
+            if (!msg.you?.token && !this.token) this.violation('first welcome without a token');
+            if (msg.you?.token) this.token = msg.you.token;
+            if (!(msg.head >= conn.since)) this.violation(`welcome head ${msg.head} < since ${conn.since}`);
+            conn.welcomed = true;
+            this.welcomes += 1;
+            this.online = true;
+            this.ws = ws;
+            for (const entry of this.outbox.values()) {
+                if (entry.sentOn > 0) this.resends += 1;
+                this.sendPost(entry);
+            }
+        } else if (msg.type === 'event') {
+            this.deliver(conn, msg);
+        } else if (msg.type === 'events') {
+            for (const ev of msg.events ?? []) this.deliver(conn, ev);
+        } else if (msg.type === 'ack') {
+            const prev = this.acked.get(msg.cid);
+            if (prev !== undefined && prev !== msg.seq) this.violation(`ack of ${msg.cid} changed its seq ${prev} -> ${msg.seq}`);
+            if (!Number.isInteger(msg.seq)) this.violation(`ack without a seq: ${text}`);
+            this.acked.set(msg.cid, msg.seq);
+            this.outbox.delete(msg.cid);
+        } else if (msg.type === 'error') {
+            if (msg.code === 'rate_limited' && msg.cid && this.outbox.has(msg.cid)) {
+                this.rateLimited += 1;
+                const delay = Number.isInteger(msg.retry_after_ms) && msg.retry_after_ms >= 0 ? msg.retry_after_ms : 100;
+                const timer = setTimeout(() => {
+                    this.timers.delete(timer);
+                    const entry = this.outbox.get(msg.cid);
+                    // after a reconnect the welcome has resent it already
+                    if (entry && this.online && this.ws === ws && entry.sentOn === conn.gen) {
+                        this.resends += 1;
+                        this.sendPost(entry);
+                    }
+                }, delay);
+                this.timers.add(timer);
+            } else {
+                this.violation(`error ${text.slice(0, 300)}`);
+            }
+        }
+        this.changed();
+    }
+
+    deliver(conn, ev) {
+        if (!conn.welcomed) this.violation(`event ${ev.seq} before the welcome`);
+        if (ev.seq !== conn.expect) {
+            // what one connection delivers must be since+1, since+2, ... exactly
+            this.violation(`connection ${conn.gen} (since ${conn.since}) delivered seq ${ev.seq}, expected ${conn.expect}`);
+        }
+        conn.expect = ev.seq + 1;
+        if (ev.seq <= this.lastSeq) {
+            this.duplicatesDropped += 1;
+            return;
+        }
+        if (ev.seq !== this.lastSeq + 1) this.violation(`gap: seq ${ev.seq} after ${this.lastSeq}`);
+        this.events.push(ev);
+        this.lastSeq = ev.seq;
+    }
+
+    sendPost(entry) {
+        entry.sentOn = this.generation;
+        try {
+            this.ws.send(JSON.stringify({ type: 'post', cid: entry.cid, text: entry.text }));
+        } catch {
+            /* the connection is going; the next welcome resends it */
+        }
+    }
+
+    /** Writes a post: into the outbox, and sent at once if online. Returns its cid. */
+    write(cid, text) {
+        const entry = { cid, text, sentOn: 0 };
+        this.outbox.set(cid, entry);
+        this.written.push({ cid, text });
+        if (this.online) this.sendPost(entry);
+        return cid;
+    }
+
+    /** Posts sent on the current connection and not acked yet. */
+    inFlight() {
+        if (!this.online) return 0;
+        let n = 0;
+        for (const e of this.outbox.values()) if (e.sentOn === this.generation) n += 1;
+        return n;
     }
 }

@@ -89,16 +89,17 @@ export class FeedView {
     clear(this.pendingBox);
     for (const it of items) {
       const parent = it.reply_to !== undefined ? this.chat.post(it.reply_to) : undefined;
-      const label = online ? 'sending…' : 'waiting for connection';
+      const retry = this.client.retryAt(it.cid);
+      const label = !online ? 'not sent yet: waiting for the connection' : retry !== null ? 'server busy: sending again shortly' : 'sending…';
       this.pendingBox.appendChild(
         h(
           'div',
-          { class: 'post pending', 'data-cid': it.cid },
+          { class: 'post pending', 'data-cid': it.cid, 'data-testid': 'pending-post' },
           h(
             'div',
             { class: 'post-meta' },
             it.round !== undefined ? h('span', { class: 'badge' }, `A${it.round}`) : null,
-            h('span', { class: 'pending-label' }, label),
+            h('span', { class: 'pending-label', 'data-testid': 'pending-label' }, label),
             parent ? h('span', { class: 'reply-to' }, ` reply to @${parent.author}`) : null,
           ),
           h('p', { class: 'post-text' }, it.text),

@@ -32,6 +32,7 @@ export function openLive(
     name: opts.name,
     key: opts.key,
     storage: safeStorage('local') ?? new MemoryStorage(),
+    ...testBackoff(location.search),
   });
   const chat = new ChatState();
   client.on('welcome', (m) => {
@@ -60,6 +61,18 @@ export function openLive(
       client.stop();
     },
   };
+}
+
+/**
+ * For tests only: `?test_backoff_ms=N` (10-60000) makes the reconnect backoff start at N ms and cap
+ * at 4 N, so a browser test can watch the client reconnect by itself without waiting for 30 s steps.
+ */
+export function testBackoff(search: string): { backoffInitialMs?: number; backoffMaxMs?: number } {
+  const raw = new URLSearchParams(search).get('test_backoff_ms');
+  if (raw === null || !/^\d+$/.test(raw)) return {};
+  const n = Number(raw);
+  if (n < 10 || n > 60000) return {};
+  return { backoffInitialMs: n, backoffMaxMs: 4 * n };
 }
 
 export function phaseLabel(p: Phase | null): string {
@@ -179,7 +192,7 @@ export class StatusView {
       this.el.dataset.state = s;
       setText(
         this.text,
-        s === 'online' ? 'online' : s === 'connecting' ? 'connecting…' : s === 'failed' ? 'not connected' : 'offline, retrying',
+        s === 'online' ? 'online' : s === 'connecting' ? 'connecting…' : s === 'failed' ? 'not connected' : 'offline',
       );
     };
     live.client.on('state', show);
@@ -207,3 +220,63 @@ export function joinErrorText(e: ErrorMsg): string {
 }
 
 export const HANDLE_RE = /^[A-Za-z0-9_]{1,20}$/;
+
+/**
+ * The offline banner: shown from the first lost or failed connection until the next welcome, with
+ * the countdown to the next attempt and a "Retry now" button. Pending posts stay in the feed below
+ * (they are kept on the device and sent when the connection is back).
+ */
+export class ConnBanner {
+  readonly el: HTMLElement;
+  private text = h('span', { class: 'conn-banner-text', 'data-testid': 'offline-text' });
+  private retry = h('button', { type: 'button', class: 'small', 'data-testid': 'retry-now' }, 'Retry now');
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private troubled = false;
+  private dead = false;
+
+  constructor(private live: Live) {
+    this.el = h('div', { class: 'conn-banner', role: 'status', 'aria-live': 'polite', 'data-testid': 'offline-banner' }, this.text, this.retry);
+    this.el.hidden = true;
+    this.retry.addEventListener('click', () => this.live.client.reconnectNow());
+    live.client.on('state', () => this.update());
+    live.client.on('outbox', () => this.update());
+    this.update();
+  }
+
+  /** Stops the countdown for good (the page is leaving the chat). */
+  destroy(): void {
+    this.dead = true;
+    this.stopTimer();
+  }
+
+  private stopTimer(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  private update(): void {
+    if (this.dead) return;
+    const { client } = this.live;
+    const s = client.state;
+    if (s === 'online' || s === 'failed') this.troubled = false;
+    else if (s === 'offline') this.troubled = true;
+    const show = this.troubled;
+    this.el.hidden = !show;
+    this.el.dataset.state = s;
+    if (!show) {
+      this.stopTimer();
+      return;
+    }
+    if (this.timer === null) this.timer = setInterval(() => this.update(), 250);
+    const waiting = client.pending().length;
+    const posts = waiting === 0 ? '' : waiting === 1 ? ' 1 post waits on this device.' : ` ${waiting} posts wait on this device.`;
+    let when = 'Reconnecting…';
+    const inMs = client.reconnectInMs();
+    if (s === 'offline' && inMs !== null) {
+      const secs = Math.max(1, Math.ceil(inMs / 1000));
+      when = `Reconnecting in ${secs} s.`;
+    }
+    setText(this.text, `You are offline. ${when}${posts}`);
+    this.retry.disabled = s === 'connecting';
+  }
+}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { roundFor, countChars } from './composer';
+import { testBackoff } from './live';
 import { route } from './router';
 import { formatDuration } from './time';
 
@@ -38,5 +39,17 @@ describe('formatDuration', () => {
     expect(formatDuration(74_001)).toBe('1:15');
     expect(formatDuration(3_725_000)).toBe('1:02:05');
     expect(formatDuration(-5)).toBe('0:00');
+  });
+});
+
+describe('testBackoff', () => {
+  it('reads ?test_backoff_ms for tests, and ignores anything odd', () => {
+    expect(testBackoff('')).toEqual({});
+    expect(testBackoff('?test_backoff_ms=200')).toEqual({ backoffInitialMs: 200, backoffMaxMs: 800 });
+    expect(testBackoff('?x=1&test_backoff_ms=50')).toEqual({ backoffInitialMs: 50, backoffMaxMs: 200 });
+    expect(testBackoff('?test_backoff_ms=0')).toEqual({});
+    expect(testBackoff('?test_backoff_ms=5')).toEqual({});
+    expect(testBackoff('?test_backoff_ms=1e3')).toEqual({});
+    expect(testBackoff('?test_backoff_ms=999999')).toEqual({});
   });
 });

@@ -5,7 +5,7 @@ import { errorText } from './api';
 import { Composer } from './composer';
 import { clear, h, safeStorage, setText, toast } from './dom';
 import { FeedView } from './feed';
-import { joinErrorText, openLive, PhaseView, StatusView, type Live } from './live';
+import { ConnBanner, joinErrorText, openLive, PhaseView, StatusView, type Live } from './live';
 import { joinForm, loadMe, meKey } from './participant';
 import type { ControlAction, PhaseName } from './protocol';
 
@@ -120,6 +120,7 @@ function startConsole(root: HTMLElement, id: string, key: string, handle: string
       fatal: (e) => {
         live.close();
         phase.destroy();
+        banner.destroy();
         if (e.code === 'bad_key') safeStorage('session')?.removeItem(modKeyStorageKey(id));
         showJoin(root, id, e.code === 'bad_key' ? null : key, joinErrorText(e));
       },
@@ -128,6 +129,7 @@ function startConsole(root: HTMLElement, id: string, key: string, handle: string
   const { client, chat } = live;
   const phase = new PhaseView(live);
   const status = new StatusView(live);
+  const banner = new ConnBanner(live);
   const composer = new Composer(chat, client, () => chat.session?.hashtag ?? '');
   const feed = new FeedView(chat, client, { mode: 'grouped', canDeleteAny: true, onReply: (p) => composer.setReply(p) });
   const showPending = () => feed.setPending(client.pending(), client.online);
@@ -228,7 +230,7 @@ function startConsole(root: HTMLElement, id: string, key: string, handle: string
       h('div', { class: 'top-row' }, title, status.el),
       h('div', { class: 'muted small' }, `Moderating as @${handle}`),
     ),
-    h('div', { class: 'phase-bar' }, phase.el),
+    h('div', { class: 'phase-bar' }, banner.el, phase.el),
     h('div', { class: 'controls-bar' }, controls),
     h(
       'main',

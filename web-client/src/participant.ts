@@ -4,7 +4,7 @@ import { errorText, getSession } from './api';
 import { Composer } from './composer';
 import { clear, h, safeStorage, setText, toast } from './dom';
 import { FeedView, stickToBottom, type FeedMode } from './feed';
-import { HANDLE_RE, joinErrorText, openLive, PhaseView, StatusView, type Live } from './live';
+import { ConnBanner, HANDLE_RE, joinErrorText, openLive, PhaseView, StatusView, type Live } from './live';
 import type { SessionInfo } from './protocol';
 
 interface Me {
@@ -165,6 +165,7 @@ function startChat(root: HTMLElement, id: string, me: Me): void {
       fatal: (e) => {
         live?.close();
         phase.destroy();
+        banner.destroy();
         safeStorage('local')?.removeItem(meKey(id));
         showJoin(root, id, { session: live?.chat.session ?? null }, joinErrorText(e), me);
       },
@@ -173,6 +174,7 @@ function startChat(root: HTMLElement, id: string, me: Me): void {
   const { client, chat } = live;
   const phase = new PhaseView(live);
   const status = new StatusView(live);
+  const banner = new ConnBanner(live);
   const composer = new Composer(chat, client, () => chat.session?.hashtag ?? '');
   const feed = new FeedView(chat, client, { mode, canDeleteAny: false, onReply: (p) => composer.setReply(p) });
   const showPending = () => stickToBottom(() => feed.setPending(client.pending(), client.online));
@@ -203,6 +205,7 @@ function startChat(root: HTMLElement, id: string, me: Me): void {
         if (!window.confirm('Leave this chat on this device? Your handle stays yours with this browser.')) return;
         live?.close();
         phase.destroy();
+        banner.destroy();
         safeStorage('local')?.removeItem(meKey(id));
         showJoin(root, id, { session: chat.session }, '', me);
       },
@@ -218,7 +221,7 @@ function startChat(root: HTMLElement, id: string, me: Me): void {
       subtitle,
       h('div', { class: 'you muted small' }, `You are @${me.handle} · `, leave),
     ),
-    h('div', { class: 'phase-bar' }, phase.el),
+    h('div', { class: 'phase-bar' }, banner.el, phase.el),
     h('main', { class: 'page chat' }, toggle, feed.el),
     composer.el,
   );

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ChatClient, MemoryStorage, outboxKey, tokenKey, type Clock, type SocketLike } from './ws_client';
+import { ChatClient, MemoryStorage, outboxKey, retryDelay, tokenKey, type Clock, type SocketLike } from './ws_client';
 
 class FakeSocket implements SocketLike {
   static all: FakeSocket[] = [];
@@ -386,5 +386,157 @@ describe('ChatClient', () => {
     clock.advance(3000);
     expect(s2.closedByClient).toBe(true);
     expect(c.state).toBe('offline');
+  });
+
+  it('keeps a rate_limited post in the outbox and resends it after retry_after_ms, each post on its own timer', () => {
+    const c = makeClient();
+    const errors: string[] = [];
+    c.on('post_error', (e) => errors.push(e.error.code));
+    c.start();
+    const s = join(0);
+    const a = c.post('first', { round: 1 });
+    const b = c.post('second', { round: 1 });
+    expect(s.ofType('post').map((m) => m.cid)).toEqual([a, b]);
+    s.receive({ type: 'error', code: 'rate_limited', message: 'slow down', retry_after_ms: 3000, cid: a });
+    clock.advance(500);
+    s.receive({ type: 'error', code: 'rate_limited', message: 'slow down', retry_after_ms: 1000, cid: b });
+    // Both still pending, in memory and in storage; nothing is reported as refused.
+    expect(errors).toEqual([]);
+    expect(c.pending().map((p) => p.cid)).toEqual([a, b]);
+    expect(JSON.parse(storage.getItem(outboxKey(SESSION, 'ms_lee')) ?? '[]')).toHaveLength(2);
+    expect(c.retryAt(a)).toBe(clock.t - 500 + 3000);
+    expect(c.retryAt(b)).toBe(clock.t + 1000);
+
+    clock.advance(999);
+    expect(s.ofType('post')).toHaveLength(2);
+    clock.advance(1); // b's retry_after_ms is over
+    expect(s.ofType('post').map((m) => m.cid)).toEqual([a, b, b]);
+    expect(s.ofType('post')[2]).toEqual({ type: 'post', cid: b, text: 'second', round: 1 });
+    expect(c.retryAt(b)).toBeNull();
+    clock.advance(1499);
+    expect(s.ofType('post')).toHaveLength(3);
+    clock.advance(1); // a's
+    expect(s.ofType('post').map((m) => m.cid)).toEqual([a, b, b, a]);
+
+    // Limited again, then acked before the timer fires: not sent a third time.
+    s.receive({ type: 'error', code: 'rate_limited', message: 'slow down', retry_after_ms: 2000, cid: a });
+    s.receive({ type: 'ack', cid: a, seq: 1 });
+    s.receive({ type: 'ack', cid: b, seq: 2 });
+    expect(c.retryAt(a)).toBeNull();
+    clock.advance(10_000);
+    expect(s.ofType('post')).toHaveLength(4);
+    expect(storage.getItem(outboxKey(SESSION, 'ms_lee'))).toBeNull();
+    expect(errors).toEqual([]);
+  });
+
+  it('after a drop, a rate_limited post goes once with the outbox after the welcome, not again on its old timer', () => {
+    const c = makeClient();
+    c.start();
+    const s1 = join(0);
+    const a = c.post('A1: hello');
+    s1.receive({ type: 'error', code: 'rate_limited', message: 'busy', retry_after_ms: 5000, cid: a });
+    s1.serverClose(1006);
+    expect(c.retryAt(a)).toBeNull();
+    clock.advance(c.nextDelayMs);
+    const s2 = join(0);
+    expect(s2.ofType('post').map((m) => m.cid)).toEqual([a]);
+    clock.advance(10_000);
+    expect(s2.ofType('post')).toHaveLength(1);
+    expect(s1.ofType('post')).toHaveLength(1);
+  });
+
+  it('uses a sane retry_after_ms: default 2 s when missing or bad, capped at 5 minutes', () => {
+    const e = { type: 'error' as const, code: 'rate_limited', message: '' };
+    expect(retryDelay(e)).toBe(2000);
+    expect(retryDelay({ ...e, retry_after_ms: -5 })).toBe(2000);
+    expect(retryDelay({ ...e, retry_after_ms: 0 })).toBe(0);
+    expect(retryDelay({ ...e, retry_after_ms: 750 })).toBe(750);
+    expect(retryDelay({ ...e, retry_after_ms: 1e9 })).toBe(300_000);
+  });
+
+  it('a rate_limited hello reconnects no sooner than retry_after_ms', () => {
+    clock.rnd = 0;
+    const c = makeClient();
+    c.start();
+    const s = FakeSocket.all[0];
+    s.open();
+    s.receive({ type: 'error', code: 'rate_limited', message: 'busy', retry_after_ms: 7000, rid: s.lastHello().rid });
+    expect(c.state).toBe('offline');
+    expect(s.closedByClient).toBe(true);
+    expect(c.nextDelayMs).toBe(7000);
+    expect(c.reconnectInMs()).toBe(7000);
+    clock.advance(6999);
+    expect(FakeSocket.all).toHaveLength(1);
+    clock.advance(1);
+    expect(FakeSocket.all).toHaveLength(2);
+    expect(c.reconnectInMs()).toBeNull();
+  });
+
+  it('close 4001 (fell behind its queue bound) resumes like any drop: backoff, since = last seq, outbox resent', () => {
+    clock.rnd = 0.5;
+    const c = makeClient();
+    const fatal: string[] = [];
+    c.on('fatal', (e) => fatal.push(e.code));
+    c.start();
+    const s1 = join(2);
+    s1.receive({ type: 'events', events: [post(1), post(2)] });
+    const cid = c.post('typed just before');
+    s1.serverClose(4001);
+    expect(fatal).toEqual([]);
+    expect(c.state).toBe('offline');
+    expect(c.lastCloseCode).toBe(4001);
+    expect(c.nextDelayMs).toBe(750); // the first backoff step (base 1000, equal jitter)
+    expect(c.reconnectInMs()).toBe(750);
+    clock.advance(749);
+    expect(FakeSocket.all).toHaveLength(1);
+    clock.advance(1);
+    const s2 = FakeSocket.all[1];
+    s2.open();
+    expect(s2.lastHello().since).toBe(2);
+    s2.receive(welcome(s2.lastHello().rid, 2));
+    expect(s2.ofType('post').map((m) => m.cid)).toEqual([cid]);
+    expect(c.state).toBe('online');
+  });
+
+  it('close 1012 (server restarting) reconnects promptly, even after failed attempts', () => {
+    clock.rnd = 0.5;
+    const c = makeClient();
+    c.start();
+    // Several failed attempts first: the ordinary backoff has grown to 12 s.
+    for (let i = 0; i < 5; i++) {
+      FakeSocket.all[FakeSocket.all.length - 1].serverClose(1006);
+      clock.advance(c.nextDelayMs);
+    }
+    FakeSocket.all[FakeSocket.all.length - 1].serverClose(1006);
+    expect(c.nextDelayMs).toBe(12000);
+    clock.advance(c.nextDelayMs);
+    const s = join(5);
+    s.serverClose(1012);
+    expect(c.state).toBe('offline');
+    // Within the first step (backoffInitialMs 1000), fully jittered: random 0.5 gives 500 ms.
+    expect(c.nextDelayMs).toBe(500);
+    const before = FakeSocket.all.length;
+    clock.advance(500);
+    expect(FakeSocket.all).toHaveLength(before + 1);
+    // The new process is not up yet: the next attempt backs off as usual.
+    FakeSocket.all[FakeSocket.all.length - 1].serverClose(1006);
+    expect(c.nextDelayMs).toBe(1500);
+    // A 1012 while in a long backoff is still prompt.
+    clock.rnd = 0.999;
+    clock.advance(1500);
+    join(5).serverClose(1012);
+    expect(c.nextDelayMs).toBeLessThanOrEqual(1000);
+  });
+
+  it('close 1008 (refused) stops for good', () => {
+    const c = makeClient();
+    const fatal: string[] = [];
+    c.on('fatal', (e) => fatal.push(e.code));
+    c.start();
+    join(0).serverClose(1008);
+    expect(c.state).toBe('failed');
+    expect(fatal).toEqual(['refused']);
+    clock.advance(120_000);
+    expect(FakeSocket.all).toHaveLength(1);
   });
 });

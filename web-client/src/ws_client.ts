@@ -113,6 +113,13 @@ export class MemoryStorage implements StorageLike {
   }
 }
 
+/** How long to wait after a rate_limited error: its retry_after_ms (default 2 s), at most 5 minutes. */
+export function retryDelay(msg: ErrorMsg): number {
+  const ms = msg.retry_after_ms;
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) return 2000;
+  return Math.min(ms, 300_000);
+}
+
 export function tokenKey(session: string, handle: string): string {
   return `hashchat:token:${session}:${handle.toLowerCase()}`;
 }
@@ -131,6 +138,10 @@ export class ChatClient {
   duplicates = 0;
   /** Delay of the reconnect that is scheduled (or was last scheduled), for display and tests. */
   nextDelayMs = 0;
+  /** When (clock.now()) the scheduled reconnect fires; null when none is scheduled. */
+  reconnectAt: number | null = null;
+  /** The close code of the last dropped connection (0: dropped by this client, 1006: no close frame). */
+  lastCloseCode = 0;
 
   private readonly opts: ClientOptions;
   private readonly WS: SocketCtor;
@@ -147,7 +158,8 @@ export class ChatClient {
   private attempts = 0;
   private reconnectTimer: unknown = null;
   private pingTimer: unknown = null;
-  private retryTimer: unknown = null;
+  /** Posts refused with rate_limited: resent on this connection when their timer fires. */
+  private retryTimers = new Map<string, { timer: unknown; at: number }>();
   private heardSincePing = true;
   private ridCounter = 0;
   private helloRid = '';
@@ -246,6 +258,11 @@ export class ChatClient {
 
   /** Drops a pending post from the outbox (the user gave up on it). */
   discard(cid: string): void {
+    const retry = this.retryTimers.get(cid);
+    if (retry) {
+      this.clock.clearTimeout(retry.timer);
+      this.retryTimers.delete(cid);
+    }
     const before = this.outboxItems.length;
     this.outboxItems = this.outboxItems.filter((i) => i.cid !== cid);
     if (this.outboxItems.length !== before) {
@@ -276,6 +293,7 @@ export class ChatClient {
   private open(): void {
     this.clock.clearTimeout(this.reconnectTimer);
     this.reconnectTimer = null;
+    this.reconnectAt = null;
     this.setState('connecting');
     let ws: SocketLike;
     try {
@@ -323,8 +341,8 @@ export class ChatClient {
     this.send(hello);
   }
 
-  /** Gives up on the current socket (gap, dead connection) and reconnects. */
-  private drop(): void {
+  /** Gives up on the current socket (gap, dead connection) and reconnects, not before minDelayMs. */
+  private drop(minDelayMs = 0): void {
     const ws = this.ws;
     if (!ws) return;
     this.ws = null;
@@ -333,14 +351,23 @@ export class ChatClient {
     } catch {
       // already closed
     }
-    this.disconnected(0);
+    this.disconnected(0, minDelayMs);
   }
 
-  private disconnected(code: number): void {
+  /**
+   * The connection is gone. Close codes (docs/protocol.md): 1008 refused: stop for good; 1012 the
+   * server is restarting: reconnect promptly (within the first backoff step, spread so that a whole
+   * room does not come back in the same millisecond); 4001 this connection fell behind its queue
+   * bound, 1006 cut, anything else: resume after the usual backoff. The outbox is resent after the
+   * next welcome in every case.
+   */
+  private disconnected(code: number, minDelayMs = 0): void {
     this.ws = null;
     this.joined = false;
+    this.lastCloseCode = code;
     this.clock.clearTimeout(this.pingTimer);
     this.pingTimer = null;
+    this.clearRetries();
     this.rejectRequests();
     if (this.stopped || this.state === 'failed') return;
     if (code === 1008) {
@@ -348,16 +375,21 @@ export class ChatClient {
       return;
     }
     this.setState('offline');
-    this.scheduleReconnect();
+    this.scheduleReconnect(minDelayMs, code === 1012);
   }
 
-  private scheduleReconnect(): void {
+  private scheduleReconnect(minDelayMs = 0, prompt = false): void {
     if (this.stopped) return;
     const base = Math.min(this.backoffMaxMs, this.backoffInitialMs * 2 ** this.attempts);
     this.attempts += 1;
     // "Equal jitter": at least half the base, so delays grow, but clients don't reconnect in lockstep.
-    this.nextDelayMs = Math.round(base / 2 + (this.clock.random() * base) / 2);
+    // A restarting server (1012) is retried within the first step, fully jittered.
+    const delay = prompt
+      ? this.clock.random() * this.backoffInitialMs
+      : base / 2 + (this.clock.random() * base) / 2;
+    this.nextDelayMs = Math.round(Math.max(minDelayMs, delay));
     this.clock.clearTimeout(this.reconnectTimer);
+    this.reconnectAt = this.clock.now() + this.nextDelayMs;
     this.reconnectTimer = this.clock.setTimeout(() => {
       this.reconnectTimer = null;
       this.open();
@@ -378,8 +410,15 @@ export class ChatClient {
   private clearTimers(): void {
     this.clock.clearTimeout(this.reconnectTimer);
     this.clock.clearTimeout(this.pingTimer);
-    this.clock.clearTimeout(this.retryTimer);
-    this.reconnectTimer = this.pingTimer = this.retryTimer = null;
+    this.reconnectTimer = this.pingTimer = null;
+    this.reconnectAt = null;
+    this.clearRetries();
+  }
+
+  /** Forgets the rate_limited timers: after a reconnect the whole outbox is sent anyway. */
+  private clearRetries(): void {
+    for (const r of this.retryTimers.values()) this.clock.clearTimeout(r.timer);
+    this.retryTimers.clear();
   }
 
   private schedulePing(): void {
@@ -475,6 +514,11 @@ export class ChatClient {
 
   private acked(msg: AckMsg): void {
     const item = this.outboxItems.find((i) => i.cid === msg.cid);
+    const retry = this.retryTimers.get(msg.cid);
+    if (retry) {
+      this.clock.clearTimeout(retry.timer);
+      this.retryTimers.delete(msg.cid);
+    }
     if (item) {
       this.outboxItems = this.outboxItems.filter((i) => i !== item);
       this.saveOutbox();
@@ -501,19 +545,17 @@ export class ChatClient {
         this.fail(msg);
         return;
       }
-      // Anything else (rate_limited, a server hiccup): try again later.
-      this.drop();
+      // Anything else (rate_limited, a server hiccup): try again later, not before retry_after_ms.
+      this.drop(msg.code === 'rate_limited' ? retryDelay(msg) : 0);
       return;
     }
     if (msg.cid !== undefined) {
       const item = this.outboxItems.find((i) => i.cid === msg.cid);
       if (item) {
         if (msg.code === 'rate_limited') {
-          this.clock.clearTimeout(this.retryTimer);
-          this.retryTimer = this.clock.setTimeout(() => {
-            this.retryTimer = null;
-            if (this.joined && this.outboxItems.includes(item)) this.sendPost(item);
-          }, msg.retry_after_ms ?? 2000);
+          // Overload: the post stays in the outbox and goes again after retry_after_ms (on this
+          // connection; a reconnect in between sends the whole outbox after its welcome anyway).
+          this.retryLater(item, retryDelay(msg));
         } else if (msg.code !== 'not_joined') {
           // Refused for good (too long, empty, closed...): sending it again would not help.
           this.discard(item.cid);
@@ -545,6 +587,28 @@ export class ChatClient {
   }
 
   // ---- outbox ----
+
+  private retryLater(item: OutboxItem, delayMs: number): void {
+    const old = this.retryTimers.get(item.cid);
+    if (old) this.clock.clearTimeout(old.timer);
+    const timer = this.clock.setTimeout(() => {
+      this.retryTimers.delete(item.cid);
+      if (this.joined && this.outboxItems.includes(item)) this.sendPost(item);
+      this.emit('outbox', undefined);
+    }, delayMs);
+    this.retryTimers.set(item.cid, { timer, at: this.clock.now() + delayMs });
+    this.emit('outbox', undefined);
+  }
+
+  /** Milliseconds until the scheduled reconnect, or null when none is scheduled. */
+  reconnectInMs(): number | null {
+    return this.reconnectAt === null ? null : Math.max(0, this.reconnectAt - this.clock.now());
+  }
+
+  /** When a post refused with rate_limited will be sent again (clock.now() time), or null. */
+  retryAt(cid: string): number | null {
+    return this.retryTimers.get(cid)?.at ?? null;
+  }
 
   private flushOutbox(): void {
     for (const item of this.outboxItems) this.sendPost(item);
