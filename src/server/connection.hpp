@@ -33,6 +33,8 @@ class connection {
     // started waiting): a connection whose queue is long and that has not progressed for a while
     // has stopped reading.
     virtual std::int64_t last_progress_ms() const = 0;
+    // Bytes waiting to be written (read from any thread; a moment old).
+    virtual std::size_t queued_bytes() const = 0;
 };
 
 }  // namespace hashchat::server

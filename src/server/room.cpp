@@ -69,18 +69,13 @@ void room::fetch(std::shared_ptr<connection> c, core::seq_t from, std::size_t ma
 void room::leave(std::uint64_t connection_id) {
     net::post(strand_, [self = shared_from_this(), connection_id] {
         if (self->members_.erase(connection_id) > 0) self->presence_changed();
-        if (self->congested_.erase(connection_id) > 0) self->process_waiting();
+        if (!self->waiting_.empty()) self->process_waiting();
     });
 }
 
-void room::congested(std::shared_ptr<connection> c, bool on) {
-    net::post(strand_, [self = shared_from_this(), c = std::move(c), on] {
-        if (on) {
-            if (self->members_.count(c->id()) > 0) self->congested_[c->id()] = c;
-        } else {
-            self->congested_.erase(c->id());
-            self->process_waiting();
-        }
+void room::drained() {
+    net::post(strand_, [self = shared_from_this()] {
+        if (!self->waiting_.empty()) self->process_waiting();
     });
 }
 
@@ -104,14 +99,27 @@ std::int64_t steady_now_ms() {
 }  // namespace
 
 bool room::overloaded() const {
+    // What is on its way to every member plus the longest queue of a member that reads: past
+    // half the bound, fan-out is behind and participants' commands wait.
+    return pending_bytes_ + fanout_backlog_ > deps_.queue_bytes / 2;
+}
+
+void room::rescan_members() {
     const auto now = steady_now_ms();
-    for (const auto& [id, c] : congested_) {
-        if (now - c->last_progress_ms() < stalled_after_ms) return true;
+    std::size_t longest = 0;
+    for (const auto& [id, m] : members_) {
+        if (!m.live) continue;
+        const std::size_t q = m.conn->queued_bytes();
+        // A long queue that has not moved belongs to a reader that stopped: it is dropped at
+        // its bound instead of holding everyone back.
+        if (q > 0 && now - m.conn->last_progress_ms() >= stalled_after_ms) continue;
+        longest = std::max(longest, q);
     }
-    return false;
+    fanout_backlog_ = longest;
 }
 
 void room::process_waiting() {
+    rescan_members();
     while (!waiting_.empty() && (draining_ || !overloaded())) {
         auto w = std::move(waiting_.front());
         waiting_.pop_front();
@@ -120,8 +128,8 @@ void room::process_waiting() {
         execute(w.conn, it->second.who, w.cmd, w.rid, w.cid);
     }
     if (!waiting_.empty()) {
-        // Congestion ends when a queue drains (congested(false)) or when its reader turns out
-        // to have stopped; look again shortly in case it is the latter.
+        // Congestion ends when a queue drains (drained()) or when its reader turns out to have
+        // stopped; look again shortly in case it is the latter.
         recheck_.expires_after(std::chrono::milliseconds(500));
         recheck_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
             if (!ec) self->process_waiting();
@@ -297,6 +305,7 @@ void room::persist(const std::vector<core::event>& events, std::vector<core::mem
     store::write_batch batch;
     for (const auto& e : events) {
         auto body = frame(protocol::serialize_event(e));
+        pending_bytes_ += body->size();
         log_.push_back(body);
         store::event_row row;
         row.session_id = id_;
@@ -317,15 +326,22 @@ void room::persist(const std::vector<core::event>& events, std::vector<core::mem
 
 void room::on_committed(std::uint64_t batch, core::seq_t upto) {
     const core::seq_t from = committed_.load();
+    std::size_t bytes = 0;
+    for (core::seq_t s = from + 1; s <= upto; ++s) bytes += log_[s - 1]->size();
+    pending_bytes_ -= bytes;
+    const auto now = steady_now_ms();
     std::size_t live = 0;
-    for (core::seq_t s = from + 1; s <= upto; ++s) {
-        const auto& f = log_[s - 1];
-        for (auto& [id, m] : members_) {
-            if (!m.live) continue;
-            m.conn->send_event(f);
-            ++live;
+    std::size_t longest = 0;
+    for (auto& [id, m] : members_) {
+        if (!m.live) continue;
+        const std::size_t q = m.conn->queued_bytes();
+        if (q == 0 || now - m.conn->last_progress_ms() < stalled_after_ms) {
+            longest = std::max(longest, q + bytes);
         }
+        for (core::seq_t s = from + 1; s <= upto; ++s) m.conn->send_event(log_[s - 1]);
+        live += upto - from;
     }
+    fanout_backlog_ = longest;
     if (upto > from) committed_ = upto;
     deps_.stats.deliveries.fetch_add(live, std::memory_order_relaxed);
     completed_batches_ = batch;

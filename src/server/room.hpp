@@ -30,6 +30,7 @@ struct room_deps {
     const clock& time;
     committer& commits;
     metrics& stats;
+    std::size_t queue_bytes;    // a connection's send-queue bound
     std::size_t backlog_bytes;  // most bytes of backlog handed to a connection at once
 };
 
@@ -61,8 +62,8 @@ class room : public std::enable_shared_from_this<room> {
     void leave(std::uint64_t connection_id);
     void tick(std::function<void()> done);  // `done` runs once the changes are committed and sent
     void close_all(std::uint16_t code);
-    // A live member's queue is long (or short again): fan-out is behind.
-    void congested(std::shared_ptr<connection> c, bool on);
+    // A member's long queue has drained: waiting commands may go on.
+    void drained();
     // Shutdown: takes on every waiting command, then closes each member with `code` once all
     // it was sent is durable and acknowledged; `done` runs then.
     void drain(std::uint16_t code, std::function<void()> done);
@@ -127,7 +128,11 @@ class room : public std::enable_shared_from_this<room> {
         std::optional<std::string> cid;
     };
     std::deque<waiting_command> waiting_;
-    std::unordered_map<std::uint64_t, std::shared_ptr<connection>> congested_;
+    // Push-back: bytes of events persisted but not yet broadcast, and the longest queue among
+    // live members that are still reading (as last seen).
+    std::size_t pending_bytes_ = 0;
+    std::size_t fanout_backlog_ = 0;
+    void rescan_members();
     boost::asio::steady_timer recheck_;
     bool draining_ = false;
     std::atomic<std::size_t> online_{0};

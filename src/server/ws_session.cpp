@@ -191,10 +191,8 @@ void ws_session::enqueue(frame_ptr frame, bool event) {
         hub_->stats().connections_dropped.fetch_add(1, std::memory_order_relaxed);
         return do_close(4001);
     }
-    if (joined_ && !congested_ && queued_bytes_ > hub_->opts().queue_bytes / 2) {
-        congested_ = true;
-        room_->congested(shared_from_this(), true);
-    }
+    shared_queued_bytes_.store(queued_bytes_, std::memory_order_relaxed);
+    if (joined_ && queued_bytes_ > hub_->opts().queue_bytes / 2) congested_ = true;
     if (!writing_) do_write();
 }
 
@@ -243,9 +241,10 @@ void ws_session::on_write(beast::error_code ec, std::size_t) {
     in_flight_.clear();
     if (ec) return fail(ec, "write");
     last_progress_ms_.store(steady_ms(), std::memory_order_relaxed);
+    shared_queued_bytes_.store(queued_bytes_, std::memory_order_relaxed);
     if (congested_ && queued_bytes_ <= hub_->opts().queue_bytes / 8) {
         congested_ = false;
-        if (room_) room_->congested(shared_from_this(), false);
+        if (room_) room_->drained();
     }
     maybe_fetch();
     do_write();
@@ -278,6 +277,7 @@ void ws_session::do_close(std::uint16_t code) {
         for (const auto& q : queue_) dropped += q.frame->size();
         queue_.clear();
         queued_bytes_ -= dropped;
+        shared_queued_bytes_.store(queued_bytes_, std::memory_order_relaxed);
         hub_->stats().queued_bytes.fetch_sub(static_cast<std::int64_t>(dropped),
                                              std::memory_order_relaxed);
     }

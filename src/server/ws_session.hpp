@@ -38,6 +38,9 @@ class ws_session final : public connection, public std::enable_shared_from_this<
     std::int64_t last_progress_ms() const override {
         return last_progress_ms_.load(std::memory_order_relaxed);
     }
+    std::size_t queued_bytes() const override {
+        return shared_queued_bytes_.load(std::memory_order_relaxed);
+    }
 
   private:
     struct queued {
@@ -78,7 +81,8 @@ class ws_session final : public connection, public std::enable_shared_from_this<
     bool closing_ = false;
     std::uint16_t close_code_ = 0;
     bool close_sent_ = false;
-    bool congested_ = false;  // told the room that this queue is long
+    bool congested_ = false;  // the queue passed half its bound: tell the room when it drains
+    std::atomic<std::size_t> shared_queued_bytes_{0};  // queued_bytes_ for other threads
     std::atomic<std::int64_t> last_progress_ms_{0};
     boost::asio::steady_timer close_deadline_;  // cuts a close that cannot get out
 };

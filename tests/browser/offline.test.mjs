@@ -158,8 +158,13 @@ async function wsClient(hello) {
 /** The session's whole log, read by a fresh participant from since 0. */
 async function serverLogEvents(session, handle) {
   const c = await wsClient({ type: 'hello', session, handle, name: 'Auditor', since: 0 });
-  await Promise.race([c.caughtUp, new Promise((_, reject) => setTimeout(() => reject(new Error('backlog did not arrive')), WAIT.timeout))]);
-  c.close();
+  let timer = null;
+  try {
+    await Promise.race([c.caughtUp, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('backlog did not arrive')), WAIT.timeout)))]);
+  } finally {
+    clearTimeout(timer);
+    c.close();
+  }
   return { head: c.welcome.head, events: c.events };
 }
 
@@ -214,12 +219,9 @@ describe('a participant whose connection really drops', () => {
 
   after(async () => {
     try {
-      console.error('T0', Date.now());
       await browser?.close();
-      console.error('T1', Date.now());
     } finally {
       await stopServer();
-      console.error('T2', Date.now());
       if (dataDir) await rm(dataDir, { recursive: true, force: true });
     }
     assert.deepEqual(pageErrors, [], 'uncaught errors in the pages');
@@ -327,6 +329,17 @@ describe('a participant whose connection really drops', () => {
       assert.equal(await bob.locator('article[data-testid=post]').count(), posts.length);
       assert.equal(await alice.locator('[data-testid=conn]').textContent(), 'online');
       assert.equal(await alice.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('hashchat:outbox:')).length), 0);
+    } catch (e) {
+      // What the page and the proxy saw, to tell a client bug from a harness one.
+      const state = async (p) => p.evaluate(() => ({
+        conn: document.querySelector('[data-testid=conn]')?.textContent,
+        banner: document.querySelector('[data-testid=offline-banner]')?.textContent,
+        pending: [...document.querySelectorAll('[data-testid=pending-post]')].map((x) => x.textContent),
+      })).catch((err) => String(err));
+      console.error('proxy', JSON.stringify(proxy.stats), 'open ws', proxy.openWebSockets());
+      console.error('alice', JSON.stringify(await state(alice)), 'bob', JSON.stringify(await state(bob)));
+      console.error('server log tail:', serverLog.slice(-2000));
+      throw e;
     } finally {
       await alice.context().close();
       await bob.context().close();

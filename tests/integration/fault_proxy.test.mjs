@@ -14,7 +14,7 @@ import {
     addMinutes, step, Checks, Watch, ResumingClient, assertPhase,
 } from './harness.mjs';
 import { Q1, Q2, Q3, join } from './common.mjs';
-import { FaultProxy } from './proxy.mjs';
+import { FaultProxy, FrameTracker } from './proxy.mjs';
 
 const SEED = Number(process.env.HASHCHAT_FAULT_SEED ?? 20261126);
 const CLIENTS = 6;
@@ -43,6 +43,52 @@ const MILESTONES = [
     [420, T(21), { phase: 'round', round: 3, question: Q3, started_at: T(21), ends_at: T(29) }],
 ];
 const WRAPUP = { phase: 'wrapup', round: null, question: null, started_at: T(29), ends_at: T(34) };
+
+/** A WebSocket frame header for a text frame of `len` bytes (masked with a 4-byte key if asked). */
+function frameHeader(len, masked) {
+    const m = masked ? 0x80 : 0;
+    let h;
+    if (len < 126) h = [0x81, m | len];
+    else if (len < 65536) h = [0x81, m | 126, len >> 8, len & 0xff];
+    else h = [0x81, m | 127, 0, 0, 0, 0, (len >>> 24) & 0xff, (len >> 16) & 0xff, (len >> 8) & 0xff, len & 0xff];
+    if (masked) h.push(1, 2, 3, 4);
+    return h;
+}
+
+test('the proxy tells cuts inside a frame from cuts between frames (7, 16 and 64-bit lengths, masked or not)', () => {
+    for (const masked of [false, true]) {
+        const head = Buffer.from(masked ? 'GET /ws HTTP/1.1\r\nHost: x\r\n\r\n' : 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n');
+        const parts = [head];
+        const boundaries = new Set([head.length]);
+        let at = head.length;
+        for (const len of [0, 5, 125, 126, 300, 65535, 65536, 70000]) {
+            const f = Buffer.concat([Buffer.from(frameHeader(len, masked)), Buffer.alloc(len, 0x61)]);
+            parts.push(f);
+            at += f.length;
+            boundaries.add(at);
+        }
+        const stream = Buffer.concat(parts);
+        // byte by byte: the position after every prefix of the stream
+        const tr = new FrameTracker();
+        for (let i = 1; i <= stream.length; i++) {
+            tr.consume(stream, i - 1, i);
+            const want = i < head.length ? 'handshake' : boundaries.has(i) ? 'between' : 'mid';
+            if (tr.position !== want) assert.fail(`masked=${masked}: after ${i} bytes the tracker says ${tr.position}, expected ${want}`);
+        }
+        assert.equal(tr.frames, 8);
+        // in chunks, stopping at boundaries: every stop is a boundary, and every boundary is found
+        const tr2 = new FrameTracker();
+        const stops = [];
+        let i = 0;
+        while (i < stream.length) {
+            const end = Math.min(stream.length, i + 1000);
+            const j = tr2.consume(stream, i, end, true);
+            if (tr2.position === 'between') stops.push(j);
+            i = j;
+        }
+        assert.deepEqual(stops, [...boundaries]);
+    }
+});
 
 test('posting through a proxy that cuts connections at random byte offsets loses nothing and doubles nothing', { timeout: 170_000 }, async (t) => {
     let srv;

@@ -539,4 +539,40 @@ describe('ChatClient', () => {
     clock.advance(120_000);
     expect(FakeSocket.all).toHaveLength(1);
   });
+
+  it('sends a request refused with rate_limited again after retry_after_ms (same rid), a few times at most', async () => {
+    const c = makeClient();
+    c.start();
+    const s = join(0);
+    const p1 = c.request({ type: 'like', seq: 4 });
+    const r1 = s.sent[s.sent.length - 1];
+    s.receive({ type: 'error', code: 'rate_limited', message: 'busy', retry_after_ms: 1000, rid: r1.rid });
+    clock.advance(999);
+    expect(s.ofType('like')).toHaveLength(1);
+    clock.advance(1);
+    expect(s.ofType('like')).toEqual([r1, r1]);
+    s.receive({ type: 'ok', rid: r1.rid, seq: 9 });
+    await expect(p1).resolves.toMatchObject({ type: 'ok', seq: 9 });
+
+    // Always busy: it gives up after 5 more tries and reports rate_limited.
+    const p2 = c.request({ type: 'unlike', seq: 4 });
+    const r2 = s.sent[s.sent.length - 1];
+    for (let i = 0; i < 6; i++) {
+      s.receive({ type: 'error', code: 'rate_limited', message: 'busy', retry_after_ms: 100, rid: r2.rid });
+      clock.advance(100);
+    }
+    await expect(p2).rejects.toMatchObject({ code: 'rate_limited' });
+    expect(s.ofType('unlike')).toHaveLength(6);
+
+    // A drop while waiting: rejected as offline, and not sent on the next connection.
+    const p3 = c.request({ type: 'like', seq: 5 });
+    const r3 = s.sent[s.sent.length - 1];
+    s.receive({ type: 'error', code: 'rate_limited', message: 'busy', retry_after_ms: 500, rid: r3.rid });
+    s.serverClose(1006);
+    await expect(p3).rejects.toMatchObject({ code: 'offline' });
+    clock.advance(c.nextDelayMs);
+    const s2 = join(0);
+    clock.advance(1000);
+    expect(s2.ofType('like')).toEqual([]);
+  });
 });

@@ -80,6 +80,18 @@ export interface ClientEventMap {
 
 type Listener<T> = (value: T) => void;
 
+interface PendingRequest {
+  msg: object;
+  resolve: (m: ServerMessage) => void;
+  reject: (e: ClientError) => void;
+  /** rate_limited answers so far, and the timer of the next try. */
+  tries: number;
+  timer: unknown;
+}
+
+/** How many times a request refused with rate_limited is sent again before it fails. */
+const MAX_REQUEST_RETRIES = 5;
+
 const OPEN = 1;
 /** Hello errors after which reconnecting cannot help. */
 const FATAL_JOIN = new Set([
@@ -163,7 +175,7 @@ export class ChatClient {
   private heardSincePing = true;
   private ridCounter = 0;
   private helloRid = '';
-  private requests = new Map<string, { resolve: (m: ServerMessage) => void; reject: (e: ClientError) => void }>();
+  private requests = new Map<string, PendingRequest>();
   private outboxItems: OutboxItem[];
   /** Posts acknowledged whose event has not arrived yet: still shown as pending. */
   private sent = new Map<string, { item: OutboxItem; seq: number }>();
@@ -278,7 +290,7 @@ export class ChatClient {
     }
     const rid = this.nextRid();
     return new Promise<ServerMessage>((resolve, reject) => {
-      this.requests.set(rid, { resolve, reject });
+      this.requests.set(rid, { msg, resolve, reject, tries: 0, timer: null });
       this.send({ ...msg, rid });
     });
   }
@@ -563,10 +575,20 @@ export class ChatClient {
         }
       }
     }
-    if (msg.rid !== undefined && this.requests.has(msg.rid)) {
-      const req = this.requests.get(msg.rid);
+    const req = msg.rid !== undefined ? this.requests.get(msg.rid) : undefined;
+    if (msg.rid !== undefined && req) {
+      if (msg.code === 'rate_limited' && msg.cid === undefined && req.tries < MAX_REQUEST_RETRIES) {
+        // Overload: the server did nothing; send the same request (same rid) again later.
+        const rid = msg.rid;
+        req.tries += 1;
+        req.timer = this.clock.setTimeout(() => {
+          req.timer = null;
+          if (this.requests.get(rid) === req && this.joined) this.send({ ...req.msg, rid });
+        }, retryDelay(msg));
+        return;
+      }
       this.requests.delete(msg.rid);
-      req?.reject({ code: msg.code, message: msg.message });
+      req.reject({ code: msg.code, message: msg.message });
       return;
     }
     if (msg.cid === undefined) this.emit('error', msg);
@@ -583,6 +605,7 @@ export class ChatClient {
   private rejectRequests(): void {
     const reqs = [...this.requests.values()];
     this.requests.clear();
+    for (const r of reqs) this.clock.clearTimeout(r.timer);
     for (const r of reqs) r.reject({ code: 'offline', message: 'The connection dropped before the answer came.' });
   }
 
