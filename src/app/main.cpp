@@ -39,6 +39,8 @@ Every option can also be set as an environment variable (shown in brackets); a f
   --max-text=N       longest post, in characters                     [HASHCHAT_MAX_TEXT] (1000)
   --queue-bytes=N    a connection's send queue bound; a reader that stops reading is closed
                      with 4001 past it                             [HASHCHAT_QUEUE_BYTES] (1048576)
+  --max-waiting=N    commands a session holds back while its fan-out catches up; past it,
+                     rate_limited                                  [HASHCHAT_MAX_WAITING] (1024)
   --test-clock=ISO   FOR TESTS ONLY: time stands still at ISO (e.g. 2026-11-26T19:00:00Z) and
                      moves only on POST /api/test/clock {"advance_seconds":N} from loopback
                                                                            [HASHCHAT_TEST_CLOCK]
@@ -92,7 +94,8 @@ int main(int argc, char** argv) {
         {"sync", "HASHCHAT_SYNC"},
         {"max-text", "HASHCHAT_MAX_TEXT"},
         {"test-clock", "HASHCHAT_TEST_CLOCK"},
-        {"queue-bytes", "HASHCHAT_QUEUE_BYTES"}};
+        {"queue-bytes", "HASHCHAT_QUEUE_BYTES"},
+        {"max-waiting", "HASHCHAT_MAX_WAITING"}};
     for (const auto& [name, var] : env_names) {
         if (auto v = env(var)) settings.emplace_back(name, *v);
     }
@@ -148,6 +151,9 @@ int main(int argc, char** argv) {
                 return bad_option(name, value, "64 KiB to 1 GiB, in bytes");
             }
             opts.queue_bytes = static_cast<std::size_t>(n);
+        } else if (name == "max-waiting") {
+            if (!parse_int(value, 1, 1000000, n)) return bad_option(name, value, "1 to 1000000");
+            opts.max_waiting = static_cast<std::size_t>(n);
         } else if (name == "test-clock") {
             auto t = hashchat::protocol::parse_instant(value);
             if (!t) return bad_option(name, value, "an ISO instant such as 2026-11-26T19:00:00Z");

@@ -23,6 +23,7 @@ struct options {
     std::size_t max_text = 1000;            // code points of a post
     std::size_t queue_bytes = 1024 * 1024;  // a connection's send queue bound
     std::size_t max_frame = 64 * 1024;      // largest WebSocket message accepted
+    std::size_t max_waiting = 1024;         // commands a session holds back under overload
 };
 
 }  // namespace hashchat::server

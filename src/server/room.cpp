@@ -235,6 +235,10 @@ void room::do_fetch(const std::shared_ptr<connection>& c, core::seq_t from, std:
 void room::do_command(const std::shared_ptr<connection>& c, const core::command& cmd,
                       const std::optional<std::string>& rid,
                       const std::optional<std::string>& cid) {
+    // Shutting down: what arrives after the drain began is not taken on, so that everything
+    // committed was acknowledged before the 1012 close; the client sends it again to the next
+    // process.
+    if (draining_) return;
     auto it = members_.find(c->id());
     if (it == members_.end()) {
         return send_error(c,
@@ -246,7 +250,7 @@ void room::do_command(const std::shared_ptr<connection>& c, const core::command&
     if (pushes_back && (!waiting_.empty() || overloaded())) {
         // Fan-out is behind: the command waits (its ack comes later); past the bound the
         // sender is asked to come back later.
-        if (waiting_.size() >= max_waiting) {
+        if (waiting_.size() >= deps_.max_waiting) {
             deps_.stats.rate_limited.fetch_add(1, std::memory_order_relaxed);
             auto e = core::make_error(core::error_code::rate_limited,
                                       "The chat is busy; your client will send this again.");

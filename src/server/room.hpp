@@ -32,13 +32,12 @@ struct room_deps {
     metrics& stats;
     std::size_t queue_bytes;    // a connection's send-queue bound
     std::size_t backlog_bytes;  // most bytes of backlog handed to a connection at once
+    std::size_t max_waiting;    // commands waiting for fan-out; past this, rate_limited
 };
 
 class room : public std::enable_shared_from_this<room> {
   public:
     static constexpr std::size_t backlog_chunk = 500;
-    // Commands waiting for fan-out to catch up; past this, rate_limited.
-    static constexpr std::size_t max_waiting = 1024;
     static constexpr std::int64_t retry_after_ms = 1000;
     // A long queue that has not moved for this long belongs to a reader that stopped reading:
     // it does not hold the session back (it is dropped at its bound instead).

@@ -292,7 +292,8 @@ void ws_session::start_close() {
     ws_.async_close(websocket::close_reason(close_code_),
                     [self = shared_from_this()](beast::error_code ec) {
                         self->close_deadline_.cancel();
-                        if (ec) self->fail(ec, "close");
+                        // Done, whether or not a read is still pending to notice it.
+                        self->fail(ec ? ec : websocket::error::closed, "close");
                     });
 }
 

@@ -5,209 +5,18 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import WebSocket from 'ws';
-import { chromium } from 'playwright-core';
+import { browserSuite, postLocator, WAIT } from './harness.mjs';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const bin = path.resolve(repo, process.env.HASHCHAT_BIN ?? 'build/debug/hashchat');
-const WAIT = { timeout: 15000 };
-
-let server = null;
-let serverLog = '';
-let base = '';
-let dataDir = '';
-let browser = null;
-const pageErrors = [];
-
-function killServer() {
-  if (server && server.exitCode === null && server.signalCode === null) server.kill('SIGTERM');
-}
-process.on('exit', killServer);
-
-function startServer(port = 0) {
-  return new Promise((resolve, reject) => {
-    server = spawn(
-      bin,
-      [
-        '--port', String(port),
-        '--bind', '127.0.0.1',
-        '--data-dir', dataDir,
-        '--test-clock=2026-11-26T19:00:00Z',
-        '--web-root', 'web-client/dist',
-      ],
-      { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    const timer = setTimeout(() => reject(new Error(`server did not say where it listens:\n${serverLog}`)), 20000);
-    const logStart = serverLog.length;
-    const onData = (chunk) => {
-      serverLog += chunk.toString();
-      const m = /listening on http:\/\/[^\s:]+:(\d+)/.exec(serverLog.slice(logStart));
-      if (m) {
-        clearTimeout(timer);
-        resolve(`http://127.0.0.1:${m[1]}`);
-      }
-    };
-    server.stdout.on('data', onData);
-    server.stderr.on('data', onData); // a logger may print the line on stderr
-    server.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    server.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited (${code ?? signal}) before listening:\n${serverLog}`));
-    });
-  });
-}
-
-async function stopServer() {
-  if (!server || server.exitCode !== null || server.signalCode !== null) return;
-  const exited = new Promise((resolve) => server.once('exit', resolve));
-  server.kill('SIGTERM');
-  const timer = setTimeout(() => server.kill('SIGKILL'), 10000);
-  await exited;
-  clearTimeout(timer);
-}
-
-async function api(method, urlPath, body) {
-  const res = await fetch(base + urlPath, {
-    method,
-    headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  let json = null;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = text;
-  }
-  return { status: res.status, json };
-}
-
-async function createSession(extra = {}) {
-  const res = await api('POST', '/api/sessions', {
-    hashtag: '#PubPD',
-    title: 'Browser test evening',
-    description: 'Teachers in a pub',
-    mode: 'live',
-    timezone: 'America/Toronto',
-    questions: ['How do you start a lesson?', 'Homework: yes or no?'],
-    intro_minutes: 5,
-    round_minutes: 8,
-    talk_minutes: 0,
-    wrapup_minutes: 5,
-    ...extra,
-  });
-  assert.equal(res.status, 201, `create session: ${JSON.stringify(res.json)}`);
-  assert.ok(res.json.id && res.json.moderator_key && res.json.urls?.join, JSON.stringify(res.json));
-  return res.json;
-}
-
-/** A moderator on a plain WebSocket: hello with the key, then requests answered by rid. */
-async function moderatorSocket(id, key, handle = 'host') {
-  const ws = new WebSocket(`${base.replace('http', 'ws')}/ws`);
-  const waiting = new Map();
-  let rid = 0;
-  let welcome = null;
-  const welcomed = new Promise((resolve, reject) => {
-    ws.on('message', (data) => {
-      const msg = JSON.parse(data.toString());
-      if (msg.type === 'welcome') {
-        welcome = msg;
-        resolve(msg);
-      }
-      if (msg.type === 'error' && msg.rid === 'hello') reject(new Error(`moderator hello: ${msg.code} ${msg.message}`));
-      if (msg.rid && waiting.has(msg.rid)) {
-        const w = waiting.get(msg.rid);
-        waiting.delete(msg.rid);
-        if (msg.type === 'error') w.reject(new Error(`${msg.code}: ${msg.message}`));
-        else w.resolve(msg);
-      }
-    });
-    ws.on('error', reject);
-  });
-  await new Promise((resolve, reject) => {
-    ws.once('open', resolve);
-    ws.once('error', reject);
-  });
-  ws.send(JSON.stringify({ type: 'hello', session: id, handle, name: 'Host', key, rid: 'hello' }));
-  await welcomed;
-  assert.equal(welcome.you.role, 'moderator');
-  return {
-    welcome,
-    request(msg) {
-      const r = `m${++rid}`;
-      return new Promise((resolve, reject) => {
-        waiting.set(r, { resolve, reject });
-        ws.send(JSON.stringify({ ...msg, rid: r }));
-      });
-    },
-    close() {
-      ws.close();
-    },
-  };
-}
-
-async function newPage() {
-  const context = await browser.newContext({ viewport: { width: 360, height: 740 }, hasTouch: true, isMobile: true });
-  const page = await context.newPage();
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  return page;
-}
-
-async function joinAs(page, joinPath, handle, name) {
-  await page.goto(base + joinPath);
-  await page.getByTestId('handle').fill(handle);
-  await page.getByTestId('name').fill(name);
-  await page.getByTestId('join').click();
-  await page.locator('[data-testid=conn]', { hasText: /^online$/ }).waitFor(WAIT);
-}
-
-function postLocator(page, text) {
-  return page.locator('article[data-testid=post]', { has: page.locator(`[data-testid=post-text]:text-is(${JSON.stringify(text)})`) });
-}
+const suite = browserSuite('hashchat-browser-');
+const { api, createSession, moderatorSocket, newPage, joinAs, startServer, stopServer } = suite;
 
 describe('hashchat in a browser', () => {
-  before(async () => {
-    assert.ok(existsSync(bin), `no server binary at ${bin} (set HASHCHAT_BIN or build it)`);
-    assert.ok(existsSync(path.join(repo, 'web-client/dist/index.html')), 'run `npm run build` first');
-    dataDir = await mkdtemp(path.join(tmpdir(), 'hashchat-browser-'));
-    base = await startServer();
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-  });
-
-  after(async () => {
-    try {
-      await browser?.close();
-    } finally {
-      await stopServer();
-      if (dataDir) await rm(dataDir, { recursive: true, force: true });
-    }
-    assert.deepEqual(pageErrors, [], 'uncaught errors in the pages');
-  });
+  before(suite.setUp);
+  after(suite.tearDown);
 
   test('the pages are served', async () => {
     for (const p of ['/', '/s/nope', '/s/nope/moderate', '/s/nope/screen']) {
-      const res = await fetch(base + p);
+      const res = await fetch(suite.base + p);
       assert.equal(res.status, 200, p);
       assert.match(await res.text(), /<div id="app">/, p);
     }
@@ -280,7 +89,7 @@ describe('hashchat in a browser', () => {
     const carol = await newPage();
     try {
       moderator.on('dialog', (d) => d.accept());
-      await moderator.goto(base + s.urls.moderate);
+      await moderator.goto(suite.base + s.urls.moderate);
       // The key leaves the address bar at once.
       await moderator.waitForFunction(() => location.hash === '');
       assert.ok(!moderator.url().includes('#'), moderator.url());
@@ -337,7 +146,7 @@ describe('hashchat in a browser', () => {
       await erin.getByTestId('send').click();
       await postLocator(finn, 'Hi, I teach year 5.').waitFor(WAIT);
 
-      const port = Number(new URL(base).port);
+      const port = Number(new URL(suite.base).port);
       await stopServer();
       await erin.locator('[data-testid=conn]:not(:text-is("online"))').waitFor(WAIT);
       const offline = 'Typed while the server was down.';
@@ -345,7 +154,7 @@ describe('hashchat in a browser', () => {
       await erin.getByTestId('send').click();
       await erin.locator('[data-testid=pending] .pending', { hasText: offline }).waitFor(WAIT);
 
-      base = await startServer(port);
+      await startServer(port);
       const slow = { timeout: 40000 };
       await erin.locator('[data-testid=conn]', { hasText: /^online$/ }).waitFor(slow);
       await finn.locator('[data-testid=conn]', { hasText: /^online$/ }).waitFor(slow);
@@ -364,12 +173,12 @@ describe('hashchat in a browser', () => {
   test('the pub screen shows the question and the newest answers', async () => {
     const s = await createSession({ title: 'On the big screen' });
     const mod = await moderatorSocket(s.id, s.moderator_key);
-    const screen = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    const screen = await suite.browser.newPage({ viewport: { width: 1280, height: 720 } });
     const dave = await newPage();
     try {
       await mod.request({ type: 'control', action: 'start' });
       await mod.request({ type: 'control', action: 'next' });
-      await screen.goto(`${base}/s/${encodeURIComponent(s.id)}/screen`);
+      await screen.goto(`${suite.base}/s/${encodeURIComponent(s.id)}/screen`);
       await screen.locator('[data-testid=question]', { hasText: 'How do you start a lesson?' }).waitFor(WAIT);
       await joinAs(dave, s.urls.join, 'dave', 'Dave D');
       await dave.getByTestId('composer-text').fill('Music as they walk in.');

@@ -18,7 +18,8 @@ test('a slow reader is not dropped: posters wait, then are rate limited, and not
     const clients = [];
     let throttle;
     try {
-        srv = await startServer({ args: [`--queue-bytes=${QUEUE_BYTES}`] });
+        // A small waiting bound, so that the refusal past it happens however fast this machine is.
+        srv = await startServer({ args: [`--queue-bytes=${QUEUE_BYTES}`, '--max-waiting=64'] });
         const { id } = await createSession(srv, { hashtag: '#Busy', title: 'Busy', timezone: 'UTC', questions: [Q1] });
         const slow = await join(srv, id, 'slow', 'Slow');
         const fast = await join(srv, id, 'fast', 'Fast');
@@ -30,12 +31,16 @@ test('a slow reader is not dropped: posters wait, then are rate limited, and not
             clients.push(c);
         }
 
-        // The slow reader reads in short bursts: a phone on a poor link, never stopped.
+        // The slow reader reads in bursts: a phone on a poor link. Each pause (2 s) is shorter than
+        // the server's 5 s stall limit, and long enough for the kernel's buffers and then its queue
+        // on the server to fill, however fast this machine posts.
         let paused = false;
-        throttle = setInterval(() => {
+        const cycle = () => {
             paused = !paused;
             if (paused) slow.ws._socket.pause(); else slow.ws._socket.resume();
-        }, 15);
+            throttle = setTimeout(cycle, paused ? 2000 : 300);
+        };
+        cycle();
 
         const text = (p, k) => `post ${p}-${k} ` + '\u{1F4DA}'.repeat(980);
         let rateLimited = 0;
@@ -70,7 +75,7 @@ test('a slow reader is not dropped: posters wait, then are rate limited, and not
             `past the bound posts were refused with rate_limited (${rateLimited})`);
         assert.equal(metric(m, 'hashchat_connections_dropped_total'), 0, 'no reader was dropped');
 
-        clearInterval(throttle);
+        clearTimeout(throttle);
         throttle = undefined;
         slow.ws._socket.resume();
         const head = lastSeq(fast);
@@ -84,7 +89,7 @@ test('a slow reader is not dropped: posters wait, then are rate limited, and not
             assert.equal(new Set(posts.map((e) => e.text)).size, posts.length, 'no post twice');
         });
     } finally {
-        if (throttle) clearInterval(throttle);
+        if (throttle) clearTimeout(throttle);
         dropAll(clients);
         if (srv) await stopServer(srv).catch(async (e) => { await killServer(srv); throw e; });
     }

@@ -1,0 +1,297 @@
+// Browser test harness: runs the real hashchat binary (serving web-client/dist, with a test
+// clock) and Debian's Chromium through playwright-core, talks HTTP and WebSocket to the server,
+// and waits for conditions (never for time to pass).
+//
+// Binary: $HASHCHAT_BIN, else build/debug/hashchat relative to the repository root.
+//
+// A test file makes one suite and hands its set-up and tear-down to node:test:
+//   const suite = browserSuite('hashchat-browser-');
+//   before(suite.setUp);
+//   after(suite.tearDown);
+// The suite's helpers are arrow functions, so they may be destructured.
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
+import { chromium } from 'playwright-core';
+
+export const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const bin = path.resolve(repo, process.env.HASHCHAT_BIN ?? 'build/debug/hashchat');
+/** Every bounded wait on a page uses this unless told otherwise. */
+export const WAIT = { timeout: 15000 };
+
+const CHROMIUM = {
+  executablePath: '/usr/bin/chromium',
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
+};
+
+/** Resolves when check() is true; polls (the conditions live in other processes), bounded. */
+export async function until(what, check, timeoutMs = WAIT.timeout) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// page helpers
+
+/** The feed's post whose text is exactly `text`. */
+export function postLocator(page, text) {
+  return page.locator('article[data-testid=post]', { has: page.locator(`[data-testid=post-text]:text-is(${JSON.stringify(text)})`) });
+}
+
+/** The outbox's pending post whose text is exactly `text`. */
+export function pendingLocator(page, text) {
+  return page.locator('[data-testid=pending-post]', { has: page.locator(`.post-text:text-is(${JSON.stringify(text)})`) });
+}
+
+/** Opens a join page at `url`, joins as handle/name, and waits until the page is online. */
+export async function joinAt(page, url, handle, name) {
+  await page.goto(url);
+  await page.getByTestId('handle').fill(handle);
+  await page.getByTestId('name').fill(name);
+  await page.getByTestId('join').click();
+  await page.locator('[data-testid=conn]', { hasText: /^online$/ }).waitFor(WAIT);
+}
+
+/** Types `text` into the composer and sends it. */
+export async function send(page, text) {
+  await page.getByTestId('composer-text').fill(text);
+  await page.getByTestId('send').click();
+}
+
+// ---------------------------------------------------------------------------------------------
+// one server and one browser for a describe block
+
+/**
+ * The state of one browser suite: a data directory named with `tmpPrefix`, the server (which a
+ * test may stop and start again), the browser, and the uncaught page errors that tearDown
+ * asserts are none.
+ */
+export function browserSuite(tmpPrefix) {
+  let server = null;
+  let dataDir = '';
+
+  const suite = {
+    /** http://127.0.0.1:PORT of the running server. */
+    base: '',
+    /** Everything the server printed, across restarts. */
+    serverLog: '',
+    browser: null,
+    pageErrors: [],
+
+    setUp: async () => {
+      assert.ok(existsSync(bin), `no server binary at ${bin} (set HASHCHAT_BIN or build it)`);
+      assert.ok(existsSync(path.join(repo, 'web-client/dist/index.html')), 'run `npm run build` first');
+      dataDir = await mkdtemp(path.join(tmpdir(), tmpPrefix));
+      await suite.startServer();
+      suite.browser = await chromium.launch(CHROMIUM);
+    },
+
+    tearDown: async () => {
+      try {
+        await suite.browser?.close();
+      } finally {
+        await suite.stopServer();
+        if (dataDir) await rm(dataDir, { recursive: true, force: true });
+      }
+      assert.deepEqual(suite.pageErrors, [], 'uncaught errors in the pages');
+    },
+
+    /** Starts the server on `port` (0: any) over the suite's data directory; resolves with and sets `base`. */
+    startServer: (port = 0) =>
+      new Promise((resolve, reject) => {
+        server = spawn(
+          bin,
+          [
+            '--port', String(port),
+            '--bind', '127.0.0.1',
+            '--data-dir', dataDir,
+            '--test-clock=2026-11-26T19:00:00Z',
+            '--web-root', 'web-client/dist',
+          ],
+          { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] },
+        );
+        const timer = setTimeout(() => reject(new Error(`server did not say where it listens:\n${suite.serverLog}`)), 20000);
+        const logStart = suite.serverLog.length;
+        const onData = (chunk) => {
+          suite.serverLog += chunk.toString();
+          const m = /listening on http:\/\/[^\s:]+:(\d+)/.exec(suite.serverLog.slice(logStart));
+          if (m) {
+            clearTimeout(timer);
+            suite.base = `http://127.0.0.1:${m[1]}`;
+            resolve(suite.base);
+          }
+        };
+        server.stdout.on('data', onData);
+        server.stderr.on('data', onData); // a logger may print the line on stderr
+        server.on('error', (e) => {
+          clearTimeout(timer);
+          reject(e);
+        });
+        server.on('exit', (code, signal) => {
+          clearTimeout(timer);
+          reject(new Error(`server exited (${code ?? signal}) before listening:\n${suite.serverLog}`));
+        });
+      }),
+
+    /** SIGTERM, then SIGKILL after 10 s; resolves once the server has exited. */
+    stopServer: async () => {
+      if (!server || server.exitCode !== null || server.signalCode !== null) return;
+      const exited = new Promise((resolve) => server.once('exit', resolve));
+      server.kill('SIGTERM');
+      const timer = setTimeout(() => server.kill('SIGKILL'), 10000);
+      await exited;
+      clearTimeout(timer);
+    },
+
+    /** One HTTP request; `json` is the parsed body, or its text when it is not JSON. */
+    api: async (method, urlPath, body) => {
+      const res = await fetch(suite.base + urlPath, {
+        method,
+        headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      let json = text;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        // not JSON
+      }
+      return { status: res.status, json };
+    },
+
+    /** A live session with two questions; `extra` overrides fields (undefined leaves one out). */
+    createSession: async (extra = {}) => {
+      const res = await suite.api('POST', '/api/sessions', {
+        hashtag: '#PubPD',
+        title: 'Browser test evening',
+        description: 'Teachers in a pub',
+        mode: 'live',
+        timezone: 'America/Toronto',
+        questions: ['How do you start a lesson?', 'Homework: yes or no?'],
+        intro_minutes: 5,
+        round_minutes: 8,
+        talk_minutes: 0,
+        wrapup_minutes: 5,
+        ...extra,
+      });
+      assert.equal(res.status, 201, `create session: ${JSON.stringify(res.json)}`);
+      assert.ok(res.json.id && res.json.moderator_key && res.json.urls?.join, JSON.stringify(res.json));
+      return res.json;
+    },
+
+    /**
+     * A plain WebSocket client: hello, then collects every event. `request` sends with a rid and
+     * resolves with the answer echoing it; `caughtUp` resolves once the backlog up to welcome.head
+     * is in. `what` names the hello in its error.
+     */
+    wsClient: async (hello, what = 'hello') => {
+      const ws = new WebSocket(`${suite.base.replace('http', 'ws')}/ws`);
+      const events = [];
+      const waiting = new Map();
+      let rid = 0;
+      let welcome = null;
+      let caughtUp = null;
+      const caught = new Promise((resolve) => (caughtUp = resolve));
+      const check = () => {
+        if (welcome && (events.length ? events[events.length - 1].seq : 0) >= welcome.head) caughtUp();
+      };
+      const welcomed = new Promise((resolve, reject) => {
+        ws.on('message', (data) => {
+          const msg = JSON.parse(data.toString());
+          if (msg.type === 'welcome') {
+            welcome = msg;
+            resolve(msg);
+          } else if (msg.type === 'event') events.push(msg);
+          else if (msg.type === 'events') events.push(...msg.events);
+          if (msg.type === 'error' && msg.rid === 'hello') reject(new Error(`${what}: ${msg.code} ${msg.message}`));
+          if (msg.rid && waiting.has(msg.rid)) {
+            const w = waiting.get(msg.rid);
+            waiting.delete(msg.rid);
+            if (msg.type === 'error') w.reject(new Error(`${msg.code}: ${msg.message}`));
+            else w.resolve(msg);
+          }
+          check();
+        });
+        ws.on('error', reject);
+      });
+      await new Promise((resolve, reject) => {
+        ws.once('open', resolve);
+        ws.once('error', reject);
+      });
+      ws.send(JSON.stringify({ ...hello, rid: 'hello' }));
+      await welcomed;
+      check();
+      return {
+        welcome,
+        events,
+        caughtUp: caught,
+        request(msg) {
+          const r = `q${++rid}`;
+          return new Promise((resolve, reject) => {
+            waiting.set(r, { resolve, reject });
+            ws.send(JSON.stringify({ ...msg, rid: r }));
+          });
+        },
+        close() {
+          ws.close();
+        },
+      };
+    },
+
+    /** A moderator on a plain WebSocket: hello with the key, then requests answered by rid. */
+    moderatorSocket: async (id, key, handle = 'host') => {
+      const mod = await suite.wsClient({ type: 'hello', session: id, handle, name: 'Host', key }, 'moderator hello');
+      assert.equal(mod.welcome.you.role, 'moderator');
+      return mod;
+    },
+
+    /** The session's whole log, read by a fresh participant from since 0. */
+    serverLogEvents: async (session, handle) => {
+      const c = await suite.wsClient({ type: 'hello', session, handle, name: 'Auditor', since: 0 });
+      let timer = null;
+      try {
+        await Promise.race([c.caughtUp, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('backlog did not arrive')), WAIT.timeout)))]);
+      } finally {
+        clearTimeout(timer);
+        c.close();
+      }
+      return { head: c.welcome.head, events: c.events };
+    },
+
+    /** A phone-sized page in a context of its own; its uncaught errors are collected. */
+    newPage: async () => {
+      const context = await suite.browser.newContext({ viewport: { width: 360, height: 740 }, hasTouch: true, isMobile: true });
+      const page = await context.newPage();
+      page.on('pageerror', (e) => suite.pageErrors.push(e.message));
+      return page;
+    },
+
+    /** joinAt the server's `joinPath`. */
+    joinAs: (page, joinPath, handle, name) => joinAt(page, suite.base + joinPath, handle, name),
+  };
+
+  process.on('exit', () => {
+    if (server && server.exitCode === null && server.signalCode === null) server.kill('SIGTERM');
+  });
+  return suite;
+}
