@@ -17,6 +17,41 @@ struct overloaded : Ts... {
 };
 }  // namespace
 
+std::string_view to_string(mod_action a) {
+    switch (a) {
+        case mod_action::hide:
+            return "hide";
+        case mod_action::unhide:
+            return "unhide";
+        case mod_action::pin:
+            return "pin";
+        case mod_action::unpin:
+            return "unpin";
+        case mod_action::mute:
+            return "mute";
+        case mod_action::unmute:
+            return "unmute";
+        case mod_action::ban:
+            return "ban";
+        case mod_action::unban:
+            return "unban";
+        case mod_action::approve:
+            return "approve";
+        case mod_action::reject:
+            return "reject";
+    }
+    return "unknown";
+}
+
+std::optional<mod_action> mod_action_from_string(std::string_view s) {
+    for (auto a : {mod_action::hide, mod_action::unhide, mod_action::pin, mod_action::unpin,
+                   mod_action::mute, mod_action::unmute, mod_action::ban, mod_action::unban,
+                   mod_action::approve, mod_action::reject}) {
+        if (to_string(a) == s) return a;
+    }
+    return std::nullopt;
+}
+
 std::string_view kind_of(const event_body& body) {
     return std::visit(
         overloaded{
@@ -26,6 +61,7 @@ std::string_view kind_of(const event_body& body) {
             [](const like_event& e) -> std::string_view { return e.like ? "like" : "unlike"; },
             [](const announce_event&) -> std::string_view { return "announce"; },
             [](const phase_event&) -> std::string_view { return "phase"; },
+            [](const moderation_event& e) -> std::string_view { return to_string(e.action); },
         },
         body);
 }
@@ -46,6 +82,10 @@ std::ostream& operator<<(std::ostream& os, const event& e) {
                    [&](const like_event& p) { os << " target=" << p.target << " n=" << p.count; },
                    [&](const announce_event& p) { os << " \"" << p.text << "\""; },
                    [&](const phase_event& p) { os << " " << p.state; },
+                   [&](const moderation_event& m) {
+                       if (m.target) os << " target=" << *m.target;
+                       if (m.handle) os << " handle=" << *m.handle;
+                   },
                },
                e.body);
     return os;

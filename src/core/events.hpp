@@ -56,14 +56,26 @@ struct announce_event {
     std::string text;
 };
 
+// What moderators can do. The public log shows the effect (hide..unban, as their own kinds);
+// who did it, approvals and rejections go to the moderators' log (mod_entry).
+enum class mod_action { hide, unhide, pin, unpin, mute, unmute, ban, unban, approve, reject };
+std::string_view to_string(mod_action a);
+std::optional<mod_action> mod_action_from_string(std::string_view s);
+
+struct moderation_event {
+    mod_action action = mod_action::hide;
+    std::optional<seq_t> target;        // hide, unhide, pin, unpin
+    std::optional<std::string> handle;  // mute, unmute, ban, unban
+};
+
 struct phase_event {
     phase_state state;
     std::optional<int> round;
     std::optional<std::string> question;
 };
 
-using event_body =
-    std::variant<post_event, edit_event, delete_event, like_event, announce_event, phase_event>;
+using event_body = std::variant<post_event, edit_event, delete_event, like_event, announce_event,
+                                phase_event, moderation_event>;
 
 struct event {
     seq_t seq = 0;
@@ -72,6 +84,23 @@ struct event {
 };
 
 std::string_view kind_of(const event_body& body);
+
+// One entry of a session's moderators' log, with its own counter `n`: who took each moderator
+// action, and the posts waiting in pre-moderation. Never shown to participants.
+struct mod_entry {
+    std::uint64_t n = 0;
+    instant at;
+    std::string kind;  // pending, approve, reject, a mod_action, delete, control
+    std::string by;    // the moderator (for pending: the author)
+    std::optional<seq_t> target;
+    std::optional<std::string> handle;
+    std::optional<std::uint64_t> pending;     // the waiting post's number (its pending entry's n)
+    std::optional<seq_t> seq;                 // the public event the action made
+    std::optional<std::string> detail;        // control: the action
+    std::optional<post_event> post;           // pending, approve, reject: the post
+    bool ban_address = false;                 // ban: the network address too
+    std::vector<std::string> address_hashes;  // ban: hashes of those addresses (never sent)
+};
 std::ostream& operator<<(std::ostream& os, const event& e);
 
 }  // namespace hashchat::core

@@ -87,6 +87,10 @@ result<join_result> session::join(const join_request& req) const {
     }
     join_result out;
     const auto key = handle_key(req.handle);
+    // An address ban does not lock out moderators, who may sit in the same pub or school.
+    if (banned_.count(key) > 0 || (who == role::participant && address_banned(req.address_hash))) {
+        return make_error(error_code::banned, "A moderator has banned you from this chat.");
+    }
     if (auto it = members_.find(key); it != members_.end()) {
         if (!req.token_hash) {
             return make_error(error_code::handle_taken,
@@ -102,6 +106,10 @@ result<join_result> session::join(const join_request& req) const {
             out.registered.name = req.name;
             out.member_changed = true;
         }
+    } else if (req.token_hash && req.token_strong) {
+        // The client proposed its own token: a welcome lost on the way costs it nothing.
+        out.registered = member{req.handle, req.name, *req.token_hash};
+        out.member_changed = true;
     } else {
         out.registered = member{req.handle, req.name, req.new_token_hash};
         out.issued_token = true;
@@ -124,6 +132,7 @@ result<outcome> session::handle(const actor& who, const command& cmd, instant no
                           [&](const delete_cmd& c) { return remove(who, c, now); },
                           [&](const control_cmd& c) { return control(who, c, now); },
                           [&](const announce_cmd& c) { return announce(who, c, now); },
+                          [&](const moderate_cmd& c) { return moderate(who, c, now); },
                       },
                       cmd);
 }
@@ -147,7 +156,7 @@ std::optional<error> session::check_text(const std::string& text) const {
 
 const session::post_state* session::visible_post(seq_t seq) const {
     auto it = posts_.find(seq);
-    if (it == posts_.end() || it->second.deleted) return nullptr;
+    if (it == posts_.end() || it->second.deleted || it->second.hidden) return nullptr;
     return &it->second;
 }
 
@@ -177,13 +186,36 @@ result<outcome> session::post(const actor& who, const post_cmd& cmd, instant now
                           "A cid is 1 to 64 of letters, digits and _ . : -");
     }
     const auto author_key = handle_key(who.handle);
-    if (auto it = cids_.find(cid_key(author_key, cmd.cid)); it != cids_.end()) {
+    const auto key = cid_key(author_key, cmd.cid);
+    if (auto it = cids_.find(key); it != cids_.end()) {
         outcome out;
         out.duplicate_of = it->second;
         return out;
     }
+    if (auto it = pending_cids_.find(key); it != pending_cids_.end()) {
+        outcome out;
+        out.pending = it->second;
+        return out;
+    }
+    if (decided_cids_.count(key) > 0) {
+        return make_error(error_code::not_allowed, "A moderator did not approve this post.");
+    }
+    if (auto e = check_voice(who)) return *e;
     if (closed()) return make_error(error_code::closed, "The chat has ended; posting is closed.");
     if (auto e = check_text(cmd.text)) return *e;
+    if (who.who == role::participant && config_.options.slowdown_seconds > 0) {
+        if (auto it = last_post_at_.find(author_key); it != last_post_at_.end()) {
+            const auto next = it->second + std::chrono::seconds(config_.options.slowdown_seconds);
+            if (now < next) {
+                auto e =
+                    make_error(error_code::rate_limited,
+                               "This chat allows one post every " +
+                                   std::to_string(config_.options.slowdown_seconds) + " seconds.");
+                e.retry_after_ms = (next - now).count();
+                return e;
+            }
+        }
+    }
     if (cmd.reply_to && !visible_post(*cmd.reply_to)) {
         return make_error(error_code::not_found,
                           "Post " + std::to_string(*cmd.reply_to) + " does not exist.");
@@ -193,10 +225,21 @@ result<outcome> session::post(const actor& who, const post_cmd& cmd, instant now
     post_event body{
         who.handle, who.name, who.who, cmd.text, *round, cmd.reply_to, mentions_in(cmd.text),
         cmd.cid};
+    if (who.who == role::participant && config_.options.premoderation) {
+        // Waits for a moderator: only the moderators' log knows it.
+        outcome out;
+        auto m = make_mod(now, "pending", who);
+        m.pending = m.n;
+        m.post = std::move(body);
+        out.pending = m.n;
+        record(out, std::move(m));
+        return out;
+    }
     return emit(now, std::move(body));
 }
 
 result<outcome> session::like(const actor& who, const like_cmd& cmd, instant now) {
+    if (auto e = check_voice(who)) return *e;
     if (closed()) return make_error(error_code::closed, "The chat has ended.");
     const auto* target = visible_post(cmd.target);
     if (!target) {
@@ -220,13 +263,15 @@ result<outcome> session::edit(const actor& who, const edit_cmd& cmd, instant now
     if (target->author_key != handle_key(who.handle)) {
         return make_error(error_code::not_allowed, "You can only edit your own posts.");
     }
+    if (auto e = check_voice(who)) return *e;
     if (closed()) return make_error(error_code::closed, "The chat has ended; posts are final.");
     if (auto e = check_text(cmd.text)) return *e;
     return emit(now, edit_event{cmd.target, who.handle, cmd.text, mentions_in(cmd.text)});
 }
 
 result<outcome> session::remove(const actor& who, const delete_cmd& cmd, instant now) {
-    const auto* target = visible_post(cmd.target);
+    auto it = posts_.find(cmd.target);
+    const post_state* target = it == posts_.end() || it->second.deleted ? nullptr : &it->second;
     if (!target) {
         return make_error(error_code::not_found,
                           "Post " + std::to_string(cmd.target) + " does not exist.");
@@ -234,7 +279,15 @@ result<outcome> session::remove(const actor& who, const delete_cmd& cmd, instant
     if (who.who != role::moderator && target->author_key != handle_key(who.handle)) {
         return make_error(error_code::not_allowed, "You can only delete your own posts.");
     }
-    return emit(now, delete_event{cmd.target, who.handle});
+    const bool by_moderator = target->author_key != handle_key(who.handle);
+    auto out = emit(now, delete_event{cmd.target, who.handle});
+    if (by_moderator) {
+        auto m = make_mod(now, "delete", who);
+        m.target = cmd.target;
+        m.seq = out.events.back().seq;
+        record(out, std::move(m));
+    }
+    return out;
 }
 
 result<outcome> session::control(const actor& who, const control_cmd& cmd, instant now) {
@@ -244,7 +297,12 @@ result<outcome> session::control(const actor& who, const control_cmd& cmd, insta
     auto next = schedule_.control(phase_, cmd.action, cmd.minutes, now);
     if (!next) return next.err();
     phase_event body{*next, schedule_.round_of(*next), schedule_.question_of(*next)};
-    return emit(now, std::move(body));
+    auto out = emit(now, std::move(body));
+    auto m = make_mod(now, "control", who);
+    m.detail = std::string(to_string(cmd.action));
+    m.seq = out.events.back().seq;
+    record(out, std::move(m));
+    return out;
 }
 
 result<outcome> session::announce(const actor& who, const announce_cmd& cmd, instant now) {
@@ -259,8 +317,14 @@ void session::apply(const event& e) {
     head_ = e.seq;
     std::visit(overloaded{
                    [&](const post_event& p) {
+                       if (p.author_role == role::participant) {
+                           last_post_at_[handle_key(p.author)] = e.at;
+                       }
                        const auto key = handle_key(p.author);
-                       posts_[e.seq] = post_state{key, p.round, false, {}};
+                       post_state s;
+                       s.author_key = key;
+                       s.round = p.round;
+                       posts_[e.seq] = std::move(s);
                        if (!p.cid.empty()) cids_[cid_key(key, p.cid)] = e.seq;
                    },
                    [&](const edit_event&) {},
@@ -280,6 +344,7 @@ void session::apply(const event& e) {
                    },
                    [&](const announce_event&) {},
                    [&](const phase_event& p) { phase_ = p.state; },
+                   [&](const moderation_event& m) { apply_moderation(m); },
                },
                e.body);
 }

@@ -60,7 +60,9 @@ struct join_request {
     std::optional<std::string> token_hash;  // hash of the token the client presented
     std::optional<std::string> key_hash;    // hash of the moderator key the client presented
     std::string new_token_hash;             // used if this join registers the handle
+    bool token_strong = false;  // the presented token is long enough to register a new handle
     seq_t since = 0;
+    std::string address_hash;  // hash of the client's network address
 };
 
 struct join_result {
@@ -94,12 +96,23 @@ struct control_cmd {
 struct announce_cmd {
     std::string text;
 };
+struct moderate_cmd {
+    mod_action action = mod_action::hide;
+    std::optional<seq_t> target;              // hide, unhide, pin, unpin
+    std::optional<std::string> handle;        // mute, unmute, ban, unban
+    std::optional<std::uint64_t> pending;     // approve, reject
+    bool ban_address = false;                 // ban: refuse the handle's network addresses too
+    std::vector<std::string> address_hashes;  // filled by the shell: the handle's addresses
+};
 
-using command = std::variant<post_cmd, like_cmd, edit_cmd, delete_cmd, control_cmd, announce_cmd>;
+using command =
+    std::variant<post_cmd, like_cmd, edit_cmd, delete_cmd, control_cmd, announce_cmd, moderate_cmd>;
 
 struct outcome {
-    std::vector<event> events;          // new events, already applied, in seq order
-    std::optional<seq_t> duplicate_of;  // a post whose cid was already used: its seq
+    std::vector<event> events;             // new public events, already applied, in seq order
+    std::vector<mod_entry> mod;            // new moderators' log entries, already applied
+    std::optional<seq_t> duplicate_of;     // a post whose cid was already used: its seq
+    std::optional<std::uint64_t> pending;  // the post waits for a moderator: its number
 };
 
 class session {
@@ -127,12 +140,22 @@ class session {
 
     // Applies an event of this session's log (from handle() or from the store when replaying).
     void apply(const event& e);
+    // Applies an entry of the moderators' log (likewise).
+    void apply(const mod_entry& m);
+
+    std::uint64_t mod_head() const { return mod_head_; }
+    bool is_banned(const std::string& handle) const;
+    bool is_muted(const std::string& handle) const;
+    // Posts waiting for a moderator, oldest first.
+    std::vector<mod_entry> waiting_posts() const;
 
   private:
     struct post_state {
         std::string author_key;
         std::optional<int> round;
         bool deleted = false;
+        bool hidden = false;
+        bool pinned = false;
         std::set<std::string> likers;  // handle keys
     };
 
@@ -142,6 +165,15 @@ class session {
     result<outcome> remove(const actor& who, const delete_cmd& cmd, instant now);
     result<outcome> control(const actor& who, const control_cmd& cmd, instant now);
     result<outcome> announce(const actor& who, const announce_cmd& cmd, instant now);
+    result<outcome> moderate(const actor& who, const moderate_cmd& cmd, instant now);
+    result<outcome> moderate_post(const actor& who, const moderate_cmd& cmd, instant now);
+    result<outcome> moderate_member(const actor& who, const moderate_cmd& cmd, instant now);
+    result<outcome> moderate_pending(const actor& who, const moderate_cmd& cmd, instant now);
+    std::optional<error> check_voice(const actor& who) const;  // muted or banned
+    bool address_banned(const std::string& address_hash) const;
+    void apply_moderation(const moderation_event& m);
+    mod_entry make_mod(instant at, std::string kind, const actor& by);
+    void record(outcome& out, mod_entry m);
 
     std::optional<error> check_text(const std::string& text) const;
     const post_state* visible_post(seq_t seq) const;
@@ -159,6 +191,16 @@ class session {
     std::unordered_map<std::string, member> members_;  // by handle key
     std::map<seq_t, post_state> posts_;
     std::unordered_map<std::string, seq_t> cids_;  // handle key + '\n' + cid
+
+    // Moderation.
+    std::set<std::string> muted_;                                    // handle keys
+    std::set<std::string> banned_;                                   // handle keys
+    std::map<std::string, std::set<std::string>> banned_addresses_;  // handle key -> hashes
+    std::uint64_t mod_head_ = 0;
+    std::map<std::uint64_t, mod_entry> waiting_;                   // pre-moderation queue
+    std::unordered_map<std::string, std::uint64_t> pending_cids_;  // cid key -> pending
+    std::unordered_map<std::string, bool> decided_cids_;           // cid key -> rejected?
+    std::unordered_map<std::string, instant> last_post_at_;        // handle key (slow-down)
 };
 
 // Compares two hashes without an early exit.

@@ -172,7 +172,30 @@ std::variant<core::error, hello_msg, ping_msg, core::command> parse_body(const j
         return done(core::command{c});
     }
     if (type == "moderate") {
-        return bad("Moderation actions are not available yet.");
+        r.allow_only({"action", "seq", "handle", "pending", "ban_address"});
+        core::moderate_cmd c;
+        const auto action = r.str("action", true);
+        c.target = r.uint("seq", false, max_seq);
+        c.handle = r.str("handle", false);
+        c.pending = r.uint("pending", false, max_seq);
+        if (auto it = j.find("ban_address"); it != j.end()) {
+            if (!it->is_boolean()) {
+                r.fail(bad("Field \"ban_address\" must be true or false."));
+            } else {
+                c.ban_address = it->get<bool>();
+            }
+        }
+        if (action) {
+            auto a = core::mod_action_from_string(*action);
+            if (!a) {
+                r.fail(bad("Unknown moderation action \"" + shorten(*action) +
+                           "\"; use hide, unhide, pin, unpin, mute, unmute, ban, unban, approve "
+                           "or reject."));
+            } else {
+                c.action = *a;
+            }
+        }
+        return done(core::command{c});
     }
     return core::make_error(error_code::unknown_type,
                             "Unknown message type \"" + shorten(type) + "\".");

@@ -93,9 +93,86 @@ std::string serialize_event(const core::event& e) {
                 j["text"] = p.text;
             },
             [&](const core::phase_event& p) { j.update(phase_json(p.state, p.round, p.question)); },
+            [&](const core::moderation_event& m) {
+                if (m.target) j["target"] = *m.target;
+                if (m.handle) j["handle"] = *m.handle;
+            },
         },
         e.body);
     return dump(j);
+}
+
+namespace {
+
+json post_json(const core::post_event& p) {
+    return json{
+        {"author", p.author},    {"name", p.name},        {"role", core::to_string(p.author_role)},
+        {"text", p.text},        {"round", opt(p.round)}, {"reply_to", opt(p.reply_to)},
+        {"mentions", p.mentions}};
+}
+
+json mod_json(const core::mod_entry& m) {
+    json j{
+        {"type", "mod"}, {"n", m.n}, {"at", format_instant(m.at)}, {"kind", m.kind}, {"by", m.by}};
+    if (m.target) j["target"] = *m.target;
+    if (m.handle) j["handle"] = *m.handle;
+    if (m.pending) j["pending"] = *m.pending;
+    if (m.seq) j["seq"] = *m.seq;
+    if (m.detail) j["detail"] = *m.detail;
+    if (m.post) j["post"] = post_json(*m.post);
+    if (m.ban_address) j["ban_address"] = true;
+    return j;
+}
+
+}  // namespace
+
+std::string serialize_mod(const core::mod_entry& m) { return dump(mod_json(m)); }
+
+std::string store_mod(const core::mod_entry& m) {
+    json j = mod_json(m);
+    if (m.post) j["post"]["cid"] = m.post->cid;
+    if (!m.address_hashes.empty()) j["address_hashes"] = m.address_hashes;
+    return dump(j);
+}
+
+std::optional<core::mod_entry> parse_mod(std::string_view json_text) {
+    try {
+        const json j = json::parse(json_text);
+        core::mod_entry m;
+        m.n = j.at("n").get<std::uint64_t>();
+        auto at = parse_instant(j.at("at").get<std::string>());
+        if (!at) return std::nullopt;
+        m.at = *at;
+        m.kind = j.at("kind").get<std::string>();
+        m.by = j.at("by").get<std::string>();
+        if (auto it = j.find("target"); it != j.end()) m.target = it->get<core::seq_t>();
+        m.handle = opt_str(j, "handle");
+        if (auto it = j.find("pending"); it != j.end()) m.pending = it->get<std::uint64_t>();
+        if (auto it = j.find("seq"); it != j.end()) m.seq = it->get<core::seq_t>();
+        m.detail = opt_str(j, "detail");
+        if (auto it = j.find("post"); it != j.end()) {
+            core::post_event p;
+            p.author = it->at("author").get<std::string>();
+            p.name = it->at("name").get<std::string>();
+            p.author_role = core::role_from_string(it->at("role").get<std::string>())
+                                .value_or(core::role::participant);
+            p.text = it->at("text").get<std::string>();
+            p.round = opt_int(*it, "round");
+            if (auto r = it->find("reply_to"); r != it->end() && !r->is_null()) {
+                p.reply_to = r->get<core::seq_t>();
+            }
+            p.mentions = it->at("mentions").get<std::vector<std::string>>();
+            p.cid = it->value("cid", "");
+            m.post = std::move(p);
+        }
+        m.ban_address = j.value("ban_address", false);
+        if (auto it = j.find("address_hashes"); it != j.end()) {
+            m.address_hashes = it->get<std::vector<std::string>>();
+        }
+        return m;
+    } catch (const json::exception&) {
+        return std::nullopt;
+    }
 }
 
 std::optional<core::event> parse_event(std::string_view json_text, std::string cid) {
@@ -149,6 +226,12 @@ std::optional<core::event> parse_event(std::string_view json_text, std::string c
                                      .value_or(core::phase_kind::round);
             }
             e.body = core::phase_event{s, opt_int(j, "round"), opt_str(j, "question")};
+        } else if (auto action = core::mod_action_from_string(kind)) {
+            core::moderation_event m;
+            m.action = *action;
+            if (auto it = j.find("target"); it != j.end()) m.target = it->get<core::seq_t>();
+            m.handle = opt_str(j, "handle");
+            e.body = std::move(m);
         } else {
             return std::nullopt;
         }

@@ -18,6 +18,12 @@ std::string serialize_event(const core::event& e);
 // The inverse of serialize_event, for replaying the store. `cid` comes from its own column.
 std::optional<core::event> parse_event(std::string_view json_text, std::string cid);
 
+// A moderators' log entry as sent to moderators ({"type":"mod",...}, no address hashes), and
+// as kept in the store (with them), and back from the store.
+std::string serialize_mod(const core::mod_entry& m);
+std::string store_mod(const core::mod_entry& m);
+std::optional<core::mod_entry> parse_mod(std::string_view json_text);
+
 // The phase object of an event or of the session view.
 nlohmann::json phase_json(const core::phase_state& s, std::optional<int> round,
                           const std::optional<std::string>& question);

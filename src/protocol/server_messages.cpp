@@ -35,6 +35,13 @@ std::string ack_message(const std::string& cid, core::seq_t seq,
     return dump(j);
 }
 
+std::string pending_ack_message(const std::string& cid, std::uint64_t pending,
+                                const std::optional<std::string>& rid) {
+    json j{{"type", "ack"}, {"cid", cid}, {"pending", pending}};
+    add_rid(j, rid);
+    return dump(j);
+}
+
 std::string ok_message(const std::optional<std::string>& rid, std::optional<core::seq_t> seq) {
     json j{{"type", "ok"}};
     add_rid(j, rid);

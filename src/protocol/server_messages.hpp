@@ -18,6 +18,8 @@ std::string welcome_message(const core::session& s, const core::actor& you,
                             core::instant now, const std::optional<std::string>& rid);
 std::string ack_message(const std::string& cid, core::seq_t seq,
                         const std::optional<std::string>& rid);
+std::string pending_ack_message(const std::string& cid, std::uint64_t pending,
+                                const std::optional<std::string>& rid);
 std::string ok_message(const std::optional<std::string>& rid, std::optional<core::seq_t> seq);
 std::string error_message(const core::error& e, const std::optional<std::string>& rid,
                           const std::optional<std::string>& cid);

@@ -40,6 +40,7 @@ void committer::run() {
         for (auto& w : work) {
             for (auto& e : w.batch.events) merged.events.push_back(std::move(e));
             for (auto& m : w.batch.members) merged.members.push_back(std::move(m));
+            for (auto& m : w.batch.mods) merged.mods.push_back(std::move(m));
         }
         try {
             store_.commit(merged);

@@ -19,6 +19,8 @@ class connection {
   public:
     virtual ~connection() = default;
     virtual std::uint64_t id() const = 0;
+    // The client's network address (without port).
+    virtual const std::string& address() const = 0;
     // A message of its own (welcome, ack, error, presence...).
     virtual void send(frame_ptr frame) = 0;
     // One serialized event; queued events may be written together as one `events` message.

@@ -26,7 +26,8 @@ http_session::http_session(net::ip::tcp::socket&& socket, std::shared_ptr<hub> h
     beast::error_code ec;
     const auto ep = stream_.socket().remote_endpoint(ec);
     if (!ec) {
-        peer_ = ep.address().to_string() + ":" + std::to_string(ep.port());
+        address_ = ep.address().to_string();
+        peer_ = address_ + ":" + std::to_string(ep.port());
         loopback_ = ep.address().is_loopback();
     }
 }
@@ -75,7 +76,7 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
             return write(std::move(res));
         }
         stream_.expires_never();
-        std::make_shared<ws_session>(stream_.release_socket(), hub_, peer_)
+        std::make_shared<ws_session>(stream_.release_socket(), hub_, peer_, address_)
             ->run(parser_->release());
         return;
     }

@@ -33,6 +33,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
     std::shared_ptr<hub> hub_;
     std::shared_ptr<http_response> response_;
     std::string peer_;
+    std::string address_;
     bool loopback_ = false;
 };
 

@@ -31,7 +31,7 @@ void hub::load() {
         }
         core::session s(std::move(*config), stored.key_hashes, core::limits{opts_.max_text, 50});
         auto r = make_room(std::move(s));
-        r->load(db_.members(stored.id), db_.events(stored.id));
+        r->load(db_.members(stored.id), db_.events(stored.id), db_.mod_entries(stored.id));
         {
             std::lock_guard lock(mutex_);
             rooms_[stored.id] = r;

@@ -28,7 +28,8 @@ room::room(net::any_io_executor strand, core::session s, room_deps deps)
       timer_(strand_) {}
 
 void room::load(const std::vector<core::member>& members,
-                const std::vector<store::stored_event>& events) {
+                const std::vector<store::stored_event>& events,
+                const std::vector<std::string>& mod_entries) {
     for (const auto& m : members) session_.set_member(m);
     log_.reserve(events.size());
     for (const auto& row : events) {
@@ -41,6 +42,16 @@ void room::load(const std::vector<core::member>& members,
         log_.push_back(frame(row.body));
     }
     committed_ = log_.size();
+    for (const auto& body : mod_entries) {
+        auto m = protocol::parse_mod(body);
+        if (!m || m->n != mod_log_.size() + 1) {
+            throw store::store_error("session " + id_ + ": the moderators' log entry " +
+                                     std::to_string(mod_log_.size() + 1) + " cannot be read");
+        }
+        session_.apply(*m);
+        mod_log_.push_back(frame(protocol::serialize_mod(*m)));
+    }
+    mod_committed_ = mod_log_.size();
 }
 
 void room::start() {
@@ -176,7 +187,9 @@ void room::do_join(const std::shared_ptr<connection>& c, const protocol::hello_m
     if (hello.token) req.token_hash = sha256_hex(*hello.token);
     if (hello.key) req.key_hash = sha256_hex(*hello.key);
     req.new_token_hash = sha256_hex(token);
+    req.token_strong = hello.token && hello.token->size() >= 22 && hello.token->size() <= 128;
     req.since = hello.since;
+    req.address_hash = sha256_hex(c->address());
     auto joined = [&] {
         std::lock_guard lock(state_mutex_);
         auto r = session_.join(req);
@@ -207,6 +220,7 @@ void room::do_join(const std::shared_ptr<connection>& c, const protocol::hello_m
         }
         c->joined(self);
         c->send(frame(std::move(welcome)));
+        if (who.who == core::role::moderator) self->send_mod_log(c);
         self->do_fetch(c, since, self->deps_.backlog_bytes);
     });
 }
@@ -271,16 +285,35 @@ void room::execute(const std::shared_ptr<connection>& c, const core::actor& who,
                    const std::optional<std::string>& cid) {
     do_tick({});
     const auto now = deps_.time.now();
+    const core::command* to_run = &cmd;
+    core::command with_addresses;
+    if (const auto* m = std::get_if<core::moderate_cmd>(&cmd);
+        m && m->action == core::mod_action::ban && m->ban_address && m->handle) {
+        // The core bans what it is given: the addresses this handle is connected from now.
+        auto filled = *m;
+        filled.address_hashes = address_hashes_of(*m->handle);
+        with_addresses = filled;
+        to_run = &with_addresses;
+    }
     auto result = [&] {
         std::lock_guard lock(state_mutex_);
-        return session_.handle(who, cmd, now);
+        return session_.handle(who, *to_run, now);
     }();
     if (!result) return send_error(c, result.err(), rid, cid);
 
-    if (!result->events.empty()) persist(result->events);
+    if (!result->events.empty() || !result->mod.empty()) {
+        persist(result->events, {}, result->mod);
+    }
+    if (!result->mod.empty()) {
+        when_durable(
+            [self = shared_from_this(), mods = result->mod] { self->after_moderation(mods); });
+    }
     const bool is_post = std::holds_alternative<core::post_cmd>(cmd);
     std::string reply;
-    if (is_post) {
+    if (is_post && result->pending) {
+        reply =
+            protocol::pending_ack_message(std::get<core::post_cmd>(cmd).cid, *result->pending, rid);
+    } else if (is_post) {
         const auto seq = result->duplicate_of ? *result->duplicate_of : result->events.front().seq;
         reply = protocol::ack_message(std::get<core::post_cmd>(cmd).cid, seq, rid);
     } else if (rid) {
@@ -305,8 +338,14 @@ void room::do_tick(std::function<void()> done) {
     if (done) when_durable(std::move(done));
 }
 
-void room::persist(const std::vector<core::event>& events, std::vector<core::member> members) {
+void room::persist(const std::vector<core::event>& events, std::vector<core::member> members,
+                   const std::vector<core::mod_entry>& mods) {
     store::write_batch batch;
+    for (const auto& m : mods) {
+        mod_log_.push_back(frame(protocol::serialize_mod(m)));
+        batch.mods.push_back(
+            {id_, m.n, m.at.time_since_epoch().count(), m.kind, protocol::store_mod(m)});
+    }
     for (const auto& e : events) {
         auto body = frame(protocol::serialize_event(e));
         pending_bytes_ += body->size();
@@ -323,12 +362,20 @@ void room::persist(const std::vector<core::event>& events, std::vector<core::mem
     for (auto& m : members) batch.members.push_back({id_, std::move(m)});
     const std::uint64_t number = ++submitted_batches_;
     const core::seq_t upto = log_.size();
-    deps_.commits.submit(std::move(batch), [self = shared_from_this(), number, upto] {
-        net::post(self->strand_, [self, number, upto] { self->on_committed(number, upto); });
+    const std::uint64_t mod_upto = mod_log_.size();
+    deps_.commits.submit(std::move(batch), [self = shared_from_this(), number, upto, mod_upto] {
+        net::post(self->strand_,
+                  [self, number, upto, mod_upto] { self->on_committed(number, upto, mod_upto); });
     });
 }
 
-void room::on_committed(std::uint64_t batch, core::seq_t upto) {
+void room::on_committed(std::uint64_t batch, core::seq_t upto, std::uint64_t mod_upto) {
+    for (std::uint64_t n = mod_committed_ + 1; n <= mod_upto; ++n) {
+        for (auto& [id, m] : members_) {
+            if (m.who.who == core::role::moderator && m.live) m.conn->send(mod_log_[n - 1]);
+        }
+    }
+    mod_committed_ = std::max(mod_committed_, mod_upto);
     const core::seq_t from = committed_.load();
     std::size_t bytes = 0;
     for (core::seq_t s = from + 1; s <= upto; ++s) bytes += log_[s - 1]->size();

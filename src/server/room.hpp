@@ -49,7 +49,8 @@ class room : public std::enable_shared_from_this<room> {
 
     // Rebuilds the state from the store; call before the room is shared.
     void load(const std::vector<core::member>& members,
-              const std::vector<store::stored_event>& events);
+              const std::vector<store::stored_event>& events,
+              const std::vector<std::string>& mod_entries);
 
     // Thread-safe entry points (each posts to the room's strand).
     void start();  // releases what is due and sets the timer
@@ -93,9 +94,14 @@ class room : public std::enable_shared_from_this<room> {
     bool overloaded() const;
     void process_waiting();
 
-    // Serializes, keeps and submits events (and member rows) as one batch.
-    void persist(const std::vector<core::event>& events, std::vector<core::member> members = {});
-    void on_committed(std::uint64_t batch, core::seq_t upto);
+    // Serializes, keeps and submits events, moderators' log entries and member rows as one batch.
+    void persist(const std::vector<core::event>& events, std::vector<core::member> members = {},
+                 const std::vector<core::mod_entry>& mods = {});
+    void on_committed(std::uint64_t batch, core::seq_t upto, std::uint64_t mod_upto);
+    // After a moderation outcome is durable: tell authors, close banned members.
+    void after_moderation(const std::vector<core::mod_entry>& mods);
+    void send_mod_log(const std::shared_ptr<connection>& c);
+    std::vector<std::string> address_hashes_of(const std::string& handle) const;
     // Runs `fn` once everything submitted so far is durable.
     void when_durable(std::function<void()> fn);
     void send_error(const std::shared_ptr<connection>& c, const core::error& e,
@@ -111,7 +117,9 @@ class room : public std::enable_shared_from_this<room> {
     std::mutex state_mutex_;  // guards session_ for readers on other threads (view_json)
     core::session session_;
 
-    std::vector<frame_ptr> log_;             // log_[seq - 1]: every event's serialization
+    std::vector<frame_ptr> log_;      // log_[seq - 1]: every event's serialization
+    std::vector<frame_ptr> mod_log_;  // mod_log_[n - 1]: the moderators' log, as sent
+    std::uint64_t mod_committed_ = 0;
     std::atomic<core::seq_t> committed_{0};  // events up to here are durable and broadcast
     std::uint64_t submitted_batches_ = 0;
     std::uint64_t completed_batches_ = 0;

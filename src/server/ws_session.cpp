@@ -40,10 +40,12 @@ std::int64_t steady_ms() {
 
 }  // namespace
 
-ws_session::ws_session(net::ip::tcp::socket&& socket, std::shared_ptr<hub> h, std::string peer)
+ws_session::ws_session(net::ip::tcp::socket&& socket, std::shared_ptr<hub> h, std::string peer,
+                       std::string address)
     : ws_(std::move(socket)),
       hub_(std::move(h)),
       peer_(std::move(peer)),
+      address_(std::move(address)),
       id_(hub_->next_connection_id()),
       close_deadline_(ws_.get_executor()) {}
 

@@ -24,12 +24,14 @@ class hub;
 
 class ws_session final : public connection, public std::enable_shared_from_this<ws_session> {
   public:
-    ws_session(boost::asio::ip::tcp::socket&& socket, std::shared_ptr<hub> h, std::string peer);
+    ws_session(boost::asio::ip::tcp::socket&& socket, std::shared_ptr<hub> h, std::string peer,
+               std::string address);
     ~ws_session() override;
 
     void run(boost::beast::http::request<boost::beast::http::string_body> req);
 
     std::uint64_t id() const override { return id_; }
+    const std::string& address() const override { return address_; }
     void send(frame_ptr frame) override;
     void send_event(frame_ptr frame) override;
     void send_backlog(std::vector<frame_ptr> frames, core::seq_t next, bool live) override;
@@ -64,6 +66,7 @@ class ws_session final : public connection, public std::enable_shared_from_this<
     boost::beast::flat_buffer buffer_;
     std::shared_ptr<hub> hub_;
     std::string peer_;
+    std::string address_;
     std::uint64_t id_;
 
     std::shared_ptr<room> room_;  // where commands go once hello was sent

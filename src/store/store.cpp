@@ -83,6 +83,14 @@ CREATE TABLE IF NOT EXISTS events(
     body TEXT NOT NULL,
     PRIMARY KEY(session_id, seq)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS mod_events(
+    session_id TEXT NOT NULL REFERENCES sessions(id),
+    n INTEGER NOT NULL,
+    at INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY(session_id, n)
+) WITHOUT ROWID;
 PRAGMA user_version = 1;
 )sql";
 
@@ -167,6 +175,15 @@ std::vector<stored_event> store::events(const std::string& session_id) {
     return out;
 }
 
+std::vector<std::string> store::mod_entries(const std::string& session_id) {
+    std::lock_guard lock(mutex_);
+    std::vector<std::string> out;
+    statement q(db_, "SELECT body FROM mod_events WHERE session_id = ? ORDER BY n");
+    q.bind(1, session_id);
+    while (q.step()) out.push_back(q.text(0));
+    return out;
+}
+
 void store::commit(const write_batch& batch) {
     if (batch.empty()) return;
     std::lock_guard lock(mutex_);
@@ -197,6 +214,17 @@ void store::commit(const write_batch& batch) {
                 .bind(3, m.m.handle)
                 .bind(4, m.m.name)
                 .bind(5, m.m.token_hash)
+                .step();
+        }
+        statement mod(db_,
+                      "INSERT INTO mod_events(session_id, n, at, kind, body) VALUES(?,?,?,?,?)");
+        for (const auto& m : batch.mods) {
+            mod.reset();
+            mod.bind(1, m.session_id)
+                .bind(2, static_cast<std::int64_t>(m.n))
+                .bind(3, m.at_ms)
+                .bind(4, m.kind)
+                .bind(5, m.body)
                 .step();
         }
         exec("COMMIT");

@@ -43,10 +43,20 @@ struct member_row {
     core::member m;
 };
 
+// An entry of a session's moderators' log.
+struct mod_row {
+    std::string session_id;
+    std::uint64_t n = 0;
+    std::int64_t at_ms = 0;
+    std::string kind;
+    std::string body;  // the entry as the store keeps it (protocol::store_mod)
+};
+
 struct write_batch {
     std::vector<event_row> events;
     std::vector<member_row> members;
-    bool empty() const { return events.empty() && members.empty(); }
+    std::vector<mod_row> mods;
+    bool empty() const { return events.empty() && members.empty() && mods.empty(); }
 };
 
 // Failures of the machine (disk full, corrupt file) are thrown as store_error.
@@ -68,6 +78,7 @@ class store {
     std::vector<stored_session> sessions();
     std::vector<core::member> members(const std::string& session_id);
     std::vector<stored_event> events(const std::string& session_id);
+    std::vector<std::string> mod_entries(const std::string& session_id);  // bodies, in order
 
     // Appends events and upserts members in one transaction (a group commit).
     void commit(const write_batch& batch);

@@ -226,7 +226,9 @@ describe('bad input', { timeout: 120_000 }, () => {
             await E(mod, { type: 'announce', text: '' }, 'empty');
             await E(mod, { type: 'announce', text: '  ' }, 'empty');
             await E(mod, { type: 'announce', text: 'x'.repeat(1001) }, 'too_long');
-            await E(mod, { type: 'moderate', action: 'hide', seq: 1 }, 'bad_request');
+            await E(mod, { type: 'moderate', action: 'hide', seq: 999 }, 'not_found');
+            await E(mod, { type: 'moderate', action: 'hide' }, 'bad_request');
+            await E(mod, { type: 'moderate', action: 'mute', handle: 'nobody_here' }, 'not_found');
             await mod.ping();
         });
         await c.ping();

@@ -61,7 +61,7 @@ test('moderator controls: start, next, extend, pause/resume, end', { timeout: 12
             await mod.expectError(ctl('release'), 'bad_request');
             await mod.expectError(ctl('postpone'), 'bad_request');
             await mod.expectError(ctl('launch'), 'bad_request');
-            await mod.expectError({ type: 'moderate', action: 'hide', seq: 1 }, 'bad_request');
+            await mod.expectError({ type: 'moderate', action: 'hide', seq: 1 }, 'not_found'); // nothing posted yet
             assert.equal((await getSession(srv, id)).head, 0);
         });
 

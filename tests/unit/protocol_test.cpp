@@ -179,7 +179,10 @@ TEST_CASE("malformed frames are bad requests", "[protocol]") {
     CHECK_REFUSED(R"({"type":"pong"})", error_code::unknown_type);
     CHECK_REFUSED(R"({"type":"Hello"})", error_code::unknown_type);
     CHECK_REFUSED(R"({"type":""})", error_code::unknown_type);
-    CHECK_REFUSED(R"({"type":"moderate","action":"hide","seq":3})", error_code::bad_request);
+    CHECK_REFUSED(R"({"type":"moderate","action":"shout","seq":3})", error_code::bad_request);
+    CHECK_REFUSED(R"({"type":"moderate","action":"ban","handle":"x","ban_address":1})",
+                  error_code::bad_request);
+    CHECK_REFUSED(R"({"type":"moderate","action":"hide","seq":-3})", error_code::bad_request);
 }
 
 TEST_CASE("unknown fields are refused", "[protocol]") {

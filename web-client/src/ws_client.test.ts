@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ChatClient, MemoryStorage, outboxKey, retryDelay, tokenKey, type Clock, type SocketLike } from './ws_client';
+import { ChatClient, MemoryStorage, outboxKey, retryDelay, tokenKey,
+  claimKey, type Clock, type SocketLike } from './ws_client';
 
 class FakeSocket implements SocketLike {
   static all: FakeSocket[] = [];
@@ -148,8 +149,12 @@ describe('ChatClient', () => {
     expect(s1.url).toBe('ws://test/ws');
     s1.open();
     expect(s1.lastHello()).toMatchObject({ type: 'hello', session: SESSION, handle: 'ms_lee', name: 'Ms Lee', since: 0, key: 'k3y' });
-    expect(s1.lastHello().token).toBeUndefined();
+    // A new handle: the client proposes a token of its own, kept before it is sent.
+    const claimed = s1.lastHello().token;
+    expect(claimed).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    expect(storage.getItem(claimKey(SESSION, 'ms_lee'))).toBe(claimed);
     s1.receive(welcome(s1.lastHello().rid, 0, 'tok-1'));
+    expect(storage.getItem(claimKey(SESSION, 'ms_lee'))).toBeNull();
     expect(c.state).toBe('online');
     expect(storage.getItem(tokenKey(SESSION, 'MS_LEE'))).toBe('tok-1');
     expect(c.skewMs).toBe(Date.parse('2026-11-26T19:00:00.000Z') - 1_000_000);
@@ -161,6 +166,34 @@ describe('ChatClient', () => {
     s2.open();
     expect(s2.lastHello().token).toBe('tok-1');
     expect(states).toEqual(['connecting', 'online', 'offline', 'connecting']);
+  });
+
+  it('presents the same made-up token after a first welcome was lost, then keeps it', () => {
+    const c = makeClient();
+    c.start();
+    const s1 = FakeSocket.all[0];
+    s1.open();
+    const claimed = s1.lastHello().token;
+    s1.serverClose(); // the welcome never arrives
+    clock.advance(c.nextDelayMs);
+    const s2 = FakeSocket.all[1];
+    s2.open();
+    expect(s2.lastHello().token).toBe(claimed);
+    s2.receive(welcome(s2.lastHello().rid, 0)); // the server took the proposed token
+    expect(storage.getItem(tokenKey(SESSION, 'ms_lee'))).toBe(claimed);
+    expect(storage.getItem(claimKey(SESSION, 'ms_lee'))).toBeNull();
+  });
+
+  it('reads bad_token for a made-up token as a taken handle', () => {
+    const c = makeClient();
+    const fatal: string[] = [];
+    c.on('fatal', (e) => fatal.push(e.code));
+    c.start();
+    const s1 = FakeSocket.all[0];
+    s1.open();
+    s1.receive({ type: 'error', code: 'bad_token', message: 'no', rid: s1.lastHello().rid });
+    expect(fatal).toEqual(['handle_taken']);
+    expect(storage.getItem(claimKey(SESSION, 'ms_lee'))).toBeNull();
   });
 
   it('resumes with since = last seq after a drop', () => {
@@ -576,3 +609,4 @@ describe('ChatClient', () => {
     expect(s2.ofType('like')).toEqual([]);
   });
 });
+

@@ -135,6 +135,20 @@ export function retryDelay(msg: ErrorMsg): number {
 export function tokenKey(session: string, handle: string): string {
   return `hashchat:token:${session}:${handle.toLowerCase()}`;
 }
+
+/** A token this client made up for its first join, kept until a welcome confirms it. */
+export function claimKey(session: string, handle: string): string {
+  return `hashchat:claim:${session}:${handle.toLowerCase()}`;
+}
+
+/** 24 random bytes, base64url: the resume token a client proposes for a new handle. */
+export function makeToken(): string {
+  const bytes = new Uint8Array(24);
+  globalThis.crypto.getRandomValues(bytes);
+  let s = '';
+  for (const b of bytes) s += String.fromCharCode(b);
+  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
 export function outboxKey(session: string, handle: string): string {
   return `hashchat:outbox:${session}:${handle.toLowerCase()}`;
 }
@@ -175,6 +189,8 @@ export class ChatClient {
   private heardSincePing = true;
   private ridCounter = 0;
   private helloRid = '';
+  /** The hello in flight presents a token this client made up (not yet confirmed by a welcome). */
+  private claiming = false;
   private requests = new Map<string, PendingRequest>();
   private outboxItems: OutboxItem[];
   /** Posts acknowledged whose event has not arrived yet: still shown as pending. */
@@ -347,8 +363,16 @@ export class ChatClient {
       since: this.lastSeq,
       rid: this.helloRid,
     };
-    const token = this.storage.getItem(tokenKey(this.opts.session, this.opts.handle));
-    if (token) hello.token = token;
+    // Known handle: its token. New handle: a token of our own making, kept before it is sent, so
+    // that a welcome lost on the way costs nothing (the next hello presents the same token).
+    let token = this.storage.getItem(tokenKey(this.opts.session, this.opts.handle));
+    this.claiming = !token;
+    if (!token) {
+      const key = claimKey(this.opts.session, this.opts.handle);
+      token = this.storage.getItem(key) ?? makeToken();
+      this.storage.setItem(key, token);
+    }
+    hello.token = token;
     if (this.opts.key) hello.key = this.opts.key;
     this.send(hello);
   }
@@ -490,9 +514,11 @@ export class ChatClient {
     this.you = msg.you;
     const now = Date.parse(msg.now);
     if (!Number.isNaN(now)) this.skewMs = now - this.clock.now();
-    if (msg.you.token) {
-      this.storage.setItem(tokenKey(this.opts.session, this.opts.handle), msg.you.token);
-    }
+    const claim = claimKey(this.opts.session, this.opts.handle);
+    const token = msg.you.token ?? (this.claiming ? this.storage.getItem(claim) : null);
+    if (token) this.storage.setItem(tokenKey(this.opts.session, this.opts.handle), token);
+    this.storage.removeItem(claim);
+    this.claiming = false;
     this.setState('online');
     this.emit('welcome', msg);
     this.flushOutbox();
@@ -554,6 +580,12 @@ export class ChatClient {
         return;
       }
       if (FATAL_JOIN.has(msg.code)) {
+        if (msg.code === 'bad_token' && this.claiming) {
+          // Our made-up token met a handle someone else holds: to the user, the handle is taken.
+          this.storage.removeItem(claimKey(this.opts.session, this.opts.handle));
+          this.fail({ ...msg, code: 'handle_taken' });
+          return;
+        }
         this.fail(msg);
         return;
       }
