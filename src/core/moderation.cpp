@@ -13,6 +13,12 @@ std::string cid_key_of(const std::string& author_key, const std::string& cid) {
 }
 }  // namespace
 
+void session::note_post(const std::string& author_key, instant at) {
+    // The latest of the author's posts, whichever log it is replayed from first.
+    auto [it, inserted] = last_post_at_.emplace(author_key, at);
+    if (!inserted) it->second = std::max(it->second, at);
+}
+
 bool session::is_banned(const std::string& handle) const {
     return banned_.count(handle_key(handle)) > 0;
 }
@@ -176,7 +182,7 @@ result<outcome> session::moderate_pending(const actor& who, const moderate_cmd& 
     return out;
 }
 
-void session::apply_moderation(const moderation_event& m) {
+void session::apply_moderation(const moderation_event& m, seq_t seq) {
     if (m.target) {
         auto it = posts_.find(*m.target);
         if (it == posts_.end()) return;
@@ -194,6 +200,7 @@ void session::apply_moderation(const moderation_event& m) {
     if (m.action == mod_action::unban) {
         banned_.erase(key);
         banned_addresses_.erase(key);
+        last_unban_[key] = seq;
     }
 }
 
@@ -202,7 +209,7 @@ void session::apply(const mod_entry& m) {
     if (m.kind == "pending" && m.post) {
         waiting_[m.n] = m;
         pending_cids_[cid_key_of(handle_key(m.post->author), m.post->cid)] = m.n;
-        last_post_at_[handle_key(m.post->author)] = m.at;
+        note_post(handle_key(m.post->author), m.at);
     } else if ((m.kind == "approve" || m.kind == "reject") && m.pending) {
         waiting_.erase(*m.pending);
         if (m.post) {
@@ -211,7 +218,11 @@ void session::apply(const mod_entry& m) {
             if (m.kind == "reject") decided_cids_[key] = true;
         }
     } else if (m.kind == "ban" && m.handle && m.ban_address) {
-        auto& set = banned_addresses_[handle_key(*m.handle)];
+        // On replay the public log comes first: a later unban has already been applied.
+        const auto key = handle_key(*m.handle);
+        const auto unban = last_unban_.find(key);
+        if (unban != last_unban_.end() && m.seq && unban->second > *m.seq) return;
+        auto& set = banned_addresses_[key];
         set.insert(m.address_hashes.begin(), m.address_hashes.end());
     }
 }

@@ -38,7 +38,18 @@ bool hashes_equal(const std::string& a, const std::string& b) {
 
 session::session(session_config config, std::vector<std::string> moderator_key_hashes, limits lim)
     : config_(std::move(config)),
-      key_hashes_(std::move(moderator_key_hashes)),
+      keys_([&] {
+          std::vector<moderator_key> keys;
+          for (auto& h : moderator_key_hashes) {
+              moderator_key k;
+              k.id = "k" + std::to_string(keys.size() + 1);
+              k.hash = std::move(h);
+              k.owner = keys.empty();
+              k.label = k.owner ? "owner" : "";
+              keys.push_back(std::move(k));
+          }
+          return keys;
+      }()),
       limits_(lim),
       schedule_(config_.timetable),
       phase_(schedule_.initial()) {}
@@ -75,11 +86,12 @@ result<join_result> session::join(const join_request& req) const {
             "A display name is 1 to " + std::to_string(limits_.max_name) + " characters of text.");
     }
     role who = role::participant;
+    std::string key_id;
     if (req.key_hash) {
-        const bool ok = std::any_of(key_hashes_.begin(), key_hashes_.end(),
-                                    [&](const auto& h) { return hashes_equal(h, *req.key_hash); });
-        if (!ok) return make_error(error_code::bad_key, "That moderator key is not valid here.");
+        const auto* k = key_by_hash(*req.key_hash);
+        if (!k) return make_error(error_code::bad_key, "That moderator key is not valid here.");
         who = role::moderator;
+        key_id = k->id;
     }
     if (req.since > head_) {
         return make_error(error_code::bad_since, "This session has only " + std::to_string(head_) +
@@ -116,7 +128,37 @@ result<join_result> session::join(const join_request& req) const {
         out.member_changed = true;
     }
     out.who = actor{out.registered.handle, out.registered.name, who};
+    out.key_id = key_id;
     return out;
+}
+
+const moderator_key* session::key_by_hash(const std::string& hash) const {
+    for (const auto& k : keys_) {
+        if (!k.revoked && hashes_equal(k.hash, hash)) return &k;
+    }
+    return nullptr;
+}
+
+moderator_key session::next_key(std::string hash, std::string label, instant now) const {
+    moderator_key k;
+    k.id = "k" + std::to_string(keys_.size() + 1);
+    k.hash = std::move(hash);
+    k.label = std::move(label);
+    k.created_at = now;
+    return k;
+}
+
+result<moderator_key> session::revoke_key(const std::string& id) {
+    for (auto& k : keys_) {
+        if (k.id != id) continue;
+        if (k.owner) {
+            return make_error(error_code::bad_request, "The owner's key cannot be revoked.");
+        }
+        if (k.revoked) return make_error(error_code::bad_request, "That key is already revoked.");
+        k.revoked = true;
+        return k;
+    }
+    return make_error(error_code::not_found, "There is no key " + id + " in this session.");
 }
 
 void session::set_member(member m) {
@@ -317,9 +359,8 @@ void session::apply(const event& e) {
     head_ = e.seq;
     std::visit(overloaded{
                    [&](const post_event& p) {
-                       if (p.author_role == role::participant) {
-                           last_post_at_[handle_key(p.author)] = e.at;
-                       }
+                       if (p.author_role == role::participant)
+                           note_post(handle_key(p.author), e.at);
                        const auto key = handle_key(p.author);
                        post_state s;
                        s.author_key = key;
@@ -344,7 +385,7 @@ void session::apply(const event& e) {
                    },
                    [&](const announce_event&) {},
                    [&](const phase_event& p) { phase_ = p.state; },
-                   [&](const moderation_event& m) { apply_moderation(m); },
+                   [&](const moderation_event& m) { apply_moderation(m, e.seq); },
                },
                e.body);
 }

@@ -40,6 +40,17 @@ struct session_config {
     instant created_at;
 };
 
+// A moderator key of a session. Only its hash is kept. The owner's key (made at creation) manages
+// the others; a revoked key joins no more.
+struct moderator_key {
+    std::string id;  // "k1", "k2", ...
+    std::string hash;
+    std::string label;
+    bool owner = false;
+    bool revoked = false;
+    instant created_at;
+};
+
 // A handle registered in a session. Only the hash of its resume token is kept.
 struct member {
     std::string handle;
@@ -67,7 +78,8 @@ struct join_request {
 
 struct join_result {
     actor who;
-    member registered;  // the member as it is now (persist when `member_changed`)
+    std::string key_id;  // the moderator key it joined with, if any
+    member registered;   // the member as it is now (persist when `member_changed`)
     bool issued_token = false;
     bool member_changed = false;
 };
@@ -125,6 +137,16 @@ class session {
     seq_t head() const { return head_; }
     std::size_t member_count() const { return members_.size(); }
 
+    // Moderator keys (configuration, not events: the shell stores them).
+    const std::vector<moderator_key>& keys() const { return keys_; }
+    void set_keys(std::vector<moderator_key> keys) { keys_ = std::move(keys); }
+    // The valid key with this hash, if any.
+    const moderator_key* key_by_hash(const std::string& hash) const;
+    // A new co-moderator key's record (id chosen here); the caller stores it, then add_key().
+    moderator_key next_key(std::string hash, std::string label, instant now) const;
+    void add_key(moderator_key k) { keys_.push_back(std::move(k)); }
+    result<moderator_key> revoke_key(const std::string& id);
+
     // The next instant at which tick() has something to do.
     std::optional<instant> next_due() const { return schedule_.next_due(phase_); }
 
@@ -171,7 +193,8 @@ class session {
     result<outcome> moderate_pending(const actor& who, const moderate_cmd& cmd, instant now);
     std::optional<error> check_voice(const actor& who) const;  // muted or banned
     bool address_banned(const std::string& address_hash) const;
-    void apply_moderation(const moderation_event& m);
+    void apply_moderation(const moderation_event& m, seq_t seq);
+    void note_post(const std::string& author_key, instant at);
     mod_entry make_mod(instant at, std::string kind, const actor& by);
     void record(outcome& out, mod_entry m);
 
@@ -183,7 +206,7 @@ class session {
     bool closed() const { return phase_.phase == phase_kind::closed; }
 
     session_config config_;
-    std::vector<std::string> key_hashes_;
+    std::vector<moderator_key> keys_;
     limits limits_;
     live_schedule schedule_;
     phase_state phase_;
@@ -196,6 +219,7 @@ class session {
     std::set<std::string> muted_;                                    // handle keys
     std::set<std::string> banned_;                                   // handle keys
     std::map<std::string, std::set<std::string>> banned_addresses_;  // handle key -> hashes
+    std::map<std::string, seq_t> last_unban_;  // handle key -> seq of its latest unban
     std::uint64_t mod_head_ = 0;
     std::map<std::uint64_t, mod_entry> waiting_;                   // pre-moderation queue
     std::unordered_map<std::string, std::uint64_t> pending_cids_;  // cid key -> pending

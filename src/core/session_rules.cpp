@@ -89,13 +89,9 @@ std::optional<error> validate(const session_config& c) {
             }
         }
     }
-    if (c.options.premoderation) {
+    if (c.options.slowdown_seconds < 0 || c.options.slowdown_seconds > 3600) {
         return make_error(error_code::bad_request,
-                          "Pre-moderation is not available yet; set \"premoderation\": false.");
-    }
-    if (c.options.slowdown_seconds != 0) {
-        return make_error(error_code::bad_request,
-                          "Slow-down is not available yet; set \"slowdown_seconds\": 0.");
+                          "\"slowdown_seconds\" must be 0 (off) to 3600 seconds.");
     }
     return std::nullopt;
 }

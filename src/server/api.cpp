@@ -6,6 +6,7 @@
 #include "protocol/event_json.hpp"
 #include "protocol/server_messages.hpp"
 #include "protocol/time_format.hpp"
+#include "server/crypto.hpp"
 #include "server/hub.hpp"
 #include "server/static_files.hpp"
 
@@ -67,6 +68,72 @@ void create_session(hub& h, const http_request& req, const responder& respond) {
     respond(json_response(req, http::status::created, protocol::dump(body)));
 }
 
+// The key in `Authorization: Bearer <key>`, if any.
+std::optional<std::string> bearer(const http_request& req) {
+    auto it = req.find(http::field::authorization);
+    if (it == req.end()) return std::nullopt;
+    const std::string_view v(it->value().data(), it->value().size());
+    constexpr std::string_view prefix = "Bearer ";
+    if (v.size() <= prefix.size() || v.substr(0, prefix.size()) != prefix) return std::nullopt;
+    return std::string(v.substr(prefix.size()));
+}
+
+void keys_route(hub& h, const http_request& req, const std::string& id, const std::string& key_id,
+                const responder& respond) {
+    auto r = h.find(id);
+    if (!r) {
+        return respond(error_response(req, http::status::not_found, "not_found",
+                                      "There is no session with that id."));
+    }
+    auto key = bearer(req);
+    if (!key) {
+        return respond(error_response(req, http::status::unauthorized, "bad_key",
+                                      "Send the owner's key as Authorization: Bearer <key>."));
+    }
+    auto reply = [req, respond](http::status ok_status) {
+        return [req, respond, ok_status](core::result<std::string> result) {
+            if (!result) {
+                return respond(error_response(req, status_of(result.err().code),
+                                              core::to_string(result.err().code),
+                                              result.err().message));
+            }
+            if (ok_status == http::status::no_content) {
+                http_response res{http::status::no_content, req.version()};
+                res.set(http::field::server, "hashchat");
+                res.keep_alive(req.keep_alive());
+                return respond(std::move(res));
+            }
+            respond(json_response(req, ok_status, std::move(*result)));
+        };
+    };
+    const auto hash = sha256_hex(*key);
+    const auto method = req.method();
+    if (key_id.empty() && method == http::verb::post) {
+        std::string label = "co-moderator";
+        if (!req.body().empty()) {
+            const json j = json::parse(req.body(), nullptr, false);
+            if (j.is_discarded() || !j.is_object() ||
+                (j.contains("label") && (!j["label"].is_string() ||
+                                         j["label"].get_ref<const std::string&>().size() > 100)) ||
+                j.size() > (j.contains("label") ? 1U : 0U)) {
+                return respond(error_response(
+                    req, http::status::bad_request, "bad_request",
+                    "The body is {\"label\": \"...\"} (at most 100 bytes), or empty."));
+            }
+            if (j.contains("label")) label = j["label"].get<std::string>();
+        }
+        return r->create_key(hash, label, reply(http::status::created));
+    }
+    if (key_id.empty() && (method == http::verb::get || method == http::verb::head)) {
+        return r->list_keys(hash, reply(http::status::ok));
+    }
+    if (!key_id.empty() && method == http::verb::delete_) {
+        return r->revoke_key(hash, key_id, reply(http::status::no_content));
+    }
+    respond(error_response(req, http::status::method_not_allowed, "bad_request",
+                           "That method is not allowed here."));
+}
+
 void list_sessions(hub& h, const http_request& req, const responder& respond) {
     std::string body = "{\"sessions\":[";
     bool first = true;
@@ -125,7 +192,17 @@ void handle_http(hub& h, const http_request& req, bool from_loopback, responder 
         return not_allowed();
     }
     if (path.rfind("/api/sessions/", 0) == 0) {
-        const std::string id(path.substr(std::string_view("/api/sessions/").size()));
+        std::string id(path.substr(std::string_view("/api/sessions/").size()));
+        if (const auto slash = id.find('/'); slash != std::string::npos) {
+            const std::string rest = id.substr(slash + 1);
+            id.resize(slash);
+            if (rest == "keys") return keys_route(h, req, id, "", respond);
+            if (rest.rfind("keys/", 0) == 0 && rest.size() > 5) {
+                return keys_route(h, req, id, rest.substr(5), respond);
+            }
+            return respond(error_response(req, http::status::not_found, "not_found",
+                                          "There is no such resource."));
+        }
         if (!get) return not_allowed();
         auto r = h.find(id);
         if (!r) {

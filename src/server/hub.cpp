@@ -19,7 +19,7 @@ hub::hub(net::io_context& ioc, options opts, clock& time, store::store& db, comm
 
 std::shared_ptr<room> hub::make_room(core::session s) {
     return std::make_shared<room>(net::make_strand(ioc_), std::move(s),
-                                  room_deps{time_, commits_, stats_, opts_.queue_bytes,
+                                  room_deps{time_, commits_, stats_, db_, opts_.queue_bytes,
                                             opts_.queue_bytes / 4, opts_.max_waiting});
 }
 
@@ -29,7 +29,8 @@ void hub::load() {
         if (!config) {
             throw store::store_error("session " + stored.id + ": the configuration is unreadable");
         }
-        core::session s(std::move(*config), stored.key_hashes, core::limits{opts_.max_text, 50});
+        core::session s(std::move(*config), {}, core::limits{opts_.max_text, 50});
+        s.set_keys(stored.keys);
         auto r = make_room(std::move(s));
         r->load(db_.members(stored.id), db_.events(stored.id), db_.mod_entries(stored.id));
         {

@@ -200,7 +200,7 @@ void room::do_join(const std::shared_ptr<connection>& c, const protocol::hello_m
 
     // Registered before the welcome so that a second join under the same handle must wait for
     // the token; the welcome itself waits until the member row is durable.
-    members_[c->id()] = member_entry{c, joined->who, false};
+    members_[c->id()] = member_entry{c, joined->who, false, joined->key_id};
     presence_changed();
     if (joined->member_changed) persist({}, {joined->registered});
     std::optional<std::string> issued;

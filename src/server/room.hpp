@@ -30,6 +30,7 @@ struct room_deps {
     const clock& time;
     committer& commits;
     metrics& stats;
+    store::store& db;           // for configuration changes (moderator keys)
     std::size_t queue_bytes;    // a connection's send-queue bound
     std::size_t backlog_bytes;  // most bytes of backlog handed to a connection at once
     std::size_t max_waiting;    // commands waiting for fan-out; past this, rate_limited
@@ -70,6 +71,13 @@ class room : public std::enable_shared_from_this<room> {
     // After the I/O threads have stopped: lets go of the connections (they refer back to it).
     void release_members() { members_.clear(); }
 
+    // Moderator keys over HTTP. `owner_hash` is the SHA-256 of the bearer key; the answer is an
+    // error or the JSON body. Thread-safe; `done` runs on the room's strand.
+    using key_reply = std::function<void(core::result<std::string>)>;
+    void create_key(std::string owner_hash, std::string label, key_reply done);
+    void list_keys(std::string owner_hash, key_reply done);
+    void revoke_key(std::string owner_hash, std::string key_id, key_reply done);
+
     // Any thread: the public view with the committed head.
     std::string view_json();
     // Any thread: for sorting lists.
@@ -79,7 +87,8 @@ class room : public std::enable_shared_from_this<room> {
     struct member_entry {
         std::shared_ptr<connection> conn;
         core::actor who;
-        bool live = false;  // caught up: receives broadcasts
+        bool live = false;   // caught up: receives broadcasts
+        std::string key_id;  // the moderator key it joined with
     };
 
     void do_join(const std::shared_ptr<connection>& c, const protocol::hello_msg& hello,

@@ -64,6 +64,11 @@ CREATE TABLE IF NOT EXISTS sessions(
 CREATE TABLE IF NOT EXISTS moderator_keys(
     session_id TEXT NOT NULL REFERENCES sessions(id),
     key_hash TEXT NOT NULL,
+    key_id TEXT NOT NULL DEFAULT 'k1',
+    label TEXT NOT NULL DEFAULT 'owner',
+    owner INTEGER NOT NULL DEFAULT 1,
+    revoked INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY(session_id, key_hash)
 );
 CREATE TABLE IF NOT EXISTS members(
@@ -91,7 +96,16 @@ CREATE TABLE IF NOT EXISTS mod_events(
     body TEXT NOT NULL,
     PRIMARY KEY(session_id, n)
 ) WITHOUT ROWID;
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;
+)sql";
+
+// Version 1 kept only the hash of each session's one key.
+constexpr const char* migrate_1_to_2 = R"sql(
+ALTER TABLE moderator_keys ADD COLUMN key_id TEXT NOT NULL DEFAULT 'k1';
+ALTER TABLE moderator_keys ADD COLUMN label TEXT NOT NULL DEFAULT 'owner';
+ALTER TABLE moderator_keys ADD COLUMN owner INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE moderator_keys ADD COLUMN revoked INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE moderator_keys ADD COLUMN created_at INTEGER NOT NULL DEFAULT 0;
 )sql";
 
 }  // namespace
@@ -108,6 +122,12 @@ store::store(const std::filesystem::path& file, durability d) {
     exec("PRAGMA journal_mode=WAL");
     exec(d == durability::full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
     exec("PRAGMA foreign_keys=ON");
+    int version = 0;
+    {
+        statement q(db_, "PRAGMA user_version");
+        if (q.step()) version = std::stoi(q.text(0));
+    }
+    if (version == 1) exec(migrate_1_to_2);
     exec(schema);
 }
 
@@ -133,8 +153,10 @@ bool store::create_session(const std::string& id, const std::string& config_json
             exec("ROLLBACK");
             return false;
         }
-        statement key(db_, "INSERT INTO moderator_keys(session_id, key_hash) VALUES(?,?)");
-        key.bind(1, id).bind(2, key_hash).step();
+        statement key(db_,
+                      "INSERT INTO moderator_keys(session_id, key_hash, key_id, label, owner, "
+                      "created_at) VALUES(?,?,'k1','owner',1,?)");
+        key.bind(1, id).bind(2, key_hash).bind(3, created_ms).step();
         exec("COMMIT");
         return true;
     } catch (...) {
@@ -147,12 +169,24 @@ std::vector<stored_session> store::sessions() {
     std::lock_guard lock(mutex_);
     std::vector<stored_session> out;
     statement q(db_, "SELECT id, config FROM sessions ORDER BY created_at, id");
-    while (q.step()) out.push_back({q.text(0), q.text(1), {}});
-    statement keys(db_, "SELECT key_hash FROM moderator_keys WHERE session_id = ?");
+    while (q.step()) out.push_back({q.text(0), q.text(1), {}, {}});
+    statement keys(db_,
+                   "SELECT key_hash, key_id, label, owner, revoked, created_at FROM moderator_keys "
+                   "WHERE session_id = ? ORDER BY owner DESC, created_at, rowid");
     for (auto& s : out) {
         keys.reset();
         keys.bind(1, s.id);
-        while (keys.step()) s.key_hashes.push_back(keys.text(0));
+        while (keys.step()) {
+            core::moderator_key k;
+            k.hash = keys.text(0);
+            k.id = keys.text(1);
+            k.label = keys.text(2);
+            k.owner = keys.text(3) == "1";
+            k.revoked = keys.text(4) == "1";
+            k.created_at = core::instant{core::duration{std::stoll(keys.text(5))}};
+            if (!k.revoked) s.key_hashes.push_back(k.hash);
+            s.keys.push_back(std::move(k));
+        }
     }
     return out;
 }
@@ -182,6 +216,26 @@ std::vector<std::string> store::mod_entries(const std::string& session_id) {
     q.bind(1, session_id);
     while (q.step()) out.push_back(q.text(0));
     return out;
+}
+
+void store::add_key(const std::string& session_id, const core::moderator_key& key) {
+    std::lock_guard lock(mutex_);
+    statement q(db_,
+                "INSERT INTO moderator_keys(session_id, key_hash, key_id, label, owner, revoked, "
+                "created_at) VALUES(?,?,?,?,?,0,?)");
+    q.bind(1, session_id)
+        .bind(2, key.hash)
+        .bind(3, key.id)
+        .bind(4, key.label)
+        .bind(5, std::int64_t{key.owner ? 1 : 0})
+        .bind(6, static_cast<std::int64_t>(key.created_at.time_since_epoch().count()))
+        .step();
+}
+
+void store::revoke_key(const std::string& session_id, const std::string& key_id) {
+    std::lock_guard lock(mutex_);
+    statement q(db_, "UPDATE moderator_keys SET revoked = 1 WHERE session_id = ? AND key_id = ?");
+    q.bind(1, session_id).bind(2, key_id).step();
 }
 
 void store::commit(const write_batch& batch) {

@@ -21,7 +21,8 @@ enum class durability { full, normal };  // PRAGMA synchronous
 struct stored_session {
     std::string id;
     std::string config_json;
-    std::vector<std::string> key_hashes;
+    std::vector<std::string> key_hashes;    // of keys not revoked, owner first
+    std::vector<core::moderator_key> keys;  // all, with their ids and labels
 };
 
 struct event_row {
@@ -79,6 +80,9 @@ class store {
     std::vector<core::member> members(const std::string& session_id);
     std::vector<stored_event> events(const std::string& session_id);
     std::vector<std::string> mod_entries(const std::string& session_id);  // bodies, in order
+
+    void add_key(const std::string& session_id, const core::moderator_key& key);
+    void revoke_key(const std::string& session_id, const std::string& key_id);
 
     // Appends events and upserts members in one transaction (a group commit).
     void commit(const write_batch& batch);

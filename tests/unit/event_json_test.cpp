@@ -168,6 +168,202 @@ TEST_CASE("phase events in every phase survive the round trip", "[protocol]") {
     }
 }
 
+TEST_CASE("moderation events survive serialize_event and parse_event", "[protocol]") {
+    const auto at = instant_of("2026-11-26T19:07:00.000Z");
+    using core::mod_action;
+    for (auto action : {mod_action::hide, mod_action::unhide, mod_action::pin, mod_action::unpin}) {
+        const std::string kind(core::to_string(action));
+        CAPTURE(kind);
+        const core::event e{42, at, core::moderation_event{action, core::seq_t{17}, std::nullopt}};
+        CHECK(json::parse(protocol::serialize_event(e)) == json{{"type", "event"},
+                                                                {"seq", 42},
+                                                                {"at", "2026-11-26T19:07:00.000Z"},
+                                                                {"kind", kind},
+                                                                {"target", 17}});
+        const auto back = std::get<core::moderation_event>(round_trip(e).body);
+        CHECK(back.action == action);
+        CHECK(back.target == core::seq_t{17});
+        CHECK_FALSE(back.handle.has_value());
+    }
+    for (auto action : {mod_action::mute, mod_action::unmute, mod_action::ban, mod_action::unban}) {
+        const std::string kind(core::to_string(action));
+        CAPTURE(kind);
+        const core::event e{43, at, core::moderation_event{action, std::nullopt, "troll_42"}};
+        CHECK(json::parse(protocol::serialize_event(e)) == json{{"type", "event"},
+                                                                {"seq", 43},
+                                                                {"at", "2026-11-26T19:07:00.000Z"},
+                                                                {"kind", kind},
+                                                                {"handle", "troll_42"}});
+        const auto back = std::get<core::moderation_event>(round_trip(e).body);
+        CHECK(back.action == action);
+        CHECK(back.handle == std::optional<std::string>("troll_42"));
+        CHECK_FALSE(back.target.has_value());
+    }
+}
+
+namespace {
+
+core::post_event waiting_post() {
+    return core::post_event{"alice",       "Alice", core::role::participant,
+                            "A1: hi @bob", 1,       core::seq_t{7},
+                            {"bob"},       "c-4"};
+}
+
+core::mod_entry round_trip_mod(const core::mod_entry& m) {
+    const auto stored = protocol::store_mod(m);
+    INFO("stored: " << stored);
+    auto back = protocol::parse_mod(stored);
+    REQUIRE(back.has_value());
+    CHECK(back->n == m.n);
+    CHECK(back->at == m.at);
+    CHECK(back->kind == m.kind);
+    CHECK(back->by == m.by);
+    CHECK(back->target == m.target);
+    CHECK(back->handle == m.handle);
+    CHECK(back->pending == m.pending);
+    CHECK(back->seq == m.seq);
+    CHECK(back->detail == m.detail);
+    CHECK(back->ban_address == m.ban_address);
+    CHECK(back->address_hashes == m.address_hashes);
+    CHECK(back->post.has_value() == m.post.has_value());
+    if (back->post && m.post) {
+        CHECK(back->post->author == m.post->author);
+        CHECK(back->post->name == m.post->name);
+        CHECK(back->post->author_role == m.post->author_role);
+        CHECK(back->post->text == m.post->text);
+        CHECK(back->post->round == m.post->round);
+        CHECK(back->post->reply_to == m.post->reply_to);
+        CHECK(back->post->mentions == m.post->mentions);
+        CHECK(back->post->cid == m.post->cid);
+    }
+    CHECK(protocol::store_mod(*back) == stored);
+    CHECK(protocol::serialize_mod(*back) == protocol::serialize_mod(m));
+    return *back;
+}
+
+}  // namespace
+
+TEST_CASE("moderators' log entries: serialize_mod for the wire, store_mod and parse_mod",
+          "[protocol]") {
+    SECTION("pending: the wire has the post without its cid, the store keeps the cid") {
+        core::mod_entry m;
+        m.n = 1;
+        m.at = instant_of("2026-11-26T19:06:00.000Z");
+        m.kind = "pending";
+        m.by = "alice";
+        m.pending = 1;
+        m.post = waiting_post();
+        const auto wire = json::parse(protocol::serialize_mod(m));
+        CHECK(wire == json::parse(R"({"type":"mod","n":1,"at":"2026-11-26T19:06:00.000Z",
+            "kind":"pending","by":"alice","pending":1,"post":{"author":"alice","name":"Alice",
+            "role":"participant","text":"A1: hi @bob","round":1,"reply_to":7,
+            "mentions":["bob"]}})"));
+        const auto stored = json::parse(protocol::store_mod(m));
+        CHECK(stored.at("post").at("cid") == "c-4");
+        round_trip_mod(m);
+    }
+    SECTION("approve and reject") {
+        core::mod_entry m;
+        m.n = 2;
+        m.at = instant_of("2026-11-26T19:06:30.000Z");
+        m.kind = "approve";
+        m.by = "host";
+        m.pending = 1;
+        m.seq = 41;
+        m.post = waiting_post();
+        const auto wire = json::parse(protocol::serialize_mod(m));
+        CHECK(wire.at("kind") == "approve");
+        CHECK(wire.at("seq") == 41);
+        CHECK(wire.at("pending") == 1);
+        CHECK_FALSE(wire.at("post").contains("cid"));
+        round_trip_mod(m);
+        m.kind = "reject";
+        m.seq.reset();
+        CHECK_FALSE(json::parse(protocol::serialize_mod(m)).contains("seq"));
+        round_trip_mod(m);
+    }
+    SECTION("hide: the documented example") {
+        core::mod_entry m;
+        m.n = 3;
+        m.at = instant_of("2026-11-26T19:07:00.000Z");
+        m.kind = "hide";
+        m.by = "cohost";
+        m.target = 17;
+        m.seq = 42;
+        CHECK(json::parse(protocol::serialize_mod(m)) ==
+              json::parse(R"({"type":"mod","n":3,"at":"2026-11-26T19:07:00.000Z","kind":"hide",
+                  "by":"cohost","target":17,"seq":42})"));
+        CHECK(json::parse(protocol::store_mod(m)) == json::parse(protocol::serialize_mod(m)));
+        round_trip_mod(m);
+    }
+    SECTION("ban with the address: the hashes are kept but never sent") {
+        core::mod_entry m;
+        m.n = 4;
+        m.at = instant_of("2026-11-26T19:08:00.000Z");
+        m.kind = "ban";
+        m.by = "host";
+        m.handle = "troll_42";
+        m.seq = 43;
+        m.ban_address = true;
+        m.detail = "1 network addresses";
+        m.address_hashes = {"9f86d081884c7d65"};
+        const auto wire = json::parse(protocol::serialize_mod(m));
+        CHECK(wire == json::parse(R"({"type":"mod","n":4,"at":"2026-11-26T19:08:00.000Z",
+            "kind":"ban","by":"host","handle":"troll_42","seq":43,"ban_address":true,
+            "detail":"1 network addresses"})"));
+        CHECK_FALSE(wire.contains("address_hashes"));
+        CHECK(protocol::serialize_mod(m).find("9f86d081884c7d65") == std::string::npos);
+        const auto stored = json::parse(protocol::store_mod(m));
+        CHECK(stored.at("address_hashes") == json::array({"9f86d081884c7d65"}));
+        const auto back = round_trip_mod(m);
+        CHECK(back.address_hashes == std::vector<std::string>{"9f86d081884c7d65"});
+    }
+    SECTION("control, delete, mute") {
+        core::mod_entry m;
+        m.n = 5;
+        m.at = instant_of("2026-11-26T19:09:00.000Z");
+        m.kind = "control";
+        m.by = "host";
+        m.detail = "next";
+        m.seq = 44;
+        CHECK(json::parse(protocol::serialize_mod(m)) ==
+              json::parse(R"({"type":"mod","n":5,"at":"2026-11-26T19:09:00.000Z",
+                  "kind":"control","by":"host","detail":"next","seq":44})"));
+        round_trip_mod(m);
+        core::mod_entry d;
+        d.n = 6;
+        d.at = instant_of("2026-11-26T19:10:00.000Z");
+        d.kind = "delete";
+        d.by = "host";
+        d.target = 17;
+        d.seq = 45;
+        round_trip_mod(d);
+        core::mod_entry mute;
+        mute.n = 7;
+        mute.at = d.at;
+        mute.kind = "mute";
+        mute.by = "host";
+        mute.handle = "troll_42";
+        mute.seq = 46;
+        const auto wire = json::parse(protocol::serialize_mod(mute));
+        CHECK_FALSE(wire.contains("ban_address"));
+        CHECK_FALSE(wire.contains("target"));
+        round_trip_mod(mute);
+    }
+    SECTION("parse_mod refuses what is not an entry") {
+        for (const char* bad :
+             {"", "{", "[]", R"({"n":1})",
+              R"({"type":"mod","n":1,"at":"yesterday","kind":"hide","by":"host"})",
+              R"({"type":"mod","at":"2026-11-26T19:00:00.000Z","kind":"hide","by":"host"})",
+              R"({"type":"mod","n":1,"at":"2026-11-26T19:00:00.000Z","kind":"hide"})",
+              R"({"type":"mod","n":1,"at":"2026-11-26T19:00:00.000Z","kind":"pending",)"
+              R"("by":"a","pending":1,"post":{"author":"a"}})"}) {
+            CAPTURE(bad);
+            CHECK_FALSE(protocol::parse_mod(bad).has_value());
+        }
+    }
+}
+
 TEST_CASE("parse_event refuses what is not an event", "[protocol]") {
     for (const char* bad : {"", "{", "[]", R"({"seq":1})",
                             R"({"type":"event","seq":1,"at":"yesterday","kind":"delete",)"

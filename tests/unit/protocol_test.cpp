@@ -164,6 +164,100 @@ TEST_CASE("control carries an action and minutes", "[protocol]") {
     CHECK_REFUSED(R"({"type":"control","action":5})", error_code::bad_request);
 }
 
+TEST_CASE("moderate carries an action and a post, a handle or a waiting post", "[protocol]") {
+    using core::mod_action;
+    auto moderate = [](const std::string& frame) {
+        return std::get<core::moderate_cmd>(command_of(frame));
+    };
+    const std::vector<std::pair<const char*, mod_action>> on_posts = {
+        {"hide", mod_action::hide},
+        {"unhide", mod_action::unhide},
+        {"pin", mod_action::pin},
+        {"unpin", mod_action::unpin},
+    };
+    for (const auto& [name, action] : on_posts) {
+        CAPTURE(name);
+        const auto c = moderate(std::string(R"({"type":"moderate","action":")") + name +
+                                R"(","seq":17,"rid":"m1"})");
+        CHECK(c.action == action);
+        CHECK(c.target == std::optional<core::seq_t>(17));
+        CHECK_FALSE(c.handle.has_value());
+        CHECK_FALSE(c.pending.has_value());
+        CHECK_FALSE(c.ban_address);
+        CHECK(c.address_hashes.empty());
+    }
+    const std::vector<std::pair<const char*, mod_action>> on_members = {
+        {"mute", mod_action::mute},
+        {"unmute", mod_action::unmute},
+        {"ban", mod_action::ban},
+        {"unban", mod_action::unban},
+    };
+    for (const auto& [name, action] : on_members) {
+        CAPTURE(name);
+        const auto c = moderate(std::string(R"({"type":"moderate","action":")") + name +
+                                R"(","handle":"troll_42"})");
+        CHECK(c.action == action);
+        CHECK(c.handle == std::optional<std::string>("troll_42"));
+        CHECK_FALSE(c.target.has_value());
+        CHECK_FALSE(c.pending.has_value());
+        CHECK_FALSE(c.ban_address);
+    }
+    const auto ban =
+        moderate(R"({"type":"moderate","action":"ban","handle":"troll_42","ban_address":true})");
+    CHECK(ban.action == mod_action::ban);
+    CHECK(ban.ban_address);
+    CHECK(ban.address_hashes.empty());  // the server fills them in, never the client
+    CHECK_FALSE(
+        moderate(R"({"type":"moderate","action":"ban","handle":"troll_42","ban_address":false})")
+            .ban_address);
+    const auto approve = moderate(R"({"type":"moderate","action":"approve","pending":3})");
+    CHECK(approve.action == mod_action::approve);
+    CHECK(approve.pending == std::optional<std::uint64_t>(3));
+    CHECK_FALSE(approve.target.has_value());
+    CHECK_FALSE(approve.handle.has_value());
+    const auto reject = moderate(R"({"type":"moderate","action":"reject","pending":3})");
+    CHECK(reject.action == mod_action::reject);
+    CHECK(reject.pending == std::optional<std::uint64_t>(3));
+
+    // A missing target is the session's to refuse (bad_request there), not the parser's.
+    const auto bare = moderate(R"({"type":"moderate","action":"hide"})");
+    CHECK_FALSE(bare.target.has_value());
+    CHECK_FALSE(moderate(R"({"type":"moderate","action":"mute","handle":null})").handle);
+
+    CHECK_REFUSED(R"({"type":"moderate"})", error_code::bad_request);
+    CHECK_REFUSED(R"({"type":"moderate","seq":3})", error_code::bad_request);
+    CHECK_REFUSED(R"({"type":"moderate","action":null,"seq":3})", error_code::bad_request);
+    CHECK_REFUSED(R"({"type":"moderate","action":5,"seq":3})", error_code::bad_request);
+    CHECK_REFUSED(R"({"type":"moderate","action":"shout","seq":3})", error_code::bad_request);
+    CHECK_REFUSED(R"({"type":"moderate","action":"HIDE","seq":3})", error_code::bad_request);
+    CHECK_REFUSED(R"({"type":"moderate","action":"hide","seq":"3"})", error_code::bad_request);
+    CHECK_REFUSED(R"({"type":"moderate","action":"hide","seq":-3})", error_code::bad_request);
+    CHECK_REFUSED(R"({"type":"moderate","action":"hide","seq":1.5})", error_code::bad_request);
+    CHECK_REFUSED(R"({"type":"moderate","action":"hide","seq":9007199254740992})",
+                  error_code::bad_request);
+    CHECK_REFUSED(R"({"type":"moderate","action":"mute","handle":42})", error_code::bad_request);
+    CHECK_REFUSED(R"({"type":"moderate","action":"mute","handle":["a"]})", error_code::bad_request);
+    CHECK_REFUSED(R"({"type":"moderate","action":"approve","pending":"3"})",
+                  error_code::bad_request);
+    CHECK_REFUSED(R"({"type":"moderate","action":"approve","pending":-1})",
+                  error_code::bad_request);
+    CHECK_REFUSED(R"({"type":"moderate","action":"ban","handle":"x","ban_address":1})",
+                  error_code::bad_request);
+    CHECK_REFUSED(R"({"type":"moderate","action":"ban","handle":"x","ban_address":"true"})",
+                  error_code::bad_request);
+    CHECK_REFUSED(R"({"type":"moderate","action":"ban","handle":"x","ban_address":null})",
+                  error_code::bad_request);
+    CHECK_REFUSED(R"({"type":"moderate","action":"ban","handle":"x","address_hashes":["a"]})",
+                  error_code::bad_request);
+    CHECK_REFUSED(R"({"type":"moderate","action":"hide","seq":3,"target":3})",
+                  error_code::bad_request);
+    CHECK_REFUSED(R"({"type":"moderate","action":"hide","seq":3,"cid":"c"})",
+                  error_code::bad_request);
+    const auto m = parse_client_message(R"({"type":"moderate","action":"shout"})");
+    REQUIRE(m.error() != nullptr);
+    CHECK_THAT(m.error()->message, Catch::Contains("shout"));
+}
+
 TEST_CASE("malformed frames are bad requests", "[protocol]") {
     CHECK_REFUSED("", error_code::bad_request);
     CHECK_REFUSED("not json", error_code::bad_request);

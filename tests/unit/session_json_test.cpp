@@ -133,9 +133,10 @@ TEST_CASE("parse_create_request refuses what is not a valid session", "[protocol
         {"title", "\"   \""},
         {"mode", "\"slow\""},
         {"options", "[]"},
-        {"options", R"({"premoderation":true})"},
+
         {"options", R"({"premoderation":"no"})"},
-        {"options", R"({"slowdown_seconds":30})"},
+        {"options", R"({"slowdown_seconds":3601})"},
+        {"options", R"({"slowdown_seconds":-1})"},
         {"options", R"({"colour":"red"})"},
     };
     for (const auto& [field, value] : bad_fields) {

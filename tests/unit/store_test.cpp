@@ -203,6 +203,110 @@ TEST_CASE("committed events and members survive reopening the file", "[store]") 
     }
 }
 
+TEST_CASE("moderators' log entries are committed with a batch and read back in order", "[store]") {
+    temp_dir dir;
+    const auto file = dir.file("hashchat.db");
+    const std::string id = "pubpd-2026-11-26";
+
+    auto entry = [](std::uint64_t n, long long minute, const std::string& kind) {
+        core::mod_entry m;
+        m.n = n;
+        m.at = at_min(minute);
+        m.kind = kind;
+        m.by = "host";
+        return m;
+    };
+    auto row = [&](const std::string& session_id, const core::mod_entry& m) {
+        return store::mod_row{session_id, m.n, ms_of(m.at), m.kind, protocol::store_mod(m)};
+    };
+
+    std::vector<core::mod_entry> entries;
+    {
+        auto pending = entry(1, 1, "pending");
+        pending.by = "ms_lee";
+        pending.pending = 1;
+        pending.post = std::get<core::post_event>(post_at(2, 1, "ms_lee", "c-7").body);
+        entries.push_back(pending);
+        auto approve = entry(2, 2, "approve");
+        approve.pending = 1;
+        approve.seq = 2;
+        approve.post = pending.post;
+        entries.push_back(approve);
+        auto ban = entry(3, 3, "ban");
+        ban.handle = "troll_42";
+        ban.seq = 3;
+        ban.ban_address = true;
+        ban.detail = "2 network addresses";
+        ban.address_hashes = {"hash-a", "hash-b"};
+        entries.push_back(ban);
+        auto control = entry(4, 4, "control");
+        control.detail = "next";
+        control.seq = 4;
+        entries.push_back(control);
+    }
+    {
+        store::store db(file, store::durability::full);
+        REQUIRE(db.create_session(id, protocol::config_to_json(test::sample_config()), "kh", 0));
+        REQUIRE(
+            db.create_session("other", protocol::config_to_json(test::sample_config()), "kh", 1));
+        CHECK(db.mod_entries(id).empty());
+
+        // The pending post alone: a batch of only moderators' log entries is written.
+        store::write_batch first;
+        first.mods.push_back(row(id, entries[0]));
+        CHECK_FALSE(first.empty());
+        db.commit(first);
+        REQUIRE(db.mod_entries(id).size() == 1);
+
+        // Entries with the events they made, in one batch (given out of order on purpose).
+        store::write_batch second;
+        second.events.push_back(row_of(id, phase_at(1, 0, core::phase_kind::intro)));
+        second.events.push_back(row_of(id, post_at(2, 2, "ms_lee", "c-7")));
+        second.mods.push_back(row(id, entries[2]));
+        second.mods.push_back(row(id, entries[1]));
+        second.mods.push_back(row("other", entry(1, 2, "hide")));
+        db.commit(second);
+
+        // A batch whose entry repeats an n is refused as a whole: its event is not written.
+        store::write_batch bad;
+        bad.events.push_back(row_of(id, post_at(3, 3, "mr_k", "c-1")));
+        bad.mods.push_back(row(id, entries[3]));
+        bad.mods.push_back(row(id, entries[1]));
+        CHECK_THROWS_AS(db.commit(bad), store::store_error);
+        CHECK(db.events(id).size() == 2);
+        CHECK(db.mod_entries(id).size() == 3);
+
+        store::write_batch third;
+        third.mods.push_back(row(id, entries[3]));
+        db.commit(third);
+    }
+
+    store::store reopened(file, store::durability::normal);
+    const auto bodies = reopened.mod_entries(id);
+    REQUIRE(bodies.size() == entries.size());
+    for (std::size_t i = 0; i < bodies.size(); ++i) {
+        INFO("entry " << i << ": " << bodies[i]);
+        CHECK(bodies[i] == protocol::store_mod(entries[i]));
+        const auto m = protocol::parse_mod(bodies[i]);
+        REQUIRE(m.has_value());
+        CHECK(m->n == i + 1);
+        CHECK(m->kind == entries[i].kind);
+        CHECK(m->at == entries[i].at);
+    }
+    const auto ban = protocol::parse_mod(bodies[2]);
+    REQUIRE(ban.has_value());
+    CHECK(ban->address_hashes == std::vector<std::string>{"hash-a", "hash-b"});
+    CHECK(ban->ban_address);
+    const auto pending = protocol::parse_mod(bodies[0]);
+    REQUIRE(pending.has_value());
+    REQUIRE(pending->post.has_value());
+    CHECK(pending->post->cid == "c-7");
+    CHECK(pending->post->author == "ms_lee");
+    CHECK(reopened.mod_entries("other").size() == 1);
+    CHECK(reopened.mod_entries("no-such-session").empty());
+    CHECK(reopened.events(id).size() == 2);
+}
+
 TEST_CASE("a session replayed from the store is the session that wrote it", "[store]") {
     temp_dir dir;
     const auto file = dir.file("hashchat.db");

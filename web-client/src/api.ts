@@ -1,13 +1,16 @@
 // HTTP calls to the hashchat server.
 
-import type { ClientError, CreateSessionResponse, SessionInfo } from './protocol';
+import type { ClientError, CreatedKey, CreateSessionResponse, KeyInfo, SessionInfo, SessionOptions } from './protocol';
 
-async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+async function call<T>(method: string, path: string, body?: unknown, bearer?: string): Promise<T> {
   let res: Response;
+  const headers: Record<string, string> = {};
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (bearer !== undefined) headers.Authorization = `Bearer ${bearer}`;
   try {
     res = await fetch(path, {
       method,
-      headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+      headers,
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch {
@@ -19,6 +22,7 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
   } catch {
     data = null;
   }
+  if (res.status === 204) return null as T;
   if (!res.ok) {
     const d = (data ?? {}) as { error?: string; message?: string };
     throw { code: d.error ?? `http_${res.status}`, message: d.message ?? `The server answered ${res.status}.` } as ClientError;
@@ -46,10 +50,30 @@ export interface CreateSessionBody {
   round_minutes: number;
   talk_minutes: number;
   wrapup_minutes: number;
+  options?: SessionOptions;
 }
 
 export function createSession(body: CreateSessionBody): Promise<CreateSessionResponse> {
   return call('POST', '/api/sessions', body);
+}
+
+function keysPath(id: string): string {
+  return `/api/sessions/${encodeURIComponent(id)}/keys`;
+}
+
+/** Owner only: makes a co-moderator key (shown only in this answer). */
+export function createKey(id: string, ownerKey: string, label: string): Promise<CreatedKey> {
+  return call('POST', keysPath(id), label ? { label } : {}, ownerKey);
+}
+
+/** Owner only: the session's moderator keys (never the keys themselves). */
+export function listKeys(id: string, ownerKey: string): Promise<{ keys: KeyInfo[] }> {
+  return call('GET', keysPath(id), undefined, ownerKey);
+}
+
+/** Owner only: revokes a co-moderator key. */
+export function revokeKey(id: string, ownerKey: string, keyId: string): Promise<null> {
+  return call('DELETE', `${keysPath(id)}/${encodeURIComponent(keyId)}`, undefined, ownerKey);
 }
 
 export function errorText(e: unknown): string {

@@ -1,7 +1,9 @@
 // The chat as the client knows it, built only from welcome and events (no DOM): posts with their
-// likes, edits and replies, announcements, the current phase and which rounds have been asked.
+// likes, edits and replies, hidden and pinned posts, muted and banned handles, announcements, the
+// current phase and which rounds have been asked. For moderators also the moderators' log (`mod`
+// messages) and the posts waiting for approval.
 
-import type { ChatEvent, Phase, Role, SessionInfo, WelcomeMsg } from './protocol';
+import type { ChatEvent, ModMsg, Phase, Role, SessionInfo, WelcomeMsg } from './protocol';
 
 export interface PostItem {
   kind: 'post';
@@ -17,6 +19,10 @@ export interface PostItem {
   likedByMe: boolean;
   edited: boolean;
   deleted: boolean;
+  /** Taken out of sight by a moderator (participants do not see it; moderators see it greyed). */
+  hidden: boolean;
+  /** Marked by a moderator as a great answer: shown first in its question. */
+  pinned: boolean;
   replies: number[];
 }
 
@@ -35,12 +41,23 @@ export type Item = PostItem | AnnounceItem;
 export type Change =
   | { type: 'item'; item: Item; isNew: boolean }
   | { type: 'phase'; phase: Phase }
+  /** A handle was muted, unmuted, banned or unbanned. */
+  | { type: 'member'; handle: string; me: boolean }
   | { type: 'none' };
+
+/** Lower-case key of a handle (handles are unique ignoring case). */
+export function handleKey(handle: string): string {
+  return handle.toLowerCase();
+}
 
 export class ChatState {
   session: SessionInfo | null = null;
   me = '';
+  role: Role = 'participant';
   phase: Phase | null = null;
+  /** Muted and banned handles (lower case), from the public mute/unmute/ban/unban events. */
+  muted = new Set<string>();
+  banned = new Set<string>();
   items = new Map<number, Item>();
   /** seqs of posts and announcements in order. */
   order: number[] = [];
@@ -49,6 +66,8 @@ export class ChatState {
   reset(): void {
     this.items.clear();
     this.order = [];
+    this.muted.clear();
+    this.banned.clear();
     this.maxRoundAsked = -1;
     this.phase = this.session?.phase ?? null;
     this.noteRound(this.phase);
@@ -57,6 +76,7 @@ export class ChatState {
   welcome(msg: WelcomeMsg): void {
     this.session = msg.session;
     this.me = msg.you.handle;
+    this.role = msg.you.role;
     this.phase = msg.session.phase;
     this.noteRound(this.phase);
   }
@@ -87,6 +107,32 @@ export class ChatState {
     return item.author.toLowerCase() === this.me.toLowerCase();
   }
 
+  get isModerator(): boolean {
+    return this.role === 'moderator';
+  }
+
+  isMuted(handle: string): boolean {
+    return this.muted.has(handleKey(handle));
+  }
+
+  isBanned(handle: string): boolean {
+    return this.banned.has(handleKey(handle));
+  }
+
+  /** This participant may read but not post, edit or like. */
+  get amMuted(): boolean {
+    return this.isMuted(this.me);
+  }
+
+  get amBanned(): boolean {
+    return this.isBanned(this.me);
+  }
+
+  /** Whether a post is shown to this viewer at all (hidden posts only to moderators). */
+  visible(item: Item): boolean {
+    return item.kind !== 'post' || !item.hidden || this.isModerator;
+  }
+
   post(seq: number): PostItem | undefined {
     const it = this.items.get(seq);
     return it && it.kind === 'post' ? it : undefined;
@@ -109,6 +155,8 @@ export class ChatState {
           likedByMe: false,
           edited: false,
           deleted: false,
+          hidden: false,
+          pinned: false,
           replies: [],
         };
         this.items.set(ev.seq, item);
@@ -129,13 +177,33 @@ export class ChatState {
         p.edited = true;
         return { type: 'item', item: p, isNew: false };
       }
-      case 'delete':
-      case 'hide': {
-        const p = this.post(ev.target ?? -1);
+      case 'delete': {
+        const p = this.post(ev.target);
         if (!p) return { type: 'none' };
         p.deleted = true;
         p.text = '';
         return { type: 'item', item: p, isNew: false };
+      }
+      case 'hide':
+      case 'unhide':
+      case 'pin':
+      case 'unpin': {
+        const p = this.post(ev.target);
+        if (!p) return { type: 'none' };
+        if (ev.kind === 'hide' || ev.kind === 'unhide') p.hidden = ev.kind === 'hide';
+        else p.pinned = ev.kind === 'pin';
+        return { type: 'item', item: p, isNew: false };
+      }
+      case 'mute':
+      case 'unmute':
+      case 'ban':
+      case 'unban': {
+        if (typeof ev.handle !== 'string') return { type: 'none' };
+        const key = handleKey(ev.handle);
+        const set = ev.kind === 'mute' || ev.kind === 'unmute' ? this.muted : this.banned;
+        if (ev.kind === 'mute' || ev.kind === 'ban') set.add(key);
+        else set.delete(key);
+        return { type: 'member', handle: ev.handle, me: key === handleKey(this.me) };
       }
       case 'like':
       case 'unlike': {
@@ -158,5 +226,87 @@ export class ChatState {
 
   private noteRound(p: Phase | null): void {
     if (p && typeof p.round === 'number' && p.round > this.maxRoundAsked) this.maxRoundAsked = p.round;
+  }
+}
+
+/** An entry of the moderators' log as shown in the log panel. */
+export type ModEntry = ModMsg;
+
+/**
+ * The moderators' log (`mod` messages): every entry by its gap-free `n` (the whole log is sent
+ * again after each welcome, so entries already known are ignored), and the posts waiting for
+ * approval (`pending` entries not yet followed by an `approve` or `reject` of the same number).
+ */
+export class ModState {
+  entries: ModEntry[] = [];
+  waiting = new Map<number, ModEntry>();
+  private seen = new Set<number>();
+  private decided = new Set<number>();
+
+  reset(): void {
+    this.entries = [];
+    this.waiting.clear();
+    this.seen.clear();
+    this.decided.clear();
+  }
+
+  /** Applies one entry; false when it was already known. */
+  apply(m: ModMsg): boolean {
+    if (typeof m.n !== 'number' || this.seen.has(m.n)) return false;
+    this.seen.add(m.n);
+    let i = this.entries.length;
+    while (i > 0 && this.entries[i - 1].n > m.n) i--;
+    this.entries.splice(i, 0, m);
+    if (typeof m.pending === 'number') {
+      if (m.kind === 'pending' && m.post) {
+        if (!this.decided.has(m.pending)) this.waiting.set(m.pending, m);
+      } else if (m.kind === 'approve' || m.kind === 'reject') {
+        this.decided.add(m.pending);
+        this.waiting.delete(m.pending);
+      }
+    }
+    return true;
+  }
+
+  /** Waiting posts, oldest first. */
+  queue(): ModEntry[] {
+    return [...this.waiting.values()].sort((a, b) => (a.pending ?? 0) - (b.pending ?? 0));
+  }
+
+}
+
+/** One line of the moderation log: "19:06 host hid post 17". */
+export function describeMod(m: ModEntry): string {
+  const who = m.handle !== undefined ? `@${m.handle}` : '';
+  const post = m.target !== undefined ? `post ${m.target}` : '';
+  switch (m.kind) {
+    case 'pending':
+      return `post ${m.pending ?? ''} by @${m.post?.author ?? '?'} waits for approval`;
+    case 'approve':
+      return `approved waiting post ${m.pending ?? ''} by @${m.post?.author ?? '?'}${m.seq !== undefined ? ` (now post ${m.seq})` : ''}`;
+    case 'reject':
+      return `rejected waiting post ${m.pending ?? ''} by @${m.post?.author ?? '?'}`;
+    case 'hide':
+      return `hid ${post}`;
+    case 'unhide':
+      return `unhid ${post}`;
+    case 'pin':
+      return `pinned ${post}`;
+    case 'unpin':
+      return `unpinned ${post}`;
+    case 'delete':
+      return `deleted ${post}`;
+    case 'mute':
+      return `muted ${who}`;
+    case 'unmute':
+      return `unmuted ${who}`;
+    case 'ban':
+      return `banned ${who}${m.ban_address ? ' and their network address' : ''}`;
+    case 'unban':
+      return `unbanned ${who}`;
+    case 'control':
+      return `control: ${m.detail ?? ''}`;
+    default:
+      return `${m.kind} ${post || who}`.trim();
   }
 }

@@ -34,6 +34,7 @@ export class Composer {
   private select = h('select', { 'aria-label': 'Answer which question', class: 'round-pick' });
   private counter = h('span', { class: 'counter' });
   private replyBox = h('div', { class: 'reply-banner' });
+  private notice = h('div', { class: 'composer-notice', role: 'status', 'data-testid': 'composer-notice' });
   private send = h('button', { type: 'submit', class: 'primary', 'data-testid': 'send' }, 'Send');
   private replyTo: PostItem | null = null;
   private optionsKey = '';
@@ -47,6 +48,7 @@ export class Composer {
     this.el = h(
       'form',
       { class: 'composer', 'data-testid': 'composer' },
+      this.notice,
       this.replyBox,
       h('div', { class: 'composer-row' }, this.badge, this.area, this.send),
       h('div', { class: 'composer-foot' }, h('label', {}, 'Answer to ', this.select), this.counter),
@@ -98,9 +100,28 @@ export class Composer {
       if ([...this.select.options].some((o) => o.value === previous)) this.select.value = previous;
     }
     const closed = this.chat.phase?.phase === 'closed';
-    this.area.disabled = closed;
-    this.send.disabled = closed;
-    this.area.placeholder = closed ? 'The chat is closed.' : `Your answer… ${this.hashtag()}`.trim();
+    const banned = this.chat.amBanned;
+    const muted = !banned && this.chat.amMuted;
+    const off = closed || muted || banned;
+    this.area.disabled = off;
+    this.send.disabled = off;
+    this.select.disabled = off;
+    this.area.placeholder = closed
+      ? 'The chat is closed.'
+      : muted
+        ? 'You are muted.'
+        : banned
+          ? 'You are banned from this chat.'
+          : `Your answer… ${this.hashtag()}`.trim();
+    this.notice.hidden = !(muted || banned);
+    setText(
+      this.notice,
+      banned
+        ? 'A moderator has banned you from this chat.'
+        : muted
+          ? 'You are muted: a moderator has muted you. You can keep reading, but not post, edit or like.'
+          : '',
+    );
     this.updateBadge();
   }
 

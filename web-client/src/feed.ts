@@ -1,11 +1,14 @@
 // The live feed: posts labelled A<n>, replies under what they reply to, likes, edit/delete of
-// own posts, highlighted announcements and pending (unsent) posts. Updated item by item.
+// own posts, highlighted announcements, pinned posts first in their question, hidden posts (gone
+// for participants, greyed for moderators), the moderator's actions on each post and author, and
+// pending (unsent, or waiting for approval) posts. Updated item by item.
 
 import type { AnnounceItem, ChatState, Item, PostItem } from './chat_state';
 import { clear, h, toast } from './dom';
 import { errorText } from './api';
 import { formatClock } from './time';
-import type { ChatClient, OutboxItem } from './ws_client';
+import type { ModerateAction } from './protocol';
+import type { ChatClient, HeldPost, OutboxItem } from './ws_client';
 
 export type FeedMode = 'timeline' | 'grouped';
 
@@ -14,6 +17,15 @@ export interface FeedOptions {
   /** Moderators may delete any post. */
   canDeleteAny: boolean;
   onReply(post: PostItem): void;
+  /** Moderators: the actions on each post and its author. */
+  moderation?: ModerationHooks;
+}
+
+export interface ModerationHooks {
+  /** hide/unhide/pin/unpin (seq) and mute/unmute/unban (handle). */
+  act(action: ModerateAction, target: { seq?: number; handle?: string }): void;
+  /** Asks for confirmation (and the address option) before banning. */
+  ban(handle: string): void;
 }
 
 interface Entry {
@@ -21,6 +33,8 @@ interface Entry {
   body: HTMLElement;
   replies: HTMLElement | null;
   editor: HTMLElement | null;
+  /** Placed among the pinned posts at the top of its container. */
+  pinned: boolean;
 }
 
 export function roundBadge(round: number | null): string {
@@ -72,6 +86,17 @@ export class FeedView {
     const entry = this.entries.get(item.seq);
     if (entry && !isNew) {
       this.fill(entry, item);
+      if (item.kind === 'post' && item.reply_to !== null) {
+        // A reply hidden or shown may change whether its hidden parent still shows.
+        const parent = this.chat.items.get(item.reply_to);
+        const pe = this.entries.get(item.reply_to);
+        if (parent && pe) this.fill(pe, parent);
+      }
+      if (item.kind === 'post' && entry.pinned !== item.pinned) {
+        entry.pinned = item.pinned;
+        this.insertOrdered(entry.root, item);
+      }
+      this.updateEmpty();
       return;
     }
     if (!entry) this.place(item);
@@ -85,8 +110,35 @@ export class FeedView {
     }
   }
 
-  setPending(items: OutboxItem[], online: boolean): void {
+  setPending(items: OutboxItem[], online: boolean, held: HeldPost[] = []): void {
     clear(this.pendingBox);
+    for (const hp of held) {
+      const it = hp.item;
+      this.pendingBox.appendChild(
+        h(
+          'div',
+          { class: `post pending held${hp.rejected ? ' rejected' : ''}`, 'data-cid': it.cid, 'data-testid': 'held-post' },
+          h(
+            'div',
+            { class: 'post-meta' },
+            it.round !== undefined ? h('span', { class: 'badge' }, `A${it.round}`) : null,
+            h(
+              'span',
+              { class: 'pending-label', 'data-testid': 'held-label' },
+              hp.rejected ? 'not approved by a moderator' : 'waiting for a moderator',
+            ),
+          ),
+          h('p', { class: 'post-text' }, it.text),
+          h(
+            'div',
+            { class: 'post-actions' },
+            hp.rejected
+              ? h('button', { type: 'button', class: 'small', 'data-testid': 'dismiss', onclick: () => this.client.discard(it.cid) }, 'Dismiss')
+              : null,
+          ),
+        ),
+      );
+    }
     for (const it of items) {
       const parent = it.reply_to !== undefined ? this.chat.post(it.reply_to) : undefined;
       const retry = this.client.retryAt(it.cid);
@@ -164,21 +216,43 @@ export class FeedView {
       body,
       replies,
     );
-    const entry: Entry = { root, body, replies, editor: null };
+    const entry: Entry = { root, body, replies, editor: null, pinned: item.kind === 'post' && item.pinned };
     this.entries.set(item.seq, entry);
     this.fill(entry, item);
-    this.container(item).appendChild(root);
+    this.insertOrdered(root, item);
+  }
+
+  /** Puts a post in its container: pinned top-level posts first (by seq), then the rest by seq. */
+  private insertOrdered(root: HTMLElement, item: Item): void {
+    const box = this.container(item);
+    const pinnedFirst = item.kind === 'post' && item.reply_to === null;
+    const rank = (seq: number, pinned: boolean) => (pinnedFirst && pinned ? -1e15 + seq : seq);
+    const mine = rank(item.seq, item.kind === 'post' && item.pinned);
+    let before: Element | null = null;
+    for (const c of box.children) {
+      if (c === root) continue;
+      const seq = Number((c as HTMLElement).dataset.seq);
+      if (!Number.isFinite(seq) || (c as HTMLElement).dataset.seq === undefined) continue;
+      const other = this.chat.items.get(seq);
+      const otherPinned = other?.kind === 'post' && other.pinned && other.reply_to === null;
+      if (rank(seq, otherPinned) > mine) {
+        before = c;
+        break;
+      }
+    }
+    box.insertBefore(root, before);
   }
 
   private updateEmpty(): void {
-    const hasAny = this.entries.size > 0;
+    const hasAny = [...this.entries.values()].some((e) => !e.root.hidden);
     if (this.opts.mode === 'timeline') {
       if (!hasAny && !this.empty.parentNode) this.list.appendChild(this.empty);
       if (hasAny) this.empty.remove();
     } else {
       for (const [key, sec] of this.sections) {
         const body = sec.lastElementChild as HTMLElement;
-        sec.classList.toggle('is-empty', body.childElementCount === 0);
+        const shown = [...body.children].filter((c) => !(c as HTMLElement).hidden).length;
+        sec.classList.toggle('is-empty', shown === 0);
         if (key === 'announce') sec.hidden = body.childElementCount === 0;
       }
     }
@@ -192,8 +266,25 @@ export class FeedView {
       return;
     }
     const { body } = entry;
+    const mod = this.chat.isModerator;
     entry.root.classList.toggle('mine', this.chat.isMine(item));
     entry.root.classList.toggle('deleted', item.deleted);
+    entry.root.classList.toggle('is-hidden', item.hidden);
+    entry.root.classList.toggle('pinned', item.pinned && !item.hidden);
+    entry.root.dataset.hidden = String(item.hidden);
+    entry.root.dataset.pinned = String(item.pinned);
+    if (item.hidden && !mod) {
+      // Out of sight for participants; replies to it (if any) stay, under a note.
+      const visibleReplies = item.replies.some((r) => {
+        const p = this.chat.post(r);
+        return p !== undefined && !p.hidden;
+      });
+      entry.root.hidden = !visibleReplies;
+      clear(body);
+      if (visibleReplies) body.appendChild(h('p', { class: 'post-text gone' }, 'A moderator hid this post.'));
+      return;
+    }
+    entry.root.hidden = false;
     entry.root.classList.toggle('by-moderator', item.role === 'moderator');
     entry.root.dataset.round = item.round === null ? '' : String(item.round);
     const meta = h(
@@ -207,6 +298,10 @@ export class FeedView {
       ' ',
       h('time', { datetime: item.at }, formatClock(item.at)),
       item.edited && !item.deleted ? h('span', { class: 'edited' }, ' (edited)') : null,
+      item.pinned ? h('span', { class: 'badge pin-badge', 'data-testid': 'pinned-badge' }, 'pinned') : null,
+      item.hidden ? h('span', { class: 'badge hidden-badge', 'data-testid': 'hidden-badge' }, 'hidden') : null,
+      mod && this.chat.isBanned(item.author) ? h('span', { class: 'badge member-badge' }, 'banned') : null,
+      mod && !this.chat.isBanned(item.author) && this.chat.isMuted(item.author) ? h('span', { class: 'badge member-badge' }, 'muted') : null,
     );
     const children: (HTMLElement | null)[] = [meta];
     if (item.deleted) {
@@ -217,6 +312,7 @@ export class FeedView {
       children.push(h('p', { class: 'post-text', 'data-testid': 'post-text' }, ...withMentions(item.text, this.chat.me)));
       children.push(this.actions(entry, item));
     }
+    if (this.opts.moderation && mod) children.push(this.modActions(item));
     clear(body);
     for (const c of children) if (c) body.appendChild(c);
   }
@@ -260,23 +356,81 @@ export class FeedView {
     if (mine) {
       box.appendChild(h('button', { type: 'button', onclick: () => this.startEdit(entry, item) }, 'Edit'));
     }
-    if (mine || this.opts.canDeleteAny) {
+    if (mine || this.opts.canDeleteAny) box.appendChild(this.deleteButton(item));
+    return box;
+  }
+
+  /** Moderators: hide/unhide, pin/unpin, and mute/unmute, ban/unban of the author. */
+  private modActions(item: PostItem): HTMLElement {
+    const m = this.opts.moderation as ModerationHooks;
+    const box = h('div', { class: 'post-actions mod-actions', 'data-testid': 'mod-actions' });
+    if (!item.deleted) {
+      box.appendChild(
+        h(
+          'button',
+          { type: 'button', class: 'small', 'data-testid': item.hidden ? 'unhide' : 'hide', onclick: () => m.act(item.hidden ? 'unhide' : 'hide', { seq: item.seq }) },
+          item.hidden ? 'Unhide' : 'Hide',
+        ),
+      );
+      box.appendChild(
+        h(
+          'button',
+          { type: 'button', class: 'small', 'data-testid': item.pinned ? 'unpin' : 'pin', onclick: () => m.act(item.pinned ? 'unpin' : 'pin', { seq: item.seq }) },
+          item.pinned ? 'Unpin' : 'Pin',
+        ),
+      );
+      if (item.hidden) {
+        // A hidden post has no other actions row; it can still be deleted.
+        box.appendChild(this.deleteButton(item));
+      }
+    }
+    if (!this.chat.isMine(item)) {
+      const muted = this.chat.isMuted(item.author);
+      const banned = this.chat.isBanned(item.author);
       box.appendChild(
         h(
           'button',
           {
             type: 'button',
-            class: 'danger',
-            onclick: () => {
-              if (!window.confirm('Delete this post?')) return;
-              this.client.request({ type: 'delete', seq: item.seq }).catch((e) => toast(errorText(e)));
-            },
+            class: 'small',
+            'data-testid': muted ? 'unmute' : 'mute',
+            onclick: () => m.act(muted ? 'unmute' : 'mute', { handle: item.author }),
           },
-          'Delete',
+          muted ? 'Unmute' : 'Mute',
+          h('span', { class: 'sr-only' }, ` @${item.author}`),
+        ),
+      );
+      box.appendChild(
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'small danger',
+            'data-testid': banned ? 'unban' : 'ban',
+            onclick: () => (banned ? m.act('unban', { handle: item.author }) : m.ban(item.author)),
+          },
+          banned ? 'Unban' : 'Ban',
+          h('span', { class: 'sr-only' }, ` @${item.author}`),
         ),
       );
     }
     return box;
+  }
+
+  private deleteButton(item: PostItem): HTMLElement {
+    return h(
+      'button',
+      {
+        type: 'button',
+        class: 'danger small',
+        'data-testid': 'delete',
+        onclick: () => {
+          if (!window.confirm('Delete this post?')) return;
+          this.client.request({ type: 'delete', seq: item.seq }).catch((e) => toast(errorText(e)));
+        },
+      },
+      'Delete',
+    );
   }
 
   private startEdit(entry: Entry, item: PostItem): void {

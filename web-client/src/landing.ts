@@ -73,6 +73,17 @@ function createForm(): HTMLElement {
   const round = minutes('round_minutes', 8, 1, 240);
   const talk = minutes('talk_minutes', 0, 0, 240);
   const wrapup = minutes('wrapup_minutes', 5, 0, 120);
+  const premoderation = h('input', { type: 'checkbox', name: 'premoderation', 'data-testid': 'opt-premoderation' });
+  const slowdown = h('input', {
+    type: 'number',
+    name: 'slowdown_seconds',
+    value: 0,
+    min: 0,
+    max: 3600,
+    step: 1,
+    inputmode: 'numeric',
+    'data-testid': 'opt-slowdown',
+  });
   const submit = h('button', { type: 'submit', class: 'primary' }, 'Create the chat');
   const out = h('div', { class: 'create-result', 'aria-live': 'polite' });
 
@@ -94,6 +105,18 @@ function createForm(): HTMLElement {
       field('Per question', round),
       field('Table talk', talk),
       field('Wrap-up', wrapup),
+    ),
+    h(
+      'fieldset',
+      { class: 'options' },
+      h('legend', {}, 'Moderation'),
+      h(
+        'label',
+        { class: 'check' },
+        premoderation,
+        ' Pre-moderation: participants’ posts wait until a moderator approves them',
+      ),
+      field('Slow-down: seconds between two posts of one participant', slowdown, '0 for no limit, e.g. 30 for one post every 30 s.'),
     ),
     submit,
     out,
@@ -123,6 +146,12 @@ function createForm(): HTMLElement {
       talk_minutes: Number(talk.value),
       wrapup_minutes: Number(wrapup.value),
     };
+    const slow = Number(slowdown.value || 0);
+    if (!Number.isInteger(slow) || slow < 0 || slow > 3600) {
+      out.append(h('p', { class: 'error' }, 'Slow-down is a whole number of seconds from 0 to 3600.'));
+      return;
+    }
+    body.options = { premoderation: premoderation.checked, slowdown_seconds: slow };
     if (start.value) body.start = start.value.length === 16 ? `${start.value}:00` : start.value;
     submit.disabled = true;
     createSession(body)

@@ -1,13 +1,15 @@
 // `/s/{id}/moderate`: the moderator's console. The key arrives in the #fragment (never sent to the
 // server in a URL), is kept in sessionStorage and removed from the address bar at once.
 
-import { errorText } from './api';
+import { createKey, errorText, listKeys, revokeKey } from './api';
+import { describeMod, ModState, type ModEntry } from './chat_state';
 import { Composer } from './composer';
 import { clear, h, safeStorage, setText, toast } from './dom';
-import { FeedView } from './feed';
+import { FeedView, roundBadge, type ModerationHooks } from './feed';
 import { ConnBanner, joinErrorText, openLive, PhaseView, StatusView, type Live } from './live';
 import { joinForm, loadMe, meKey } from './participant';
-import type { ControlAction, PhaseName } from './protocol';
+import type { ClientError, ControlAction, KeyInfo, ModerateAction, PhaseName } from './protocol';
+import { formatClock, formatLocal } from './time';
 
 export function modKeyStorageKey(id: string): string {
   return `hashchat:modkey:${id}`;
@@ -97,12 +99,14 @@ export function enabledControls(phase: PhaseName | undefined): Set<ControlAction
 function startConsole(root: HTMLElement, id: string, key: string, handle: string, name: string): void {
   clear(root);
   const title = h('h1', { class: 'hashtag' }, id);
+  const subtitle = h('p', { class: 'title', 'data-testid': 'session-title' });
   let welcomed = false;
   const live: Live = openLive(
     { session: id, handle, name, key },
     {
       welcome: (m) => {
         setText(title, m.session.hashtag);
+        setText(subtitle, m.session.title);
         document.title = `Moderate ${m.session.hashtag} · hashchat`;
         if (m.you.role !== 'moderator') toast('You joined without moderator rights.');
         if (!welcomed) feed.rebuild();
@@ -112,17 +116,31 @@ function startConsole(root: HTMLElement, id: string, key: string, handle: string
       change: (c) => {
         if (c.type === 'item') feed.upsert(c.item, c.isNew);
         if (c.type === 'phase') refresh();
+        if (c.type === 'member') {
+          feed.refreshAll();
+          renderPeople();
+        }
       },
       reset: () => {
+        mods.reset();
         feed.rebuild();
         refresh();
+        renderQueue();
+        renderLog();
+        renderPeople();
       },
       fatal: (e) => {
         live.close();
         phase.destroy();
         banner.destroy();
-        if (e.code === 'bad_key') safeStorage('session')?.removeItem(modKeyStorageKey(id));
-        showJoin(root, id, e.code === 'bad_key' ? null : key, joinErrorText(e));
+        // bad_key: a wrong or revoked key; a close 1008 ("refused"): the key was revoked meanwhile.
+        const dropKey = e.code === 'bad_key' || e.code === 'refused';
+        if (dropKey) safeStorage('session')?.removeItem(modKeyStorageKey(id));
+        const text =
+          e.code === 'refused'
+            ? 'The server closed the console (1008): this moderator key was probably revoked. Ask the owner for a new link.'
+            : joinErrorText(e);
+        showJoin(root, id, dropKey ? null : key, text);
       },
     },
   );
@@ -131,8 +149,16 @@ function startConsole(root: HTMLElement, id: string, key: string, handle: string
   const status = new StatusView(live);
   const banner = new ConnBanner(live);
   const composer = new Composer(chat, client, () => chat.session?.hashtag ?? '');
-  const feed = new FeedView(chat, client, { mode: 'grouped', canDeleteAny: true, onReply: (p) => composer.setReply(p) });
-  const showPending = () => feed.setPending(client.pending(), client.online);
+  const mods = new ModState();
+  const moderate = (action: ModerateAction, target: { seq?: number; handle?: string; pending?: number; ban_address?: boolean }) =>
+    client.request({ type: 'moderate', action, ...target }).catch((e) => toast(errorText(e)));
+  const banDialog = new BanDialog((handle, banAddress) => moderate('ban', banAddress ? { handle, ban_address: true } : { handle }));
+  const hooks: ModerationHooks = {
+    act: (action, target) => moderate(action, target),
+    ban: (handle) => banDialog.open(handle),
+  };
+  const feed = new FeedView(chat, client, { mode: 'grouped', canDeleteAny: true, onReply: (p) => composer.setReply(p), moderation: hooks });
+  const showPending = () => feed.setPending(client.pending(), client.online, client.heldPosts());
   client.on('outbox', showPending);
   client.on('state', showPending);
   client.on('post_error', (e) => toast(`Your post was not accepted: ${e.error.message}`));
@@ -223,11 +249,119 @@ function startConsole(root: HTMLElement, id: string, key: string, handle: string
   }
   client.on('state', refresh);
 
+  // ---- waiting for approval, the moderation log, muted and banned people ----
+  const queueCount = h('span', { 'data-testid': 'queue-count' }, '0');
+  const queueList = h('div', { class: 'queue-list', 'data-testid': 'mod-queue' });
+  const logList = h('ol', { class: 'mod-log', 'data-testid': 'mod-log', reversed: true });
+  const peopleList = h('ul', { class: 'people-list', 'data-testid': 'people' });
+
+  function renderQueue(): void {
+    const waiting = mods.queue();
+    setText(queueCount, String(waiting.length));
+    clear(queueList);
+    if (waiting.length === 0) queueList.append(h('p', { class: 'muted small' }, 'Nothing is waiting.'));
+    for (const m of waiting) queueList.append(queueItem(m));
+  }
+
+  function queueItem(m: ModEntry): HTMLElement {
+    const p = m.post;
+    const n = m.pending as number;
+    const approve = h('button', { type: 'button', class: 'primary small', 'data-testid': 'approve' }, 'Approve');
+    const reject = h('button', { type: 'button', class: 'danger small', 'data-testid': 'reject' }, 'Reject');
+    const decide = (action: 'approve' | 'reject') => {
+      approve.disabled = reject.disabled = true;
+      client
+        .request({ type: 'moderate', action, pending: n })
+        .catch((e) => {
+          approve.disabled = reject.disabled = false;
+          toast(errorText(e));
+        });
+    };
+    approve.addEventListener('click', () => decide('approve'));
+    reject.addEventListener('click', () => decide('reject'));
+    return h(
+      'article',
+      { class: 'post queue-item', 'data-testid': 'queue-item', 'data-pending': n },
+      h(
+        'div',
+        { class: 'post-meta' },
+        p && p.round !== null && p.reply_to === null ? h('span', { class: 'badge' }, roundBadge(p.round)) : null,
+        h('span', { class: 'name' }, p?.name ?? ''),
+        ' ',
+        h('span', { class: 'handle' }, `@${p?.author ?? m.by}`),
+        p?.reply_to !== null && p?.reply_to !== undefined ? h('span', { class: 'reply-to' }, ` reply to post ${p.reply_to}`) : null,
+        ' ',
+        h('time', { datetime: m.at }, formatClock(m.at)),
+      ),
+      h('p', { class: 'post-text', 'data-testid': 'queue-text' }, p?.text ?? ''),
+      h('div', { class: 'post-actions' }, approve, reject),
+    );
+  }
+
+  function renderLog(): void {
+    clear(logList);
+    const entries = mods.entries.filter((m) => m.kind !== 'pending');
+    if (entries.length === 0) logList.append(h('li', { class: 'muted small' }, 'No moderator actions yet.'));
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const m = entries[i];
+      logList.append(
+        h(
+          'li',
+          { 'data-testid': 'mod-entry', 'data-kind': m.kind },
+          h('time', { datetime: m.at }, formatClock(m.at)),
+          ' ',
+          h('strong', {}, `@${m.by}`),
+          ' ',
+          describeMod(m),
+          m.detail && m.kind !== 'control' ? h('span', { class: 'muted small' }, ` (${m.detail})`) : null,
+        ),
+      );
+    }
+  }
+
+  function renderPeople(): void {
+    clear(peopleList);
+    const rows: HTMLElement[] = [];
+    for (const handleKey of [...chat.banned].sort()) {
+      rows.push(
+        h(
+          'li',
+          { 'data-testid': 'banned-handle' },
+          `@${handleKey} · banned `,
+          h('button', { type: 'button', class: 'small', onclick: () => moderate('unban', { handle: handleKey }) }, 'Unban'),
+        ),
+      );
+    }
+    for (const handleKey of [...chat.muted].sort()) {
+      rows.push(
+        h(
+          'li',
+          { 'data-testid': 'muted-handle' },
+          `@${handleKey} · muted `,
+          h('button', { type: 'button', class: 'small', onclick: () => moderate('unmute', { handle: handleKey }) }, 'Unmute'),
+        ),
+      );
+    }
+    if (rows.length === 0) rows.push(h('li', { class: 'muted small' }, 'Nobody is muted or banned.'));
+    peopleList.append(...rows);
+  }
+
+  client.on('mod', (m) => {
+    if (!mods.apply(m)) return;
+    if (m.kind === 'pending' || m.kind === 'approve' || m.kind === 'reject') renderQueue();
+    renderLog();
+  });
+  renderQueue();
+  renderLog();
+  renderPeople();
+  const keys = keysPanel(id, key);
+
   root.append(
     h(
       'header',
       { class: 'top' },
       h('div', { class: 'top-row' }, title, status.el),
+      subtitle,
       h('div', { class: 'muted small' }, `Moderating as @${handle}`),
     ),
     h('div', { class: 'phase-bar' }, banner.el, phase.el),
@@ -237,11 +371,151 @@ function startConsole(root: HTMLElement, id: string, key: string, handle: string
       { class: 'page chat' },
       h('details', { class: 'panel' }, h('summary', {}, 'Questions'), timetable),
       h('section', { class: 'panel' }, h('h2', {}, 'Announce'), announceForm),
+      h('section', { class: 'panel queue-panel' }, h('h2', {}, 'Waiting for approval (', queueCount, ')'), queueList),
+      h('details', { class: 'panel' }, h('summary', {}, 'Moderation log'), logList),
+      h('details', { class: 'panel' }, h('summary', {}, 'Muted and banned'), peopleList),
+      keys,
       h('h2', {}, 'Answers by question'),
       feed.el,
     ),
     composer.el,
+    banDialog.el,
   );
   refresh();
   showPending();
+}
+
+/** Asks before a ban; the network-address ban is a separate, unticked, clearly labelled choice. */
+class BanDialog {
+  readonly el: HTMLDialogElement;
+  private title = h('h2', {});
+  private address = h('input', { type: 'checkbox', 'data-testid': 'ban-address' });
+  private handle = '';
+
+  constructor(onBan: (handle: string, banAddress: boolean) => void) {
+    const cancel = h('button', { type: 'button', 'data-testid': 'ban-cancel' }, 'Cancel');
+    const confirm = h('button', { type: 'submit', class: 'danger', 'data-testid': 'ban-confirm' }, 'Ban');
+    const form = h(
+      'form',
+      { method: 'dialog', class: 'ban-form' },
+      this.title,
+      h('p', {}, 'They are disconnected at once and cannot join this chat again under this handle.'),
+      h(
+        'label',
+        { class: 'check warning' },
+        this.address,
+        ' Also ban their network address (everyone on the same Wi-Fi, e.g. the whole pub or school, will be blocked)',
+      ),
+      h('div', { class: 'post-actions' }, cancel, confirm),
+    );
+    this.el = h('dialog', { class: 'ban-dialog', 'data-testid': 'ban-dialog' }, form);
+    cancel.addEventListener('click', () => this.el.close());
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      this.el.close();
+      onBan(this.handle, this.address.checked);
+    });
+  }
+
+  open(handle: string): void {
+    this.handle = handle;
+    this.address.checked = false;
+    setText(this.title, `Ban @${handle}?`);
+    if (typeof this.el.showModal === 'function') this.el.showModal();
+    else this.el.setAttribute('open', '');
+  }
+}
+
+/** Co-moderator keys: the owner creates, lists and revokes them (HTTP, with the owner key). */
+function keysPanel(id: string, ownerKey: string): HTMLElement {
+  const label = h('input', { name: 'label', maxlength: 100, placeholder: 'Sam (co-host)', 'data-testid': 'key-label', 'aria-label': 'Label for the new key' });
+  const createBtn = h('button', { type: 'submit', 'data-testid': 'key-create' }, 'Create a co-moderator key');
+  const result = h('div', { class: 'key-result', 'aria-live': 'polite' });
+  const errorLine = h('p', { class: 'error', 'data-testid': 'keys-error', 'aria-live': 'polite' });
+  const list = h('ul', { class: 'key-list', 'data-testid': 'key-list' });
+  const showError = (e: unknown) => {
+    const err = e as ClientError;
+    const owner = err && err.code === 'not_allowed' ? ' Only the owner key (from the link made when the chat was created) can manage co-moderator keys.' : '';
+    setText(errorLine, `${errorText(e)}${owner}`);
+  };
+  const load = () => {
+    listKeys(id, ownerKey).then(
+      (res) => {
+        setText(errorLine, '');
+        clear(list);
+        for (const k of res.keys) list.append(keyRow(k));
+        if (res.keys.length === 0) list.append(h('li', { class: 'muted small' }, 'No keys.'));
+      },
+      (e) => showError(e),
+    );
+  };
+  const keyRow = (k: KeyInfo): HTMLElement => {
+    const revoke = h('button', { type: 'button', class: 'danger small', 'data-testid': 'key-revoke' }, 'Revoke');
+    revoke.addEventListener('click', () => {
+      if (!window.confirm(`Revoke the key "${k.label}"? Whoever uses it is disconnected at once.`)) return;
+      revoke.disabled = true;
+      revokeKey(id, ownerKey, k.key_id).then(load, (e) => {
+        revoke.disabled = false;
+        showError(e);
+      });
+    });
+    return h(
+      'li',
+      { 'data-testid': 'key-row', 'data-key-id': k.key_id },
+      h('strong', {}, k.label || k.key_id),
+      ' ',
+      h('span', { class: 'muted small' }, `${k.owner ? 'owner' : 'co-moderator'} · made ${k.created_at ? formatLocal(k.created_at) : '?'}`),
+      k.revoked ? h('span', { class: 'badge' }, 'revoked') : null,
+      !k.owner && !k.revoked ? revoke : null,
+    );
+  };
+  const form = h('form', { class: 'key-form' }, label, createBtn);
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    createBtn.disabled = true;
+    clear(result);
+    createKey(id, ownerKey, label.value.trim()).then(
+      (res) => {
+        createBtn.disabled = false;
+        label.value = '';
+        setText(errorLine, '');
+        const url = location.origin + (res.urls?.moderate || `/s/${encodeURIComponent(id)}/moderate#key=${encodeURIComponent(res.key)}`);
+        const copy = h('button', { type: 'button', class: 'small' }, 'Copy');
+        copy.addEventListener('click', () => {
+          navigator.clipboard?.writeText(url).then(
+            () => (copy.textContent = 'Copied'),
+            () => (copy.textContent = 'Select and copy'),
+          );
+        });
+        result.append(
+          h(
+            'div',
+            { class: 'warning' },
+            h('strong', {}, `Link for ${res.label || 'the co-moderator'}: `),
+            'shown only this once. Send it privately; anyone with it can moderate this chat.',
+          ),
+          h('div', { class: 'link-line' }, h('a', { href: url, class: 'url', 'data-testid': 'new-key-link' }, url), copy),
+        );
+        load();
+      },
+      (e) => {
+        createBtn.disabled = false;
+        showError(e);
+      },
+    );
+  });
+  const panel = h(
+    'details',
+    { class: 'panel keys-panel', 'data-testid': 'keys-panel' },
+    h('summary', {}, 'Co-moderators'),
+    h('p', { class: 'muted small' }, 'The owner of the chat can give co-moderators a key of their own, and revoke it.'),
+    form,
+    result,
+    errorLine,
+    list,
+  );
+  panel.addEventListener('toggle', () => {
+    if ((panel as HTMLDetailsElement).open) load();
+  });
+  return panel;
 }

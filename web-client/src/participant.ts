@@ -131,6 +131,32 @@ function showJoin(root: HTMLElement, id: string, info: { session: SessionInfo | 
   );
 }
 
+/** The final page after a ban (or a close by policy): no join form, no reconnecting. */
+function showRemoved(root: HTMLElement, id: string, s: SessionInfo | null, banned: boolean): void {
+  clear(root);
+  document.title = s ? `${s.hashtag} · hashchat` : 'hashchat';
+  root.append(
+    h('header', { class: 'top' }, h('h1', {}, s ? s.hashtag : id), s ? h('p', { class: 'title' }, s.title) : null),
+    h(
+      'main',
+      { class: 'page' },
+      h(
+        'div',
+        { class: 'final-notice', role: 'alert', 'data-testid': 'banned' },
+        h('h2', {}, banned ? 'You have been banned from this chat' : 'The server closed your connection'),
+        h(
+          'p',
+          {},
+          banned
+            ? 'A moderator has banned you from this chat. You can no longer read or post here.'
+            : 'The server closed this connection by policy (for example a ban by a moderator). It will not reconnect.',
+        ),
+        h('p', {}, h('a', { href: '/' }, 'See all chats')),
+      ),
+    ),
+  );
+}
+
 function startChat(root: HTMLElement, id: string, me: Me): void {
   clear(root);
   const title = h('h1', { class: 'hashtag' }, id);
@@ -157,6 +183,7 @@ function startChat(root: HTMLElement, id: string, me: Me): void {
           phase.update();
           composer.update();
         }
+        if (c.type === 'member' && c.me) composer.update();
       },
       reset: () => {
         feed.rebuild();
@@ -167,6 +194,10 @@ function startChat(root: HTMLElement, id: string, me: Me): void {
         phase.destroy();
         banner.destroy();
         safeStorage('local')?.removeItem(meKey(id));
+        if (e.code === 'banned' || e.code === 'refused') {
+          showRemoved(root, id, live?.chat.session ?? null, e.code === 'banned');
+          return;
+        }
         showJoin(root, id, { session: live?.chat.session ?? null }, joinErrorText(e), me);
       },
     },
@@ -177,7 +208,7 @@ function startChat(root: HTMLElement, id: string, me: Me): void {
   const banner = new ConnBanner(live);
   const composer = new Composer(chat, client, () => chat.session?.hashtag ?? '');
   const feed = new FeedView(chat, client, { mode, canDeleteAny: false, onReply: (p) => composer.setReply(p) });
-  const showPending = () => stickToBottom(() => feed.setPending(client.pending(), client.online));
+  const showPending = () => stickToBottom(() => feed.setPending(client.pending(), client.online, client.heldPosts()));
   client.on('outbox', showPending);
   client.on('state', showPending);
   client.on('post_error', (e) => toast(`Your post was not accepted: ${e.error.message}`));

@@ -34,7 +34,7 @@ export interface SessionInfo {
   talk_minutes: number;
   wrapup_minutes: number;
   questions: Question[];
-  options?: { premoderation: boolean; slowdown_seconds: number };
+  options?: SessionOptions;
   phase: Phase;
   created_at: string;
   head: number;
@@ -84,9 +84,17 @@ export interface AnnounceEvent extends EventBase {
 export interface PhaseEvent extends EventBase, Phase {
   kind: 'phase';
 }
-/** Kinds this client does not know yet (hide, pin, ...) still occupy a seq. */
+export interface TargetEvent extends EventBase {
+  kind: 'hide' | 'unhide' | 'pin' | 'unpin';
+  target: number;
+}
+export interface HandleEvent extends EventBase {
+  kind: 'mute' | 'unmute' | 'ban' | 'unban';
+  handle: string;
+}
+/** Kinds this client does not know yet still occupy a seq. */
 export interface OtherEvent extends EventBase {
-  kind: 'hide' | 'unhide' | 'pin' | 'unpin' | 'mute' | 'unmute' | 'ban' | 'unban' | 'release';
+  kind: 'release';
   target?: number;
   handle?: string;
 }
@@ -98,6 +106,8 @@ export type ChatEvent =
   | LikeEvent
   | AnnounceEvent
   | PhaseEvent
+  | TargetEvent
+  | HandleEvent
   | OtherEvent;
 
 export interface You {
@@ -143,7 +153,61 @@ export type ServerMessage =
   | { type: 'ok'; rid?: string; seq?: number }
   | { type: 'pong'; rid?: string }
   | { type: 'presence'; online: number }
-  | { type: 'mod'; [k: string]: unknown };
+  | ModMsg;
+
+/** The post carried by a `mod` entry (pending, approve, reject). */
+export interface ModPost {
+  author: string;
+  name: string;
+  role: Role;
+  text: string;
+  round: number | null;
+  reply_to: number | null;
+  mentions?: string[];
+}
+
+export type ModKind =
+  | 'pending'
+  | 'approve'
+  | 'reject'
+  | 'hide'
+  | 'unhide'
+  | 'pin'
+  | 'unpin'
+  | 'mute'
+  | 'unmute'
+  | 'ban'
+  | 'unban'
+  | 'delete'
+  | 'control';
+
+/** One entry of the moderators' log (sent only to moderators). */
+export interface ModMsg {
+  type: 'mod';
+  n: number;
+  at: string;
+  kind: ModKind | string;
+  by: string;
+  target?: number;
+  handle?: string;
+  pending?: number;
+  seq?: number;
+  detail?: string;
+  ban_address?: boolean;
+  post?: ModPost;
+}
+
+export type ModerateAction =
+  | 'hide'
+  | 'unhide'
+  | 'pin'
+  | 'unpin'
+  | 'mute'
+  | 'unmute'
+  | 'ban'
+  | 'unban'
+  | 'approve'
+  | 'reject';
 
 export type ControlAction = 'start' | 'next' | 'extend' | 'pause' | 'resume' | 'end';
 
@@ -152,12 +216,34 @@ export type ClientRequest =
   | { type: 'edit'; seq: number; text: string }
   | { type: 'control'; action: ControlAction; minutes?: number }
   | { type: 'announce'; text: string }
+  | { type: 'moderate'; action: ModerateAction; seq?: number; handle?: string; pending?: number; ban_address?: boolean }
   | { type: 'ping' };
 
 export interface CreateSessionResponse {
   id: string;
   moderator_key: string;
   urls: { join: string; moderate: string; screen?: string };
+}
+
+export interface SessionOptions {
+  premoderation: boolean;
+  slowdown_seconds: number;
+}
+
+/** A moderator key as listed by GET /api/sessions/{id}/keys (never the key itself). */
+export interface KeyInfo {
+  key_id: string;
+  label: string;
+  owner: boolean;
+  revoked: boolean;
+  created_at: string;
+}
+
+export interface CreatedKey {
+  key_id: string;
+  key: string;
+  label: string;
+  urls: { moderate: string };
 }
 
 /** Error object thrown by requests and HTTP calls. */

@@ -41,7 +41,7 @@ export function renderScreen(root: HTMLElement, id: string): void {
         lastAnnounce ??= item;
         continue;
       }
-      if (newest.length < NEWEST && !item.deleted && item.reply_to === null) newest.push(item);
+      if (newest.length < NEWEST && !item.deleted && !item.hidden && item.reply_to === null) newest.push(item);
       if (newest.length >= NEWEST && lastAnnounce) break;
     }
     clear(answers);

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ChatClient, MemoryStorage, outboxKey, retryDelay, tokenKey,
-  claimKey, type Clock, type SocketLike } from './ws_client';
+  claimKey, heldKey, type Clock, type SocketLike } from './ws_client';
 
 class FakeSocket implements SocketLike {
   static all: FakeSocket[] = [];
@@ -608,5 +608,99 @@ describe('ChatClient', () => {
     clock.advance(1000);
     expect(s2.ofType('like')).toEqual([]);
   });
-});
 
+  it('an ack with pending: out of the outbox, not resent on this connection, shown as waiting; approved by an ack with seq', () => {
+    const c = makeClient();
+    c.start();
+    const s = join(0);
+    const cid = c.post('A1: waits for a moderator', { round: 1 });
+    s.receive({ type: 'ack', cid, pending: 3 });
+    expect(storage.getItem(outboxKey(SESSION, 'ms_lee'))).toBeNull();
+    expect(c.pending()).toEqual([]);
+    expect(c.heldPosts()).toMatchObject([{ item: { cid }, pending: 3, rejected: false }]);
+    // Nothing goes again on this connection, not even after a long while.
+    clock.advance(120_000);
+    s.receive({ type: 'pong' });
+    expect(s.ofType('post')).toHaveLength(1);
+
+    // A reload keeps it (storage); after the welcome it goes once to learn its fate.
+    c.stop();
+    const c2 = makeClient();
+    expect(c2.heldPosts().map((h) => h.item.cid)).toEqual([cid]);
+    c2.start();
+    const s2 = join(0);
+    expect(s2.ofType('post')).toEqual([{ type: 'post', cid, text: 'A1: waits for a moderator', round: 1 }]);
+    s2.receive({ type: 'ack', cid, pending: 3 });
+    expect(c2.heldPosts()).toHaveLength(1);
+
+    // Approved: an ack with the seq (no rid); pending as a normal post until its event arrives.
+    s2.receive({ type: 'ack', cid, seq: 1 });
+    expect(c2.heldPosts()).toEqual([]);
+    expect(storage.getItem(heldKey(SESSION, 'ms_lee'))).toBeNull();
+    expect(c2.pending().map((p) => p.cid)).toEqual([cid]);
+    s2.receive({ ...post(1, 'A1: waits for a moderator'), author: 'ms_lee' });
+    expect(c2.pending()).toEqual([]);
+  });
+
+  it('a waiting post rejected (not_allowed with its cid) stays, marked, until dismissed; never resent', () => {
+    const c = makeClient();
+    const errors: string[] = [];
+    c.on('post_error', (e) => errors.push(e.error.code));
+    c.start();
+    const s = join(0);
+    const cid = c.post('spam');
+    s.receive({ type: 'ack', cid, pending: 1 });
+    s.receive({ type: 'error', code: 'not_allowed', message: 'A moderator did not approve this post.', cid });
+    expect(c.heldPosts()).toMatchObject([{ item: { cid }, rejected: true, message: 'A moderator did not approve this post.' }]);
+    s.serverClose(1006);
+    clock.advance(c.nextDelayMs);
+    const s2 = join(0);
+    expect(s2.ofType('post')).toEqual([]);
+    expect(c.heldPosts()).toHaveLength(1);
+    c.discard(cid);
+    expect(c.heldPosts()).toEqual([]);
+    expect(storage.getItem(heldKey(SESSION, 'ms_lee'))).toBeNull();
+  });
+
+  it('a ban: a ban event for this handle then close 1008 is final and reported as banned; a banned error is final too', () => {
+    const c = makeClient();
+    const fatal: string[] = [];
+    c.on('fatal', (e) => fatal.push(e.code));
+    c.start();
+    const s = join(0);
+    s.receive({ type: 'event', seq: 1, at: '2026-11-26T19:00:00.000Z', kind: 'ban', handle: 'MS_LEE' });
+    s.serverClose(1008);
+    expect(fatal).toEqual(['banned']);
+    clock.advance(120_000);
+    expect(FakeSocket.all).toHaveLength(1);
+
+    const c2 = makeClient();
+    c2.on('fatal', (e) => fatal.push(e.code));
+    c2.start();
+    const s2 = FakeSocket.all[FakeSocket.all.length - 1];
+    s2.open();
+    s2.receive({ type: 'error', code: 'banned', message: 'A moderator has banned you from this chat.', rid: s2.lastHello().rid });
+    expect(c2.state).toBe('failed');
+    expect(fatal).toEqual(['banned', 'banned']);
+
+    const c3 = makeClient();
+    c3.on('fatal', (e) => fatal.push(e.code));
+    c3.start();
+    const s3 = join(0);
+    const cid = c3.post('still here?');
+    s3.receive({ type: 'error', code: 'banned', message: 'banned', cid });
+    expect(c3.state).toBe('failed');
+    clock.advance(120_000);
+    expect(FakeSocket.all).toHaveLength(3);
+  });
+
+  it('passes mod messages on', () => {
+    const c = makeClient();
+    const mods: number[] = [];
+    c.on('mod', (m) => mods.push(m.n));
+    c.start();
+    const s = join(0);
+    s.receive({ type: 'mod', n: 1, at: '2026-11-26T19:00:00.000Z', kind: 'hide', by: 'host', target: 3, seq: 4 });
+    expect(mods).toEqual([1]);
+  });
+});

@@ -8,6 +8,7 @@ import type {
   ClientError,
   ClientRequest,
   ErrorMsg,
+  ModMsg,
   ServerMessage,
   WelcomeMsg,
 } from './protocol';
@@ -64,6 +65,15 @@ export interface ClientOptions {
   checkTimeoutMs?: number;
 }
 
+/** A post acknowledged with `pending`: it waits in the moderators' queue (or was rejected). */
+export interface HeldPost {
+  item: OutboxItem;
+  pending: number;
+  /** A moderator rejected it (error not_allowed with its cid); kept until the user dismisses it. */
+  rejected: boolean;
+  message?: string;
+}
+
 export interface ClientEventMap {
   state: ConnState;
   welcome: WelcomeMsg;
@@ -71,6 +81,7 @@ export interface ClientEventMap {
   reset: void;
   gap: { expected: number; got: number };
   presence: number;
+  mod: ModMsg;
   outbox: void;
   ack: { cid: string; seq?: number };
   post_error: { item: OutboxItem; error: ErrorMsg };
@@ -152,6 +163,10 @@ export function makeToken(): string {
 export function outboxKey(session: string, handle: string): string {
   return `hashchat:outbox:${session}:${handle.toLowerCase()}`;
 }
+/** Posts waiting for a moderator's approval (or rejected and not yet dismissed). */
+export function heldKey(session: string, handle: string): string {
+  return `hashchat:held:${session}:${handle.toLowerCase()}`;
+}
 
 export class ChatClient {
   state: ConnState = 'offline';
@@ -195,6 +210,10 @@ export class ChatClient {
   private outboxItems: OutboxItem[];
   /** Posts acknowledged whose event has not arrived yet: still shown as pending. */
   private sent = new Map<string, { item: OutboxItem; seq: number }>();
+  /** Posts acknowledged with `pending` (pre-moderation): not resent on this connection. */
+  private held = new Map<string, HeldPost>();
+  /** A `ban` event named this client's handle: a following close 1008 is a ban. */
+  private banSeen = false;
   private listeners: { [K in keyof ClientEventMap]?: Listener<ClientEventMap[K]>[] } = {};
 
   constructor(opts: ClientOptions) {
@@ -208,6 +227,7 @@ export class ChatClient {
     this.checkTimeoutMs = opts.checkTimeoutMs ?? 5000;
     this.lastSeq = opts.since ?? 0;
     this.outboxItems = this.loadOutbox();
+    for (const h of this.loadHeld()) this.held.set(h.item.cid, h);
   }
 
   on<K extends keyof ClientEventMap>(type: K, fn: Listener<ClientEventMap[K]>): () => void {
@@ -272,6 +292,11 @@ export class ChatClient {
     return [...this.outboxItems, ...[...this.sent.values()].map((s) => s.item)];
   }
 
+  /** Posts waiting for a moderator's approval, and rejected ones not yet dismissed, oldest first. */
+  heldPosts(): HeldPost[] {
+    return [...this.held.values()].sort((a, b) => a.item.created - b.item.created);
+  }
+
   /** Queues a post; it is sent now if joined and after every (re)join until its ack arrives. */
   post(text: string, opts: { round?: number; reply_to?: number } = {}): string {
     const item: OutboxItem = { cid: this.newCid(), text, created: this.clock.now() };
@@ -284,7 +309,7 @@ export class ChatClient {
     return item.cid;
   }
 
-  /** Drops a pending post from the outbox (the user gave up on it). */
+  /** Drops a pending post from the outbox (the user gave up on it), or a held or rejected one. */
   discard(cid: string): void {
     const retry = this.retryTimers.get(cid);
     if (retry) {
@@ -293,8 +318,10 @@ export class ChatClient {
     }
     const before = this.outboxItems.length;
     this.outboxItems = this.outboxItems.filter((i) => i.cid !== cid);
-    if (this.outboxItems.length !== before) {
-      this.saveOutbox();
+    const wasHeld = this.held.delete(cid);
+    if (wasHeld) this.saveHeld();
+    if (this.outboxItems.length !== before || wasHeld) {
+      if (this.outboxItems.length !== before) this.saveOutbox();
       this.emit('outbox', undefined);
     }
   }
@@ -407,7 +434,12 @@ export class ChatClient {
     this.rejectRequests();
     if (this.stopped || this.state === 'failed') return;
     if (code === 1008) {
-      this.fail({ type: 'error', code: 'refused', message: 'The server refused this connection.' });
+      // Closed by policy: banned by a moderator (or, for a moderator, a revoked key). Final.
+      this.fail(
+        this.banSeen
+          ? { type: 'error', code: 'banned', message: 'A moderator has banned you from this chat.' }
+          : { type: 'error', code: 'refused', message: 'The server closed this connection by policy (a ban or a revoked key).' },
+      );
       return;
     }
     this.setState('offline');
@@ -499,6 +531,9 @@ export class ChatClient {
       case 'presence':
         this.emit('presence', msg.online);
         break;
+      case 'mod':
+        this.emit('mod', msg);
+        break;
       case 'error':
         this.errored(msg);
         break;
@@ -538,6 +573,9 @@ export class ChatClient {
       return false;
     }
     this.lastSeq = ev.seq;
+    if (ev.kind === 'ban' && typeof ev.handle === 'string' && ev.handle.toLowerCase() === this.opts.handle.toLowerCase()) {
+      this.banSeen = true;
+    }
     this.emit('event', ev);
     let changed = false;
     for (const [cid, s] of this.sent) {
@@ -550,18 +588,34 @@ export class ChatClient {
     return true;
   }
 
+  /**
+   * An ack: with `seq` the post is in the log (maybe after a moderator approved it); with `pending`
+   * it waits in the moderators' queue: it leaves the outbox (it is durable on the server and is not
+   * resent on this connection) and is kept as held, shown as waiting, until the outcome arrives.
+   */
   private acked(msg: AckMsg): void {
-    const item = this.outboxItems.find((i) => i.cid === msg.cid);
+    const outboxItem = this.outboxItems.find((i) => i.cid === msg.cid);
+    const heldPost = this.held.get(msg.cid);
+    const item = outboxItem ?? heldPost?.item;
     const retry = this.retryTimers.get(msg.cid);
     if (retry) {
       this.clock.clearTimeout(retry.timer);
       this.retryTimers.delete(msg.cid);
     }
     if (item) {
-      this.outboxItems = this.outboxItems.filter((i) => i !== item);
-      this.saveOutbox();
-      if (typeof msg.seq === 'number' && msg.seq > this.lastSeq) {
-        this.sent.set(item.cid, { item, seq: msg.seq });
+      if (outboxItem) {
+        this.outboxItems = this.outboxItems.filter((i) => i !== outboxItem);
+        this.saveOutbox();
+      }
+      if (typeof msg.seq === 'number') {
+        if (heldPost) {
+          this.held.delete(msg.cid);
+          this.saveHeld();
+        }
+        if (msg.seq > this.lastSeq) this.sent.set(item.cid, { item, seq: msg.seq });
+      } else if (typeof msg.pending === 'number') {
+        this.held.set(item.cid, { item, pending: msg.pending, rejected: false });
+        this.saveHeld();
       }
       this.emit('outbox', undefined);
     }
@@ -593,7 +647,20 @@ export class ChatClient {
       this.drop(msg.code === 'rate_limited' ? retryDelay(msg) : 0);
       return;
     }
+    if (msg.code === 'banned') {
+      // Banned while connected (a command refused): final, no reconnect loop.
+      this.fail(msg);
+      return;
+    }
     if (msg.cid !== undefined) {
+      const heldPost = this.held.get(msg.cid);
+      if (heldPost && msg.code === 'not_allowed') {
+        // A moderator rejected the waiting post: keep it, marked, until the user dismisses it.
+        heldPost.rejected = true;
+        heldPost.message = msg.message;
+        this.saveHeld();
+        this.emit('outbox', undefined);
+      }
       const item = this.outboxItems.find((i) => i.cid === msg.cid);
       if (item) {
         if (msg.code === 'rate_limited') {
@@ -667,6 +734,10 @@ export class ChatClient {
 
   private flushOutbox(): void {
     for (const item of this.outboxItems) this.sendPost(item);
+    // Held posts go again once per connection, only to learn their fate if it was decided while
+    // this client was away: the server answers a known cid with the same pending ack, the ack with
+    // the seq (approved) or not_allowed (rejected), and never makes a second post.
+    for (const h of this.held.values()) if (!h.rejected) this.sendPost(h.item);
   }
 
   private sendPost(item: OutboxItem): void {
@@ -685,6 +756,30 @@ export class ChatClient {
         : [];
     } catch {
       return [];
+    }
+  }
+
+  private loadHeld(): HeldPost[] {
+    try {
+      const raw = this.storage.getItem(heldKey(this.opts.session, this.opts.handle));
+      const parsed: unknown = raw ? JSON.parse(raw) : [];
+      return Array.isArray(parsed)
+        ? (parsed as HeldPost[]).filter(
+            (h) => h && h.item && typeof h.item.cid === 'string' && typeof h.item.text === 'string' && typeof h.pending === 'number',
+          )
+        : [];
+    } catch {
+      return [];
+    }
+  }
+
+  private saveHeld(): void {
+    const key = heldKey(this.opts.session, this.opts.handle);
+    try {
+      if (this.held.size === 0) this.storage.removeItem(key);
+      else this.storage.setItem(key, JSON.stringify([...this.held.values()]));
+    } catch {
+      // Storage full or blocked: held posts still live in memory.
     }
   }
 
