@@ -41,6 +41,17 @@ Every option can also be set as an environment variable (shown in brackets); a f
                      with 4001 past it                             [HASHCHAT_QUEUE_BYTES] (1048576)
   --max-waiting=N    commands a session holds back while its fan-out catches up; past it,
                      rate_limited                                  [HASHCHAT_MAX_WAITING] (1024)
+  --max-connections-per-address=N   WebSocket connections from one network address (a school
+                     or a pub shares one)               [HASHCHAT_MAX_CONNECTIONS_PER_ADDRESS] (1000)
+  --max-sessions-per-hour=N   sessions one network address may create an hour, 0: no limit
+                                                              [HASHCHAT_MAX_SESSIONS_PER_HOUR] (30)
+  --trust-proxy      behind a reverse proxy: the client's address is the last X-Forwarded-For
+                     entry (only use when the proxy sets it)            [HASHCHAT_TRUST_PROXY=1]
+  --allowed-origins=A,B   web origins besides this server's own that may open WebSockets
+                     (e.g. https://chat.school.example)                [HASHCHAT_ALLOWED_ORIGINS]
+  --creation-token=T creating sessions needs Authorization: Bearer T  [HASHCHAT_CREATION_TOKEN]
+  --profile=loadtest lifts the per-connection rate limits and the per-address caps, for load
+                     tests on a closed network (never in production)         [HASHCHAT_PROFILE]
   --test-clock=ISO   FOR TESTS ONLY: time stands still at ISO (e.g. 2026-11-26T19:00:00Z) and
                      moves only on POST /api/test/clock {"advance_seconds":N} from loopback
                                                                            [HASHCHAT_TEST_CLOCK]
@@ -95,7 +106,13 @@ int main(int argc, char** argv) {
         {"max-text", "HASHCHAT_MAX_TEXT"},
         {"test-clock", "HASHCHAT_TEST_CLOCK"},
         {"queue-bytes", "HASHCHAT_QUEUE_BYTES"},
-        {"max-waiting", "HASHCHAT_MAX_WAITING"}};
+        {"max-waiting", "HASHCHAT_MAX_WAITING"},
+        {"max-connections-per-address", "HASHCHAT_MAX_CONNECTIONS_PER_ADDRESS"},
+        {"max-sessions-per-hour", "HASHCHAT_MAX_SESSIONS_PER_HOUR"},
+        {"trust-proxy", "HASHCHAT_TRUST_PROXY"},
+        {"allowed-origins", "HASHCHAT_ALLOWED_ORIGINS"},
+        {"creation-token", "HASHCHAT_CREATION_TOKEN"},
+        {"profile", "HASHCHAT_PROFILE"}};
     for (const auto& [name, var] : env_names) {
         if (auto v = env(var)) settings.emplace_back(name, *v);
     }
@@ -108,6 +125,10 @@ int main(int argc, char** argv) {
         if (arg.rfind("--", 0) != 0) return bad_option(arg, "", "not an option");
         arg = arg.substr(2);
         std::string value;
+        if (arg == "trust-proxy") {
+            settings.emplace_back(arg, "1");
+            continue;
+        }
         if (auto eq = arg.find('='); eq != std::string::npos) {
             value = arg.substr(eq + 1);
             arg = arg.substr(0, eq);
@@ -151,6 +172,34 @@ int main(int argc, char** argv) {
                 return bad_option(name, value, "64 KiB to 1 GiB, in bytes");
             }
             opts.queue_bytes = static_cast<std::size_t>(n);
+        } else if (name == "max-connections-per-address") {
+            if (!parse_int(value, 1, 1000000, n)) return bad_option(name, value, "1 to 1000000");
+            opts.max_connections_per_address = static_cast<std::size_t>(n);
+        } else if (name == "max-sessions-per-hour") {
+            if (!parse_int(value, 0, 1000000, n)) return bad_option(name, value, "0 to 1000000");
+            opts.max_sessions_per_hour = static_cast<std::size_t>(n);
+        } else if (name == "trust-proxy") {
+            if (value != "1" && value != "0" && value != "true" && value != "false") {
+                return bad_option(name, value, "1 or 0");
+            }
+            opts.trust_proxy = value == "1" || value == "true";
+        } else if (name == "allowed-origins") {
+            std::size_t start = 0;
+            while (start <= value.size()) {
+                const auto comma = value.find(',', start);
+                auto origin = value.substr(
+                    start, comma == std::string::npos ? std::string::npos : comma - start);
+                if (!origin.empty()) opts.allowed_origins.push_back(origin);
+                if (comma == std::string::npos) break;
+                start = comma + 1;
+            }
+        } else if (name == "creation-token") {
+            opts.creation_token = value;
+        } else if (name == "profile") {
+            if (value != "loadtest") return bad_option(name, value, "loadtest");
+            opts.post_rate = opts.like_rate = opts.other_rate = {0, 0};
+            opts.max_connections_per_address = 1000000;
+            opts.max_sessions_per_hour = 0;
         } else if (name == "max-waiting") {
             if (!parse_int(value, 1, 1000000, n)) return bad_option(name, value, "1 to 1000000");
             opts.max_waiting = static_cast<std::size_t>(n);

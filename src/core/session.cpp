@@ -312,6 +312,9 @@ result<outcome> session::edit(const actor& who, const edit_cmd& cmd, instant now
 }
 
 result<outcome> session::remove(const actor& who, const delete_cmd& cmd, instant now) {
+    if (is_banned(who.handle)) {
+        return make_error(error_code::banned, "A moderator has banned you from this chat.");
+    }
     auto it = posts_.find(cmd.target);
     const post_state* target = it == posts_.end() || it->second.deleted ? nullptr : &it->second;
     if (!target) {

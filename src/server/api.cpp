@@ -52,7 +52,26 @@ http::status status_of(core::error_code code) {
     }
 }
 
-void create_session(hub& h, const http_request& req, const responder& respond) {
+std::optional<std::string> bearer(const http_request& req);
+
+void create_session(hub& h, const http_request& req, const std::string& address,
+                    const responder& respond) {
+    if (const auto& token = h.opts().creation_token; !token.empty()) {
+        const auto given = bearer(req);
+        if (!given || !core::hashes_equal(sha256_hex(*given), sha256_hex(token))) {
+            return respond(error_response(req, http::status::unauthorized, "bad_key",
+                                          "Creating sessions here needs the server's creation "
+                                          "token (Authorization: Bearer <token>)."));
+        }
+    }
+    if (auto wait = h.admit_creation(address)) {
+        auto res = error_response(req, http::status::too_many_requests, "rate_limited",
+                                  "Too many sessions created from your network address; try "
+                                  "again later.");
+        res.set(http::field::retry_after,
+                std::to_string(std::chrono::ceil<std::chrono::seconds>(*wait).count()));
+        return respond(std::move(res));
+    }
     auto created = h.create(req.body());
     if (!created) {
         return respond(error_response(req, status_of(created.err().code),
@@ -164,7 +183,8 @@ void advance_clock(hub& h, const http_request& req, const responder& respond) {
 
 }  // namespace
 
-void handle_http(hub& h, const http_request& req, bool from_loopback, responder respond) {
+void handle_http(hub& h, const http_request& req, bool from_loopback, const std::string& address,
+                 responder respond) {
     const std::string_view target(req.target().data(), req.target().size());
     const std::string_view path = target.substr(0, target.find('?'));
     const auto method = req.method();
@@ -187,7 +207,7 @@ void handle_http(hub& h, const http_request& req, bool from_loopback, responder 
                                      "text/plain; version=0.0.4; charset=utf-8"));
     }
     if (path == "/api/sessions") {
-        if (method == http::verb::post) return create_session(h, req, respond);
+        if (method == http::verb::post) return create_session(h, req, address, respond);
         if (get) return list_sessions(h, req, respond);
         return not_allowed();
     }

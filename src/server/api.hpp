@@ -15,6 +15,8 @@ using http_response = boost::beast::http::response<boost::beast::http::string_bo
 using responder = std::function<void(http_response)>;
 
 // Answers `req` through `respond` (at once, or later for calls that wait on the log).
-void handle_http(hub& h, const http_request& req, bool from_loopback, responder respond);
+// `address` is the client's network address (from X-Forwarded-For with --trust-proxy).
+void handle_http(hub& h, const http_request& req, bool from_loopback, const std::string& address,
+                 responder respond);
 
 }  // namespace hashchat::server

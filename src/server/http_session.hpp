@@ -25,6 +25,8 @@ class http_session : public std::enable_shared_from_this<http_session> {
     void do_read();
     void on_read(boost::beast::error_code ec, std::size_t bytes);
     void write(http_response res);
+    std::string client_address(const http_request& req) const;
+    bool origin_allowed(const http_request& req) const;
     void on_write(bool keep_alive, boost::beast::error_code ec, std::size_t bytes);
 
     boost::beast::tcp_stream stream_;

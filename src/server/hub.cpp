@@ -104,6 +104,33 @@ void hub::advance_clock(core::duration d, std::function<void(core::instant)> don
     }
 }
 
+bool hub::reserve_connection(const std::string& address) {
+    std::lock_guard lock(mutex_);
+    auto& n = per_address_[address];
+    if (n >= opts_.max_connections_per_address) return false;
+    ++n;
+    return true;
+}
+
+void hub::release_connection(const std::string& address) {
+    std::lock_guard lock(mutex_);
+    auto it = per_address_.find(address);
+    if (it == per_address_.end()) return;
+    if (--it->second == 0) per_address_.erase(it);
+}
+
+std::optional<core::duration> hub::admit_creation(const std::string& address) {
+    if (opts_.max_sessions_per_hour == 0) return std::nullopt;
+    const auto now = time_.now();
+    const auto hour = std::chrono::hours(1);
+    std::lock_guard lock(mutex_);
+    auto& times = creations_[address];
+    while (!times.empty() && times.front() + hour <= now) times.pop_front();
+    if (times.size() >= opts_.max_sessions_per_hour) return times.front() + hour - now;
+    times.push_back(now);
+    return std::nullopt;
+}
+
 void hub::add_connection(const std::shared_ptr<connection>& c) {
     std::lock_guard lock(mutex_);
     connections_[c->id()] = c;

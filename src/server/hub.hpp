@@ -4,9 +4,11 @@
 
 #include <atomic>
 #include <boost/asio/io_context.hpp>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -49,6 +51,13 @@ class hub : public std::enable_shared_from_this<hub> {
     void advance_clock(core::duration d, std::function<void(core::instant)> done);
 
     std::uint64_t next_connection_id() { return ++connection_ids_; }
+
+    // Per network address: WebSocket connections (a place is taken before the upgrade and given
+    // back when the connection ends) and sessions created in the last hour.
+    bool reserve_connection(const std::string& address);
+    void release_connection(const std::string& address);
+    // Nothing if `address` may create a session now (and counts it), else the wait.
+    std::optional<core::duration> admit_creation(const std::string& address);
     void add_connection(const std::shared_ptr<connection>& c);
     void remove_connection(std::uint64_t id);
     bool shutting_down() const { return shutting_down_; }
@@ -75,6 +84,8 @@ class hub : public std::enable_shared_from_this<hub> {
     std::mutex mutex_;
     std::unordered_map<std::string, std::shared_ptr<room>> rooms_;
     std::unordered_map<std::uint64_t, std::weak_ptr<connection>> connections_;
+    std::unordered_map<std::string, std::size_t> per_address_;
+    std::unordered_map<std::string, std::deque<core::instant>> creations_;
     std::atomic<std::uint64_t> connection_ids_{0};
     std::atomic<bool> shutting_down_{false};
 };

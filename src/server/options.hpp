@@ -5,7 +5,9 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "core/rate_limit.hpp"
 #include "core/time.hpp"
 #include "store/store.hpp"
 
@@ -24,6 +26,16 @@ struct options {
     std::size_t queue_bytes = 1024 * 1024;  // a connection's send queue bound
     std::size_t max_frame = 64 * 1024;      // largest WebSocket message accepted
     std::size_t max_waiting = 1024;         // commands a session holds back under overload
+
+    // Abuse limits (see docs/operations.md; --profile=loadtest lifts them).
+    core::bucket_rule post_rate{10, 1};    // post, edit, announce per connection
+    core::bucket_rule like_rate{30, 5};    // like, unlike per connection
+    core::bucket_rule other_rate{60, 20};  // every other message per connection
+    std::size_t max_connections_per_address = 1000;
+    std::size_t max_sessions_per_hour = 30;    // created per network address
+    bool trust_proxy = false;                  // take the client's address from X-Forwarded-For
+    std::vector<std::string> allowed_origins;  // besides the server's own
+    std::string creation_token;                // if set, needed to create sessions
 };
 
 }  // namespace hashchat::server

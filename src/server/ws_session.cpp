@@ -47,9 +47,13 @@ ws_session::ws_session(net::ip::tcp::socket&& socket, std::shared_ptr<hub> h, st
       peer_(std::move(peer)),
       address_(std::move(address)),
       id_(hub_->next_connection_id()),
-      close_deadline_(ws_.get_executor()) {}
+      close_deadline_(ws_.get_executor()),
+      post_bucket_(hub_->opts().post_rate),
+      like_bucket_(hub_->opts().like_rate),
+      other_bucket_(hub_->opts().other_rate) {}
 
 ws_session::~ws_session() {
+    hub_->release_connection(address_);
     hub_->stats().queued_bytes.fetch_sub(static_cast<std::int64_t>(queued_bytes_));
 }
 
@@ -95,6 +99,25 @@ void ws_session::handle_message(const std::string& text) {
     auto msg = protocol::parse_client_message(text);
     auto self = shared_from_this();
     if (closing_) return;  // closing: what arrives now is not taken on
+    // Each message costs a token of its kind; past the bucket it is refused and does nothing.
+    core::token_bucket* bucket = &other_bucket_;
+    if (const auto* cmd = std::get_if<core::command>(&msg.body)) {
+        if (std::holds_alternative<core::post_cmd>(*cmd) ||
+            std::holds_alternative<core::edit_cmd>(*cmd) ||
+            std::holds_alternative<core::announce_cmd>(*cmd)) {
+            bucket = &post_bucket_;
+        } else if (std::holds_alternative<core::like_cmd>(*cmd)) {
+            bucket = &like_bucket_;
+        }
+    }
+    const auto now = core::instant{std::chrono::milliseconds{steady_ms()}};
+    if (auto wait = bucket->take(now)) {
+        hub_->stats().rate_limited.fetch_add(1, std::memory_order_relaxed);
+        auto e = core::make_error(core::error_code::rate_limited,
+                                  "Too many messages; wait a moment before sending more.");
+        e.retry_after_ms = wait->count();
+        return enqueue(make_frame(protocol::error_message(e, msg.rid, msg.cid)), false);
+    }
     if (const auto* e = msg.error()) {
         hub_->stats().errors_sent.fetch_add(1, std::memory_order_relaxed);
         return enqueue(make_frame(protocol::error_message(*e, msg.rid, msg.cid)), false);

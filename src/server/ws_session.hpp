@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "core/rate_limit.hpp"
 #include "server/connection.hpp"
 #include "server/options.hpp"
 
@@ -24,6 +25,7 @@ class hub;
 
 class ws_session final : public connection, public std::enable_shared_from_this<ws_session> {
   public:
+    // Takes over a place reserved with hub::reserve_connection(address), and gives it back.
     ws_session(boost::asio::ip::tcp::socket&& socket, std::shared_ptr<hub> h, std::string peer,
                std::string address);
     ~ws_session() override;
@@ -88,6 +90,10 @@ class ws_session final : public connection, public std::enable_shared_from_this<
     std::atomic<std::size_t> shared_queued_bytes_{0};  // queued_bytes_ for other threads
     std::atomic<std::int64_t> last_progress_ms_{0};
     boost::asio::steady_timer close_deadline_;  // cuts a close that cannot get out
+    // Abuse limits per connection (docs/protocol.md, Limits).
+    core::token_bucket post_bucket_;
+    core::token_bucket like_bucket_;
+    core::token_bucket other_bucket_;
 };
 
 }  // namespace hashchat::server

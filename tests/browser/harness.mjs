@@ -125,6 +125,9 @@ export function browserSuite(tmpPrefix) {
             '--bind', '127.0.0.1',
             '--data-dir', dataDir,
             '--test-clock=2026-11-26T19:00:00Z',
+            // The scripted sockets here post faster than a person; the limits have their own
+            // tests (tests/integration/hostile.test.mjs).
+            '--profile=loadtest',
             '--web-root', 'web-client/dist',
           ],
           { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] },

@@ -119,16 +119,18 @@ export async function removeDataDir(dir) {
 
 /**
  * Starts the server. Options: dataDir (made fresh if absent), clock (ISO instant for
- * --test-clock; null for none), args (extra arguments), env (extra environment variables).
+ * --test-clock; null for none), args (extra arguments), env (extra environment variables),
+ * limits (default false: --profile=loadtest lifts the per-connection rate limits and per-address
+ * caps, which tests that flood on purpose would hit; the hostile-client tests set it true).
  * Resolves once it printed its listening line.
  */
-export async function startServer({ dataDir, clock = '2026-11-26T18:55:00Z', args = [], env } = {}) {
+export async function startServer({ dataDir, clock = '2026-11-26T18:55:00Z', args = [], env, limits = false } = {}) {
     if (!existsSync(HASHCHAT_BIN)) {
         throw new Error(`hashchat binary not found at ${HASHCHAT_BIN} (set HASHCHAT_BIN)`);
     }
     const ownDir = !dataDir;
     if (!dataDir) dataDir = await makeDataDir();
-    const argv = ['--port', '0', '--bind', '127.0.0.1', '--data-dir', dataDir, ...args];
+    const argv = ['--port', '0', '--bind', '127.0.0.1', '--data-dir', dataDir, ...(limits ? [] : ['--profile=loadtest']), ...args];
     if (clock !== null) argv.push(`--test-clock=${clock}`); // clock: null runs on the real clock
     const proc = spawn(HASHCHAT_BIN, argv, {
         stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,0 +1,23 @@
+#include "core/rate_limit.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace hashchat::core {
+
+std::optional<duration> token_bucket::take(instant now) {
+    if (rule_.unlimited()) return std::nullopt;
+    if (last_ && now > *last_) {
+        const double seconds = std::chrono::duration<double>(now - *last_).count();
+        tokens_ = std::min(rule_.burst, tokens_ + seconds * rule_.per_second);
+    }
+    if (!last_ || now > *last_) last_ = now;
+    if (tokens_ >= 1.0) {
+        tokens_ -= 1.0;
+        return std::nullopt;
+    }
+    const double wait_s = (1.0 - tokens_) / rule_.per_second;
+    return duration{static_cast<long long>(std::ceil(wait_s * 1000.0))};
+}
+
+}  // namespace hashchat::core

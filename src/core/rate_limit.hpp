@@ -1,0 +1,29 @@
+// A token bucket: `burst` requests at once, refilled at `per_second`. Pure: time comes in.
+#pragma once
+
+#include <optional>
+
+#include "core/time.hpp"
+
+namespace hashchat::core {
+
+struct bucket_rule {
+    double burst = 10;
+    double per_second = 1;
+    bool unlimited() const { return per_second <= 0; }
+};
+
+class token_bucket {
+  public:
+    explicit token_bucket(bucket_rule rule = {}) : rule_(rule), tokens_(rule.burst) {}
+
+    // Takes one token at `now`; if there is none, how long until there is one.
+    std::optional<duration> take(instant now);
+
+  private:
+    bucket_rule rule_;
+    double tokens_;
+    std::optional<instant> last_;
+};
+
+}  // namespace hashchat::core
