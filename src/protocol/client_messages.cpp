@@ -20,8 +20,9 @@ core::error bad(std::string message) {
     return core::make_error(error_code::bad_request, std::move(message));
 }
 
-// Depth of brackets outside strings; stops counting once past the limit.
-bool too_deep(std::string_view s, std::size_t limit) {
+}  // namespace
+
+bool json_too_deep(std::string_view s, std::size_t limit) {
     std::size_t depth = 0;
     bool in_string = false;
     for (std::size_t i = 0; i < s.size(); ++i) {
@@ -42,6 +43,8 @@ bool too_deep(std::string_view s, std::size_t limit) {
     }
     return false;
 }
+
+namespace {
 
 // Reads the fields of one message; the first problem found is kept.
 class reader {
@@ -205,7 +208,7 @@ std::variant<core::error, hello_msg, ping_msg, core::command> parse_body(const j
 
 client_message parse_client_message(std::string_view frame) {
     client_message out;
-    if (too_deep(frame, max_json_depth)) {
+    if (json_too_deep(frame, max_json_depth)) {
         out.body = bad("The message is nested too deeply.");
         return out;
     }

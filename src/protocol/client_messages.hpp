@@ -34,6 +34,10 @@ struct client_message {
 
 inline constexpr std::size_t max_json_depth = 8;
 
+// True when brackets (outside strings) nest deeper than `limit`: such input is refused before it
+// is parsed.
+bool json_too_deep(std::string_view s, std::size_t limit = max_json_depth);
+
 // Never throws; a frame that is not a valid message yields an error body.
 client_message parse_client_message(std::string_view frame);
 

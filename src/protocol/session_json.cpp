@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/session_rules.hpp"
+#include "protocol/client_messages.hpp"
 #include "protocol/event_json.hpp"
 #include "protocol/time_format.hpp"
 
@@ -83,6 +84,7 @@ std::optional<core::error> read_questions(const json& j, core::live_timetable& t
 
 core::result<core::session_config> parse_create_request(std::string_view body, core::instant now) {
     if (body.size() > 256 * 1024) return bad("The request is too large.");
+    if (json_too_deep(body)) return bad("The request is nested too deeply.");
     json j = json::parse(body, nullptr, false);
     if (j.is_discarded()) return bad("The request is not valid JSON.");
     if (!j.is_object()) return bad("The request must be a JSON object.");
