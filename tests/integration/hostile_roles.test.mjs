@@ -243,7 +243,7 @@ describe('hostile roles and keys', { timeout: 60_000 }, () => {
         clients.push(cohost);
         assert.equal(cohost.welcome.you.role, 'moderator', 'a co-moderator key joins as moderator');
         await step('the co-moderator holds moderator powers', async () => {
-            const ack = await cohost.post('A1: a co-host post');
+            const ack = await cohost.post('a co-host post');
             await cohost.ok({ type: 'moderate', action: 'pin', seq: ack.seq });
             const mod = await host.until(() => host.messages.find((m) => m.type === 'mod' && m.kind === 'pin' && m.target === ack.seq), 'mod pin');
             assert.equal(mod.by, 'cohost', 'the owner sees who pinned');
