@@ -60,7 +60,9 @@ std::string_view kind_of(const event_body& body) {
             [](const delete_event&) -> std::string_view { return "delete"; },
             [](const like_event& e) -> std::string_view { return e.like ? "like" : "unlike"; },
             [](const announce_event&) -> std::string_view { return "announce"; },
-            [](const phase_event&) -> std::string_view { return "phase"; },
+            [](const phase_event& p) -> std::string_view {
+                return p.scheduled_at ? "release" : "phase";
+            },
             [](const moderation_event& e) -> std::string_view { return to_string(e.action); },
         },
         body);

@@ -72,6 +72,8 @@ struct phase_event {
     phase_state state;
     std::optional<int> round;
     std::optional<std::string> question;
+    // Slow mode: this change released a question, scheduled for this instant (kind "release").
+    std::optional<instant> scheduled_at = std::nullopt;
 };
 
 using event_body = std::variant<post_event, edit_event, delete_event, like_event, announce_event,

@@ -67,7 +67,8 @@ std::vector<event> session::tick(instant now) {
     std::vector<event> out;
     for (auto& change : schedule_.advance(phase_, now)) {
         phase_event body{change.state, schedule_.round_of(change.state),
-                         schedule_.question_of(change.state)};
+                         schedule_.question_of(change.state),
+                         schedule_.scheduled_release(change.state)};
         out.push_back(make(change.at, std::move(body)));
         apply(out.back());
     }
@@ -341,7 +342,11 @@ result<outcome> session::control(const actor& who, const control_cmd& cmd, insta
     }
     auto next = schedule_.control(phase_, cmd.action, cmd.minutes, now);
     if (!next) return next.err();
-    phase_event body{*next, schedule_.round_of(*next), schedule_.question_of(*next)};
+    // In a slow chat, a release (on time or early) names the instant it was scheduled for; an
+    // extension or a pause changes no release.
+    const bool releases = next->segment != phase_.segment && next->phase == phase_kind::round;
+    phase_event body{*next, schedule_.round_of(*next), schedule_.question_of(*next),
+                     releases ? schedule_.scheduled_release(*next) : std::nullopt};
     auto out = emit(now, std::move(body));
     auto m = make_mod(now, "control", who);
     m.detail = std::string(to_string(cmd.action));

@@ -37,6 +37,9 @@ struct session_config {
     std::string timezone = "UTC";
     live_timetable timetable;
     session_options options;
+    // Slow chats: the rule the releases were computed from (kept to show and to edit).
+    std::optional<std::string> release_time;
+    std::optional<int> release_every_hours;
     instant created_at;
 };
 

@@ -64,9 +64,19 @@ std::optional<error> validate(const session_config& c) {
     }
     if (auto e = check_text("title", c.title, 1, 200)) return e;
     if (auto e = check_text("description", c.description, 0, 2000)) return e;
-    if (c.mode != "live") {
-        return make_error(error_code::bad_request,
-                          "\"mode\" must be \"live\" (slow chats are not available yet).");
+    if (c.mode != "live" && c.mode != "slow") {
+        return make_error(error_code::bad_request, "\"mode\" must be \"live\" or \"slow\".");
+    }
+    if (c.mode == "slow") {
+        const auto& tt = c.timetable;
+        if (!tt.slow || tt.releases.size() != tt.questions.size() ||
+            !std::is_sorted(tt.releases.begin(), tt.releases.end())) {
+            return make_error(error_code::bad_request,
+                              "A slow chat releases each question at an instant of its rule.");
+        }
+        if (tt.close_after < std::chrono::hours(1) || tt.close_after > std::chrono::hours(720)) {
+            return make_error(error_code::bad_request, "\"close_after_hours\" must be 1 to 720.");
+        }
     }
     const auto& tt = c.timetable;
     if (auto e = check_range("intro_minutes", tt.intro_minutes, 0, 60)) return e;

@@ -51,10 +51,17 @@ std::optional<std::size_t> utf8_length(std::string_view s) {
 }
 
 bool has_control_chars(std::string_view s) {
-    return std::any_of(s.begin(), s.end(), [](char ch) {
-        const auto c = static_cast<unsigned char>(ch);
-        return (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F;
-    });
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F) return true;
+        // C1 controls U+0080..U+009F (UTF-8 C2 80..C2 9F), e.g. U+009B, a terminal's CSI;
+        // U+0085 (next line) is a line break.
+        if (c == 0xC2 && i + 1 < s.size()) {
+            const auto d = static_cast<unsigned char>(s[i + 1]);
+            if (d >= 0x80 && d <= 0x9F && d != 0x85) return true;
+        }
+    }
+    return false;
 }
 
 bool is_blank(std::string_view s) {

@@ -14,7 +14,8 @@ namespace hashchat::core {
 // values past U+10FFFF are invalid).
 std::optional<std::size_t> utf8_length(std::string_view s);
 
-// True when `s` has an ASCII control character other than tab, line feed and carriage return.
+// True when `s` has a control character other than tab, line feed, carriage return and next line
+// (C0, DEL and the C1 range U+0080..U+009F).
 bool has_control_chars(std::string_view s);
 
 // True when `s` holds nothing but white space (ASCII, no-break and ideographic spaces, zero-width).

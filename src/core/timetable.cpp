@@ -77,6 +77,18 @@ std::string_view to_string(control_action a) {
 
 std::vector<segment> segments_of(const live_timetable& tt) {
     std::vector<segment> out;
+    if (tt.slow) {
+        // One part per released question; it lasts until the next release (or the close).
+        const auto n = tt.questions.size();
+        for (std::size_t i = 0; i < n; ++i) {
+            const auto r = static_cast<int>(i + 1);
+            const duration len = i + 1 < n && i + 1 < tt.releases.size() && i < tt.releases.size()
+                                     ? tt.releases[i + 1] - tt.releases[i]
+                                     : tt.close_after;
+            out.push_back({phase_kind::round, r, r, std::max(len, duration{1})});
+        }
+        return out;
+    }
     if (tt.intro_minutes > 0) {
         out.push_back({phase_kind::intro, 0, 0, minutes(tt.intro_minutes)});
     }
@@ -101,6 +113,9 @@ phase_state live_schedule::initial() const {
     s.phase = phase_kind::scheduled;
     s.segment = -1;
     s.ends_at = tt_.start;  // a scheduled start is when the waiting ends
+    if (tt_.slow) {
+        s.ends_at = tt_.releases.empty() ? std::nullopt : std::optional<instant>(tt_.releases[0]);
+    }
     return s;
 }
 
@@ -116,6 +131,14 @@ phase_state live_schedule::enter(int index, instant at) const {
     s.phase = seg.kind;
     s.started_at = at;
     s.ends_at = at + seg.length;
+    if (tt_.slow) {
+        // The next question comes at its scheduled instant, never before this one; after the
+        // last, the chat stays open for `close_after`.
+        const auto next = static_cast<std::size_t>(index) + 1;
+        s.ends_at = next < segments_.size() && next < tt_.releases.size()
+                        ? std::max(tt_.releases[next], at)
+                        : at + tt_.close_after;
+    }
     return s;
 }
 
@@ -149,6 +172,12 @@ result<phase_state> live_schedule::control(const phase_state& s, control_action 
     if (s.phase == phase_kind::closed) {
         return make_error(error_code::closed, "The chat has ended.");
     }
+    if (tt_.slow) {
+        // Slow chats: "release" brings the next question now, "postpone" pushes it back.
+        if (action == control_action::release) action = control_action::next;
+        if (action == control_action::postpone) action = control_action::extend;
+    }
+    const int max_extend = tt_.slow ? 7 * 24 * 60 : 120;
     switch (action) {
         case control_action::start:
             if (s.phase != phase_kind::scheduled) {
@@ -159,9 +188,10 @@ result<phase_state> live_schedule::control(const phase_state& s, control_action 
             if (s.phase == phase_kind::scheduled) return enter(0, now);
             return enter(s.segment + 1, now);
         case control_action::extend: {
-            if (minutes_arg < 1 || minutes_arg > 120) {
-                return make_error(error_code::bad_request,
-                                  "Extend by 1 to 120 minutes (field \"minutes\").");
+            if (minutes_arg < 1 || minutes_arg > max_extend) {
+                return make_error(error_code::bad_request, "Extend by 1 to " +
+                                                               std::to_string(max_extend) +
+                                                               " minutes (field \"minutes\").");
             }
             phase_state out = s;
             if (s.phase == phase_kind::scheduled) {
@@ -223,6 +253,14 @@ std::optional<std::string> live_schedule::question_of(const phase_state& s) cons
     const auto r = round_of(s);
     if (!r || *r < 1 || *r > static_cast<int>(tt_.questions.size())) return std::nullopt;
     return tt_.questions[static_cast<std::size_t>(*r - 1)].text;
+}
+
+std::optional<instant> live_schedule::scheduled_release(const phase_state& s) const {
+    if (!tt_.slow || s.phase != phase_kind::round || s.segment < 0 ||
+        static_cast<std::size_t>(s.segment) >= tt_.releases.size()) {
+        return std::nullopt;
+    }
+    return tt_.releases[static_cast<std::size_t>(s.segment)];
 }
 
 int live_schedule::asked(const phase_state& s) const {

@@ -1,6 +1,8 @@
-// A live session's timetable and the phase it is in: intro (A0) -> for each question an optional
-// table-talk part and a posting part -> wrap-up -> closed. The phase at any instant is a pure
-// function of the timetable, the moderator's control actions and the time.
+// A session's timetable and the phase it is in. Live: intro (A0) -> for each question an optional
+// table-talk part and a posting part -> wrap-up -> closed. Slow: each question released at its
+// scheduled instant (every released question stays open) -> closed some hours after the last.
+// The phase at any instant is a pure function of the timetable, the moderator's control actions
+// and the time.
 #pragma once
 
 #include <optional>
@@ -33,6 +35,13 @@ struct live_timetable {
     int talk_minutes = 0;
     int wrapup_minutes = 5;
     std::vector<question> questions;
+
+    // Slow mode: question i is released at releases[i] (computed from the local-time rule in the
+    // session's zone by the protocol layer, so the core needs no time zone database), and the
+    // chat closes `close_after` after the last release.
+    bool slow = false;
+    std::vector<instant> releases;
+    duration close_after = std::chrono::hours(24);
 };
 
 // One timed part of the chat.
@@ -96,6 +105,8 @@ class live_schedule {
     std::optional<std::string> question_of(const phase_state& s) const;
     // The highest question number asked so far (0 when only the intro has begun or nothing).
     int asked(const phase_state& s) const;
+    // Slow mode: the scheduled instant of the release a state begins, if it begins one.
+    std::optional<instant> scheduled_release(const phase_state& s) const;
 
   private:
     phase_state enter(int index, instant at) const;

@@ -161,8 +161,10 @@ std::variant<core::error, hello_msg, ping_msg, core::command> parse_body(const j
                            "\"; use start, next, extend, pause, resume or end."));
             } else {
                 c.action = *a;
-                if (c.action == core::control_action::extend && !j.contains("minutes")) {
-                    r.fail(bad("\"extend\" needs \"minutes\"."));
+                if ((c.action == core::control_action::extend ||
+                     c.action == core::control_action::postpone) &&
+                    !j.contains("minutes")) {
+                    r.fail(bad("\"" + *action + "\" needs \"minutes\"."));
                 }
             }
         }

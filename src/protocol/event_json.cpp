@@ -61,44 +61,46 @@ std::string serialize_event(const core::event& e) {
            {"seq", e.seq},
            {"at", format_instant(e.at)},
            {"kind", core::kind_of(e.body)}};
-    std::visit(
-        overloaded{
-            [&](const core::post_event& p) {
-                j["author"] = p.author;
-                j["name"] = p.name;
-                j["role"] = core::to_string(p.author_role);
-                j["text"] = p.text;
-                j["round"] = opt(p.round);
-                j["reply_to"] = opt(p.reply_to);
-                j["mentions"] = p.mentions;
-            },
-            [&](const core::edit_event& p) {
-                j["target"] = p.target;
-                j["author"] = p.author;
-                j["text"] = p.text;
-                j["mentions"] = p.mentions;
-            },
-            [&](const core::delete_event& p) {
-                j["target"] = p.target;
-                j["author"] = p.author;
-            },
-            [&](const core::like_event& p) {
-                j["target"] = p.target;
-                j["author"] = p.author;
-                j["count"] = p.count;
-            },
-            [&](const core::announce_event& p) {
-                j["author"] = p.author;
-                j["name"] = p.name;
-                j["text"] = p.text;
-            },
-            [&](const core::phase_event& p) { j.update(phase_json(p.state, p.round, p.question)); },
-            [&](const core::moderation_event& m) {
-                if (m.target) j["target"] = *m.target;
-                if (m.handle) j["handle"] = *m.handle;
-            },
-        },
-        e.body);
+    std::visit(overloaded{
+                   [&](const core::post_event& p) {
+                       j["author"] = p.author;
+                       j["name"] = p.name;
+                       j["role"] = core::to_string(p.author_role);
+                       j["text"] = p.text;
+                       j["round"] = opt(p.round);
+                       j["reply_to"] = opt(p.reply_to);
+                       j["mentions"] = p.mentions;
+                   },
+                   [&](const core::edit_event& p) {
+                       j["target"] = p.target;
+                       j["author"] = p.author;
+                       j["text"] = p.text;
+                       j["mentions"] = p.mentions;
+                   },
+                   [&](const core::delete_event& p) {
+                       j["target"] = p.target;
+                       j["author"] = p.author;
+                   },
+                   [&](const core::like_event& p) {
+                       j["target"] = p.target;
+                       j["author"] = p.author;
+                       j["count"] = p.count;
+                   },
+                   [&](const core::announce_event& p) {
+                       j["author"] = p.author;
+                       j["name"] = p.name;
+                       j["text"] = p.text;
+                   },
+                   [&](const core::phase_event& p) {
+                       j.update(phase_json(p.state, p.round, p.question));
+                       if (p.scheduled_at) j["scheduled_at"] = format_instant(*p.scheduled_at);
+                   },
+                   [&](const core::moderation_event& m) {
+                       if (m.target) j["target"] = *m.target;
+                       if (m.handle) j["handle"] = *m.handle;
+                   },
+               },
+               e.body);
     return dump(j);
 }
 
@@ -213,7 +215,7 @@ std::optional<core::event> parse_event(std::string_view json_text, std::string c
             e.body = core::announce_event{j.at("author").get<std::string>(),
                                           j.at("name").get<std::string>(),
                                           j.at("text").get<std::string>()};
-        } else if (kind == "phase") {
+        } else if (kind == "phase" || kind == "release") {
             core::phase_state s;
             s.phase = core::phase_from_string(j.at("phase").get<std::string>())
                           .value_or(core::phase_kind::scheduled);
@@ -225,7 +227,8 @@ std::optional<core::event> parse_event(std::string_view json_text, std::string c
                 s.resume_phase = core::phase_from_string(j.at("resume_phase").get<std::string>())
                                      .value_or(core::phase_kind::round);
             }
-            e.body = core::phase_event{s, opt_int(j, "round"), opt_str(j, "question")};
+            e.body = core::phase_event{s, opt_int(j, "round"), opt_str(j, "question"),
+                                       opt_instant(j, "scheduled_at")};
         } else if (auto action = core::mod_action_from_string(kind)) {
             core::moderation_event m;
             m.action = *action;

@@ -80,6 +80,43 @@ std::optional<core::error> read_questions(const json& j, core::live_timetable& t
     return std::nullopt;
 }
 
+// A slow chat's release rule, turned into the instants of its releases.
+std::optional<core::error> read_slow_rule(const json& j, core::session_config& c) {
+    auto& tt = c.timetable;
+    tt.slow = true;
+    if (!tt.start) {
+        return bad("A slow chat needs \"start\": the local time of its first release.");
+    }
+    std::optional<std::string> release_time;
+    std::optional<int> every_hours;
+    if (auto it = j.find("release_time"); it != j.end() && !it->is_null()) {
+        if (!it->is_string()) return bad("\"release_time\" must be a local time like 07:00.");
+        release_time = it->get<std::string>();
+    }
+    if (auto it = j.find("release_every_hours"); it != j.end() && !it->is_null()) {
+        if (!it->is_number_integer() || it->get<long long>() < 1 || it->get<long long>() > 168) {
+            return bad("\"release_every_hours\" must be 1 to 168.");
+        }
+        every_hours = it->get<int>();
+    }
+    if (release_time && every_hours) {
+        return bad("Give \"release_time\" (daily) or \"release_every_hours\", not both.");
+    }
+    if (auto it = j.find("close_after_hours"); it != j.end() && !it->is_null()) {
+        if (!it->is_number_integer() || it->get<long long>() < 1 || it->get<long long>() > 720) {
+            return bad("\"close_after_hours\" must be 1 to 720.");
+        }
+        tt.close_after = std::chrono::hours(it->get<int>());
+    }
+    auto releases =
+        slow_releases(*tt.start, c.timezone, release_time, every_hours, tt.questions.size());
+    if (!releases) return releases.err();
+    tt.releases = std::move(*releases);
+    c.release_time = release_time;
+    c.release_every_hours = every_hours;
+    return std::nullopt;
+}
+
 }  // namespace
 
 core::result<core::session_config> parse_create_request(std::string_view body, core::instant now) {
@@ -93,7 +130,8 @@ core::result<core::session_config> parse_create_request(std::string_view body, c
     c.timezone = "UTC";
     field_reader r{j, std::nullopt};
     r.only({"hashtag", "title", "description", "mode", "timezone", "start", "questions",
-            "intro_minutes", "round_minutes", "talk_minutes", "wrapup_minutes", "options"});
+            "intro_minutes", "round_minutes", "talk_minutes", "wrapup_minutes", "options",
+            "release_time", "release_every_hours", "close_after_hours"});
     if (!j.contains("hashtag")) r.fail("\"hashtag\" is missing.");
     if (!j.contains("title")) r.fail("\"title\" is missing.");
     r.text("hashtag", c.hashtag);
@@ -133,6 +171,14 @@ core::result<core::session_config> parse_create_request(std::string_view body, c
         c.timetable.start = *start;
     }
     if (auto e = read_questions(j, c.timetable)) return *e;
+    if (c.mode == "slow") {
+        if (auto e = read_slow_rule(j, c)) return *e;
+    } else if (j.contains("release_time") || j.contains("release_every_hours") ||
+               j.contains("close_after_hours")) {
+        return bad(
+            "\"release_time\", \"release_every_hours\" and \"close_after_hours\" belong "
+            "to slow chats (\"mode\": \"slow\").");
+    }
     if (auto e = core::validate(c)) return *e;
     if (!c.hashtag.empty() && c.hashtag.front() != '#') c.hashtag.insert(0, "#");
     return c;
@@ -168,6 +214,16 @@ std::string config_to_json(const core::session_config& c) {
             {{"premoderation", c.options.premoderation},
              {"slowdown_seconds", c.options.slowdown_seconds}}},
            {"created_at", format_instant(c.created_at)}};
+    if (c.timetable.slow) {
+        json releases = json::array();
+        for (auto r : c.timetable.releases) releases.push_back(format_instant(r));
+        j["releases"] = std::move(releases);
+        j["close_after_hours"] =
+            std::chrono::duration_cast<std::chrono::hours>(c.timetable.close_after).count();
+        j["release_time"] = c.release_time ? json(*c.release_time) : json(nullptr);
+        j["release_every_hours"] =
+            c.release_every_hours ? json(*c.release_every_hours) : json(nullptr);
+    }
     return dump(j);
 }
 
@@ -197,6 +253,21 @@ std::optional<core::session_config> config_from_json(std::string_view text) {
         }
         c.options.premoderation = j.at("options").at("premoderation").get<bool>();
         c.options.slowdown_seconds = j.at("options").at("slowdown_seconds").get<int>();
+        if (auto it = j.find("releases"); it != j.end()) {
+            c.timetable.slow = true;
+            for (const auto& r : *it) {
+                auto t = parse_instant(r.get<std::string>());
+                if (!t) return std::nullopt;
+                c.timetable.releases.push_back(*t);
+            }
+            c.timetable.close_after = std::chrono::hours(j.at("close_after_hours").get<int>());
+            if (auto rt = j.find("release_time"); rt != j.end() && !rt->is_null()) {
+                c.release_time = rt->get<std::string>();
+            }
+            if (auto eh = j.find("release_every_hours"); eh != j.end() && !eh->is_null()) {
+                c.release_every_hours = eh->get<int>();
+            }
+        }
         auto created = parse_instant(j.at("created_at").get<std::string>());
         if (!created) return std::nullopt;
         c.created_at = *created;

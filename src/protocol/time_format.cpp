@@ -126,6 +126,56 @@ core::result<core::instant> local_to_instant(std::string_view local, std::string
     return core::instant{lt.time_since_epoch() - info.first.offset};
 }
 
+namespace {
+
+core::instant local_wall_to_instant(const date::time_zone* tz,
+                                    date::local_time<std::chrono::milliseconds> lt) {
+    const auto info = tz->get_info(lt);
+    if (info.result == date::local_info::nonexistent) {
+        return std::chrono::time_point_cast<std::chrono::milliseconds>(info.second.begin);
+    }
+    return core::instant{lt.time_since_epoch() - info.first.offset};
+}
+
+}  // namespace
+
+core::result<std::vector<core::instant>> slow_releases(
+    core::instant start, std::string_view zone, const std::optional<std::string>& release_time,
+    std::optional<int> every_hours, std::size_t count) {
+    std::vector<core::instant> out;
+    if (every_hours) {
+        for (std::size_t i = 0; i < count; ++i) {
+            out.push_back(start + std::chrono::hours(static_cast<long long>(*every_hours) *
+                                                     static_cast<long long>(i)));
+        }
+        return out;
+    }
+    if (!known_zone(zone)) {
+        return core::make_error(core::error_code::bad_request,
+                                "Unknown time zone \"" + std::string(zone) + "\".");
+    }
+    const auto* tz = date::locate_zone(std::string(zone));
+    const auto local_start = tz->to_local(start);
+    auto day = date::floor<date::days>(local_start);
+    std::chrono::milliseconds time_of_day = local_start - day;
+    if (release_time) {
+        int h = 0, m = 0;
+        if (release_time->size() != 5 || (*release_time)[2] != ':' ||
+            !parse_digits(*release_time, 0, 2, h) || !parse_digits(*release_time, 3, 2, m) ||
+            h > 23 || m > 59) {
+            return core::make_error(core::error_code::bad_request,
+                                    "\"release_time\" must be a local time like 07:00.");
+        }
+        time_of_day = std::chrono::hours(h) + std::chrono::minutes(m);
+    }
+    if (local_wall_to_instant(tz, day + time_of_day) < start) day += date::days(1);
+    for (std::size_t i = 0; i < count; ++i) {
+        out.push_back(
+            local_wall_to_instant(tz, day + date::days(static_cast<int>(i)) + time_of_day));
+    }
+    return out;
+}
+
 core::result<std::string> local_date(core::instant t, std::string_view zone) {
     if (!known_zone(zone)) {
         return core::make_error(core::error_code::bad_request,

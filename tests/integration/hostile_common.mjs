@@ -68,13 +68,14 @@ export async function joinFrom(srv, localAddress, session, handle, name, extra =
  * A raw WebSocket upgrade request. Resolves {status, headers}: 101 if the server switched
  * protocols (the socket is then destroyed), else the HTTP status it answered.
  */
-export function upgrade(srv, { origin, host, localAddress, path = '/ws' } = {}) {
+export function upgrade(srv, { origin, host, localAddress, path = '/ws', extraHeaders = {} } = {}) {
     const headers = {
         Host: host ?? `127.0.0.1:${srv.port}`,
         Connection: 'Upgrade',
         Upgrade: 'websocket',
         'Sec-WebSocket-Key': randomBytes(16).toString('base64'),
         'Sec-WebSocket-Version': '13',
+        ...extraHeaders,
     };
     if (origin !== undefined) headers.Origin = origin;
     const p = new Promise((resolve, reject) => {

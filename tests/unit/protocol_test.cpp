@@ -142,7 +142,6 @@ TEST_CASE("control carries an action and minutes", "[protocol]") {
         {"start", control_action::start},       {"next", control_action::next},
         {"pause", control_action::pause},       {"resume", control_action::resume},
         {"end", control_action::end},           {"release", control_action::release},
-        {"postpone", control_action::postpone},
     };
     for (const auto& [name, action] : actions) {
         CAPTURE(name);

@@ -158,4 +158,12 @@ TEST_CASE("text rules with non-ASCII neighbours", "[text]") {
     CHECK(has_control_chars(std::string_view("a\0b", 3)));
     CHECK(has_control_chars("bell\x07"));
     CHECK_FALSE(has_control_chars("tab\there\r\nnew line"));
+    CHECK(
+        has_control_chars("csi\xC2\x9B"
+                          "2J"));           // U+009B
+    CHECK(has_control_chars("x\xC2\x80"));  // U+0080
+    CHECK_FALSE(
+        has_control_chars("line\xC2\x85"
+                          "next"));                          // U+0085 next line
+    CHECK_FALSE(has_control_chars("caf\xC3\xA9 \xC2\xA0"));  // é, no-break space
 }
