@@ -12,6 +12,7 @@
 #include "protocol/server_messages.hpp"
 #include "server/hub.hpp"
 #include "server/room.hpp"
+#include "server/steady.hpp"
 
 namespace hashchat::server {
 
@@ -31,12 +32,6 @@ constexpr std::size_t max_batch_bytes = 256 * 1024;
 constexpr std::size_t max_batch_events = 1000;
 
 frame_ptr make_frame(std::string s) { return std::make_shared<const std::string>(std::move(s)); }
-
-std::int64_t steady_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-}
 
 }  // namespace
 
@@ -110,7 +105,7 @@ void ws_session::handle_message(const std::string& text) {
             bucket = &like_bucket_;
         }
     }
-    const auto now = core::instant{std::chrono::milliseconds{steady_ms()}};
+    const auto now = core::instant{std::chrono::milliseconds{steady_now_ms()}};
     if (auto wait = bucket->take(now)) {
         hub_->stats().rate_limited.fetch_add(1, std::memory_order_relaxed);
         auto e = core::make_error(core::error_code::rate_limited,
@@ -204,7 +199,7 @@ void ws_session::maybe_fetch() {
 void ws_session::enqueue(frame_ptr frame, bool event) {
     if (closing_ || !accepted_) return;
     if (queue_.empty() && !writing_) {
-        last_progress_ms_.store(steady_ms(), std::memory_order_relaxed);
+        last_progress_ms_.store(steady_now_ms(), std::memory_order_relaxed);
     }
     queued_bytes_ += frame->size();
     hub_->stats().queued_bytes.fetch_add(static_cast<std::int64_t>(frame->size()),
@@ -265,7 +260,7 @@ void ws_session::on_write(beast::error_code ec, std::size_t) {
                                          std::memory_order_relaxed);
     in_flight_.clear();
     if (ec) return fail(ec, "write");
-    last_progress_ms_.store(steady_ms(), std::memory_order_relaxed);
+    last_progress_ms_.store(steady_now_ms(), std::memory_order_relaxed);
     shared_queued_bytes_.store(queued_bytes_, std::memory_order_relaxed);
     if (congested_ && queued_bytes_ <= hub_->opts().queue_bytes / 8) {
         congested_ = false;
