@@ -178,6 +178,13 @@ result<phase_state> live_schedule::control(const phase_state& s, control_action 
         if (action == control_action::postpone) action = control_action::extend;
     }
     const int max_extend = tt_.slow ? 7 * 24 * 60 : 120;
+    if (tt_.slow && action == control_action::next && s.phase != phase_kind::scheduled &&
+        (s.phase == phase_kind::paused ? s.segment : s.segment) + 1 >=
+            static_cast<int>(segments_.size())) {
+        // Every question is out: the chat stays open until its close (or "end").
+        return make_error(error_code::bad_request,
+                          "Every question is already out; use \"end\" to close the chat now.");
+    }
     switch (action) {
         case control_action::start:
             if (s.phase != phase_kind::scheduled) {
@@ -195,8 +202,12 @@ result<phase_state> live_schedule::control(const phase_state& s, control_action 
             }
             phase_state out = s;
             if (s.phase == phase_kind::scheduled) {
-                return make_error(error_code::bad_request,
-                                  "The chat has not started yet; there is nothing to extend.");
+                if (!s.ends_at) {
+                    return make_error(error_code::bad_request,
+                                      "The chat has no scheduled start to push back.");
+                }
+                out.ends_at = *s.ends_at + minutes(minutes_arg);  // the start comes later
+                return out;
             }
             if (s.phase == phase_kind::paused) {
                 out.remaining += minutes(minutes_arg);

@@ -185,8 +185,11 @@ core::result<core::session_config> parse_create_request(std::string_view body, c
 }
 
 std::string id_base(const core::session_config& config) {
-    const auto day =
-        local_date(config.timetable.start.value_or(config.created_at), config.timezone);
+    // A slow chat is named after its first release, which may fall on the day after its start.
+    const auto first = config.timetable.slow && !config.timetable.releases.empty()
+                           ? config.timetable.releases.front()
+                           : config.timetable.start.value_or(config.created_at);
+    const auto day = local_date(first, config.timezone);
     return core::slug_of(config.hashtag) + "-" + (day ? *day : std::string("day"));
 }
 

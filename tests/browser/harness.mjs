@@ -281,9 +281,12 @@ export function browserSuite(tmpPrefix) {
       return { head: c.welcome.head, events: c.events };
     },
 
-    /** A phone-sized page in a context of its own; its uncaught errors are collected. */
-    newPage: async () => {
-      const context = await suite.browser.newContext({ viewport: { width: 360, height: 740 }, hasTouch: true, isMobile: true });
+    /**
+     * A phone-sized page in a context of its own; its uncaught errors are collected. `options` go
+     * to the context (e.g. `timezoneId`, `locale`).
+     */
+    newPage: async (options = {}) => {
+      const context = await suite.browser.newContext({ viewport: { width: 360, height: 740 }, hasTouch: true, isMobile: true, ...options });
       const page = await context.newPage();
       page.on('pageerror', (e) => suite.pageErrors.push(e.message));
       return page;

@@ -266,8 +266,16 @@ TEST_CASE("extend moves the end of the current part", "[timetable]") {
         CHECK_OK(sch.control(s, control_action::extend, 1, at_min(6)));
         CHECK_OK(sch.control(s, control_action::extend, 120, at_min(6)));
     }
-    SECTION("nothing to extend before the start") {
-        CHECK_ERR(sch.control(sch.initial(), control_action::extend, 5, at_min(-1)),
+    SECTION("before a scheduled start, extend pushes the start back") {
+        const auto e = control_ok(sch, sch.initial(), control_action::extend, at_min(-1), 5);
+        CHECK(e.phase == phase_kind::scheduled);
+        CHECK(e.ends_at == std::optional<core::instant>(at_min(5)));
+    }
+    SECTION("without a scheduled start there is nothing to extend") {
+        auto tt = hour_timetable();
+        tt.start.reset();
+        const core::live_schedule unscheduled(tt);
+        CHECK_ERR(unscheduled.control(unscheduled.initial(), control_action::extend, 5, at_min(-1)),
                   core::error_code::bad_request);
     }
 }

@@ -42,14 +42,20 @@ export interface CreateSessionBody {
   hashtag: string;
   title: string;
   description: string;
-  mode: 'live';
+  mode: 'live' | 'slow';
   timezone: string;
   start?: string;
   questions: string[];
-  intro_minutes: number;
-  round_minutes: number;
-  talk_minutes: number;
-  wrapup_minutes: number;
+  intro_minutes?: number;
+  round_minutes?: number;
+  talk_minutes?: number;
+  wrapup_minutes?: number;
+  /** Slow chats: one release a day at this local time ("07:00")... */
+  release_time?: string;
+  /** ...or one every N hours (1-168). */
+  release_every_hours?: number;
+  /** Slow chats: the chat closes this many hours (1-720) after the last release. */
+  close_after_hours?: number;
   options?: SessionOptions;
 }
 

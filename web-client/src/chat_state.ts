@@ -37,10 +37,22 @@ export interface AnnounceItem {
 
 export type Item = PostItem | AnnounceItem;
 
+/** Slow chats: one released question, from its `release` event. */
+export interface ReleaseInfo {
+  round: number;
+  question: string | null;
+  /** The instant the release was scheduled for. */
+  scheduled_at: string;
+  /** When it was actually released (the event's `at`). */
+  released_at: string;
+  seq: number;
+}
+
 /** What an event changed, so views can update just that. */
 export type Change =
   | { type: 'item'; item: Item; isNew: boolean }
-  | { type: 'phase'; phase: Phase }
+  /** A phase change; `release` when it was a slow chat's `release` event. */
+  | { type: 'phase'; phase: Phase; release?: ReleaseInfo }
   /** A handle was muted, unmuted, banned or unbanned. */
   | { type: 'member'; handle: string; me: boolean }
   | { type: 'none' };
@@ -62,10 +74,13 @@ export class ChatState {
   /** seqs of posts and announcements in order. */
   order: number[] = [];
   maxRoundAsked = -1;
+  /** Slow chats: the released questions by round, from the `release` events. */
+  releases = new Map<number, ReleaseInfo>();
 
   reset(): void {
     this.items.clear();
     this.order = [];
+    this.releases.clear();
     this.muted.clear();
     this.banned.clear();
     this.maxRoundAsked = -1;
@@ -101,6 +116,23 @@ export class ChatState {
     if (round === null || round === 0) return null;
     const q = this.session?.questions.find((x) => x.round === round);
     return q ? q.text : null;
+  }
+
+  get isSlow(): boolean {
+    return this.session?.mode === 'slow';
+  }
+
+  /**
+   * Slow chats: the released questions (1 up to the newest released), oldest first, each with its
+   * release times when its `release` event is known.
+   */
+  releasedRounds(): { round: number; question: string | null; release: ReleaseInfo | null }[] {
+    const out: { round: number; question: string | null; release: ReleaseInfo | null }[] = [];
+    for (let r = 1; r <= this.maxRoundAsked; r++) {
+      const rel = this.releases.get(r) ?? null;
+      out.push({ round: r, question: this.questionText(r) ?? rel?.question ?? null, release: rel });
+    }
+    return out;
   }
 
   isMine(item: Item): boolean {
@@ -218,6 +250,21 @@ export class ChatState {
         this.phase = phase;
         this.noteRound(phase);
         return { type: 'phase', phase };
+      }
+      case 'release': {
+        const { type: _t, seq: _s, at: _a, kind: _k, scheduled_at, ...phase } = ev;
+        this.phase = phase;
+        this.noteRound(phase);
+        if (typeof phase.round !== 'number') return { type: 'phase', phase };
+        const release: ReleaseInfo = {
+          round: phase.round,
+          question: phase.question ?? null,
+          scheduled_at: typeof scheduled_at === 'string' ? scheduled_at : ev.at,
+          released_at: ev.at,
+          seq: ev.seq,
+        };
+        this.releases.set(phase.round, release);
+        return { type: 'phase', phase, release };
       }
       default:
         return { type: 'none' };

@@ -36,8 +36,11 @@ export class Composer {
   private replyBox = h('div', { class: 'reply-banner' });
   private notice = h('div', { class: 'composer-notice', role: 'status', 'data-testid': 'composer-notice' });
   private send = h('button', { type: 'submit', class: 'primary', 'data-testid': 'send' }, 'Send');
+  private foot: HTMLElement;
   private replyTo: PostItem | null = null;
   private optionsKey = '';
+  /** Slow chats: the question of the selected tab, which every new answer goes to. */
+  private fixed: number | null = null;
 
   constructor(
     private chat: ChatState,
@@ -45,13 +48,14 @@ export class Composer {
     private hashtag: () => string,
   ) {
     this.replyBox.hidden = true;
+    this.foot = h('div', { class: 'composer-foot' }, h('label', {}, 'Answer to ', this.select), this.counter);
     this.el = h(
       'form',
       { class: 'composer', 'data-testid': 'composer' },
       this.notice,
       this.replyBox,
       h('div', { class: 'composer-row' }, this.badge, this.area, this.send),
-      h('div', { class: 'composer-foot' }, h('label', {}, 'Answer to ', this.select), this.counter),
+      this.foot,
     );
     this.el.addEventListener('submit', (ev) => {
       ev.preventDefault();
@@ -84,6 +88,22 @@ export class Composer {
     this.updateBadge();
   }
 
+  /**
+   * Slow chats: every new answer goes to this question (sent as `round`), and the pick among the
+   * asked rounds is hidden (the tabs choose). null: back to the pick.
+   */
+  setFixedRound(round: number | null): void {
+    this.fixed = round;
+    this.foot.querySelector('label')?.toggleAttribute('hidden', round !== null);
+    this.area.placeholder = this.placeholder();
+    this.updateBadge();
+  }
+
+  private placeholder(): string {
+    const base = this.fixed !== null ? `Your answer to Q${this.fixed}…` : 'Your answer…';
+    return `${base} ${this.hashtag()}`.trim();
+  }
+
   /** Phase or asked rounds changed. */
   update(): void {
     const rounds = this.chat.askedRounds();
@@ -112,7 +132,7 @@ export class Composer {
         ? 'You are muted.'
         : banned
           ? 'You are banned from this chat.'
-          : `Your answer… ${this.hashtag()}`.trim();
+          : this.placeholder();
     this.notice.hidden = !(muted || banned);
     setText(
       this.notice,
@@ -126,6 +146,7 @@ export class Composer {
   }
 
   private picked(): number | null {
+    if (this.fixed !== null) return this.fixed;
     return this.select.value === '' ? null : Number(this.select.value);
   }
 
@@ -152,7 +173,8 @@ export class Composer {
       return;
     }
     const reply = this.replyTo;
-    const round = roundFor(text, this.picked(), this.chat.currentRound, reply !== null);
+    // A reply belongs to its parent's question (the server decides); with tabs, the tab's question.
+    const round = reply !== null && this.fixed !== null ? undefined : roundFor(text, this.picked(), this.chat.currentRound, reply !== null);
     this.client.post(text, {
       ...(round !== undefined ? { round } : {}),
       ...(reply ? { reply_to: reply.seq } : {}),

@@ -48,6 +48,8 @@ export class FeedView {
   private entries = new Map<number, Entry>();
   private sections = new Map<string, HTMLElement>();
   private empty = h('p', { class: 'empty' }, 'No posts yet.');
+  /** In the grouped view, only these sections are shown (slow chats: one question per tab). */
+  private only: Set<string> | null = null;
 
   constructor(
     private chat: ChatState,
@@ -78,6 +80,15 @@ export class FeedView {
       const item = this.chat.items.get(seq);
       if (item) this.place(item);
     }
+    this.updateEmpty();
+  }
+
+  /**
+   * Grouped view: show only the sections with these keys ('announce', '0', '1', ..., 'other'),
+   * or all of them (null).
+   */
+  showOnly(keys: string[] | null): void {
+    this.only = keys ? new Set(keys) : null;
     this.updateEmpty();
   }
 
@@ -253,7 +264,8 @@ export class FeedView {
         const body = sec.lastElementChild as HTMLElement;
         const shown = [...body.children].filter((c) => !(c as HTMLElement).hidden).length;
         sec.classList.toggle('is-empty', shown === 0);
-        if (key === 'announce') sec.hidden = body.childElementCount === 0;
+        const filtered = this.only !== null && !this.only.has(key);
+        sec.hidden = filtered || (key === 'announce' && body.childElementCount === 0);
       }
     }
   }

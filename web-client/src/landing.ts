@@ -30,8 +30,13 @@ export function renderLanding(root: HTMLElement): void {
 }
 
 function sessionRow(s: SessionInfo): HTMLElement {
+  const scheduled = s.phase?.phase === 'scheduled' && s.start;
   const when =
-    s.phase?.phase === 'scheduled' && s.start ? `Starts ${describeInstant(s.start, s.timezone)}` : phaseLabel(s.phase ?? null);
+    s.mode === 'slow'
+      ? `Slow chat · ${scheduled ? `first question ${describeInstant(s.start, s.timezone)}` : s.phase?.phase === 'closed' ? 'closed' : 'questions are out'}`
+      : scheduled
+        ? `Starts ${describeInstant(s.start, s.timezone)}`
+        : phaseLabel(s.phase ?? null);
   return h(
     'li',
     { class: 'session-row' },
@@ -67,7 +72,15 @@ function createForm(): HTMLElement {
   } catch {
     // Older browsers: free text.
   }
-  const start = h('input', { name: 'start', type: 'datetime-local' });
+  const start = h('input', { name: 'start', type: 'datetime-local', 'data-testid': 'start' });
+  // Mode: a live chat (one evening, timed parts) or a slow chat (questions released over days).
+  const modeLive = h('input', { type: 'radio', name: 'mode', value: 'live', checked: true, 'data-testid': 'mode-live' });
+  const modeSlow = h('input', { type: 'radio', name: 'mode', value: 'slow', 'data-testid': 'mode-slow' });
+  const ruleDaily = h('input', { type: 'radio', name: 'rule', value: 'daily', checked: true, 'data-testid': 'rule-daily' });
+  const ruleEvery = h('input', { type: 'radio', name: 'rule', value: 'every', 'data-testid': 'rule-every' });
+  const releaseTime = h('input', { type: 'time', name: 'release_time', 'data-testid': 'release-time' });
+  const everyHours = h('input', { type: 'number', name: 'release_every_hours', value: 24, min: 1, max: 168, step: 1, inputmode: 'numeric', 'data-testid': 'every-hours' });
+  const closeAfter = h('input', { type: 'number', name: 'close_after_hours', value: 24, min: 1, max: 720, step: 1, inputmode: 'numeric', 'data-testid': 'close-after' });
   const questions = h('textarea', { name: 'questions', rows: 6, required: true, placeholder: 'How do you start a lesson?\nHomework: yes or no?' });
   const intro = minutes('intro_minutes', 5, 0, 60);
   const round = minutes('round_minutes', 8, 1, 240);
@@ -87,17 +100,21 @@ function createForm(): HTMLElement {
   const submit = h('button', { type: 'submit', class: 'primary' }, 'Create the chat');
   const out = h('div', { class: 'create-result', 'aria-live': 'polite' });
 
-  const form = h(
-    'form',
-    { class: 'create-form', 'data-testid': 'create-form' },
-    h('h2', {}, 'Create a chat'),
-    field('Hashtag', hashtag),
-    field('Title', title),
-    field('Description', description),
-    field('Time zone of the chat', h('span', {}, tz, tzList), `Your zone is ${zone}.`),
-    field('Start (local time in that zone)', start, 'Leave empty to start it yourself as moderator.'),
-    field('Questions, one per line', questions),
-    h(
+  const startLabel = h('span', { class: 'label' }, 'Start (local time in that zone)');
+  const startHint = h('span', { class: 'hint' }, 'Leave empty to start it yourself as moderator.');
+  const slowBox = h(
+    'fieldset',
+    { class: 'slow-options', 'data-testid': 'slow-options', hidden: true },
+    h('legend', {}, 'Releases'),
+    h('label', { class: 'check' }, ruleDaily, ' One question a day at '),
+    releaseTime,
+    h('span', { class: 'hint' }, ' (local time in the chat’s zone; empty: the time of the first release)'),
+    h('label', { class: 'check' }, ruleEvery, ' One question every '),
+    everyHours,
+    ' hours',
+    field('Close the chat this many hours after the last release', closeAfter, '1 to 720; every released question stays open until then.'),
+  );
+  const minutesBox = h(
       'fieldset',
       { class: 'minutes' },
       h('legend', {}, 'Minutes'),
@@ -105,7 +122,37 @@ function createForm(): HTMLElement {
       field('Per question', round),
       field('Table talk', talk),
       field('Wrap-up', wrapup),
+  );
+  const syncMode = () => {
+    const slowMode = modeSlow.checked;
+    slowBox.hidden = !slowMode;
+    minutesBox.hidden = slowMode;
+    start.required = slowMode;
+    startLabel.textContent = slowMode ? 'First release (local time in that zone)' : 'Start (local time in that zone)';
+    startHint.textContent = slowMode ? 'When the first question comes out.' : 'Leave empty to start it yourself as moderator.';
+  };
+  modeLive.addEventListener('change', syncMode);
+  modeSlow.addEventListener('change', syncMode);
+
+  const form = h(
+    'form',
+    { class: 'create-form', 'data-testid': 'create-form' },
+    h('h2', {}, 'Create a chat'),
+    field('Hashtag', hashtag),
+    field('Title', title),
+    field('Description', description),
+    h(
+      'fieldset',
+      { class: 'mode' },
+      h('legend', {}, 'Kind of chat'),
+      h('label', { class: 'check' }, modeLive, ' Live: one evening, a question every few minutes'),
+      h('label', { class: 'check' }, modeSlow, ' Slow: questions released over days, each open until the chat closes'),
     ),
+    field('Time zone of the chat', h('span', {}, tz, tzList), `Your zone is ${zone}.`),
+    h('label', { class: 'field' }, startLabel, start, startHint),
+    field('Questions, one per line', questions),
+    slowBox,
+    minutesBox,
     h(
       'fieldset',
       { class: 'options' },
@@ -134,18 +181,36 @@ function createForm(): HTMLElement {
       out.append(h('p', { class: 'error' }, 'Add at least one question.'));
       return;
     }
+    const slowMode = modeSlow.checked;
     const body: CreateSessionBody = {
       hashtag: tag,
       title: title.value.trim(),
       description: description.value.trim(),
-      mode: 'live',
+      mode: slowMode ? 'slow' : 'live',
       timezone: tz.value.trim(),
       questions: qs,
-      intro_minutes: Number(intro.value),
-      round_minutes: Number(round.value),
-      talk_minutes: Number(talk.value),
-      wrapup_minutes: Number(wrapup.value),
     };
+    if (slowMode) {
+      const rule = slowRule({
+        start: start.value,
+        daily: ruleDaily.checked,
+        releaseTime: releaseTime.value,
+        everyHours: everyHours.value,
+        closeAfter: closeAfter.value,
+      });
+      if (typeof rule === 'string') {
+        out.append(h('p', { class: 'error' }, rule));
+        return;
+      }
+      Object.assign(body, rule);
+    } else {
+      Object.assign(body, {
+        intro_minutes: Number(intro.value),
+        round_minutes: Number(round.value),
+        talk_minutes: Number(talk.value),
+        wrapup_minutes: Number(wrapup.value),
+      });
+    }
     const slow = Number(slowdown.value || 0);
     if (!Number.isInteger(slow) || slow < 0 || slow > 3600) {
       out.append(h('p', { class: 'error' }, 'Slow-down is a whole number of seconds from 0 to 3600.'));
@@ -165,6 +230,25 @@ function createForm(): HTMLElement {
       });
   });
   return form;
+}
+
+/**
+ * The slow-chat fields of the creation body from the form's values, or the problem with them.
+ * `start` is the datetime-local value (local time in the chat's zone).
+ */
+export function slowRule(v: { start: string; daily: boolean; releaseTime: string; everyHours: string; closeAfter: string }):
+  | { release_time?: string; release_every_hours?: number; close_after_hours: number }
+  | string {
+  if (!v.start) return 'A slow chat needs the date and time of its first release.';
+  const close = Number(v.closeAfter || 24);
+  if (!Number.isInteger(close) || close < 1 || close > 720) return 'Close after 1 to 720 hours.';
+  if (v.daily) {
+    if (v.releaseTime && !/^([01]\d|2[0-3]):[0-5]\d$/.test(v.releaseTime)) return 'The daily release time is HH:MM.';
+    return v.releaseTime ? { release_time: v.releaseTime, close_after_hours: close } : { close_after_hours: close };
+  }
+  const every = Number(v.everyHours);
+  if (!Number.isInteger(every) || every < 1 || every > 168) return 'Release every 1 to 168 hours.';
+  return { release_every_hours: every, close_after_hours: close };
 }
 
 function linkLine(label: string, url: string, testid: string): HTMLElement {

@@ -3,9 +3,10 @@
 
 import type { Change } from './chat_state';
 import { ChatState } from './chat_state';
-import { h, safeStorage, setText, wsUrl } from './dom';
+import { clear, h, safeStorage, setText, wsUrl } from './dom';
 import type { ErrorMsg, Phase, WelcomeMsg } from './protocol';
-import { describeInstant, formatDuration, formatLocal } from './time';
+import { slowSchedule } from './slow';
+import { describeInstant, formatDuration, formatLocal, yourTime } from './time';
 import { ChatClient, MemoryStorage } from './ws_client';
 
 export interface Live {
@@ -96,6 +97,21 @@ export function phaseLabel(p: Phase | null): string {
   }
 }
 
+/** Slow chats: "Q2 of 5 is out · answer any released question". */
+export function slowLabel(p: Phase | null, released: number, total: number): string {
+  if (!p) return 'Connecting…';
+  switch (p.phase) {
+    case 'scheduled':
+      return `Slow chat: ${total} question${total === 1 ? '' : 's'}, the first is not out yet`;
+    case 'closed':
+      return 'The chat is closed';
+    case 'paused':
+      return `Paused: ${released} of ${total} questions out`;
+    default:
+      return `${released} of ${total} questions out · answer any of them`;
+  }
+}
+
 /** The current phase, question and countdown bar. */
 export class PhaseView {
   readonly el: HTMLElement;
@@ -104,7 +120,7 @@ export class PhaseView {
   private countdown = h('div', { class: 'phase-countdown', 'data-testid': 'countdown' });
   private bar = h('div', { class: 'bar-fill' });
   private barBox = h('div', { class: 'bar', role: 'progressbar', 'aria-label': 'Time left' }, this.bar);
-  private note = h('div', { class: 'phase-note' });
+  private note = h('div', { class: 'phase-note', 'data-testid': 'phase-note' });
   private timer: ReturnType<typeof setInterval>;
 
   constructor(private live: Live) {
@@ -124,6 +140,10 @@ export class PhaseView {
   update(): void {
     const { chat } = this.live;
     const p = chat.phase;
+    if (chat.isSlow) {
+      this.updateSlow();
+      return;
+    }
     setText(this.label, phaseLabel(p));
     this.el.dataset.phase = p?.phase ?? '';
     let q = p?.question ?? null;
@@ -138,6 +158,34 @@ export class PhaseView {
       setText(this.note, `Until ${formatLocal(p.ends_at, { date: false })} your time · session zone ${zone}`);
     } else {
       setText(this.note, zone ? `Times in your zone · session zone ${zone}` : '');
+    }
+    this.tick();
+  }
+
+  /** Slow chats: how many questions are out, the newest one, the next release and the close. */
+  private updateSlow(): void {
+    const { chat } = this.live;
+    const p = chat.phase;
+    const sched = slowSchedule(chat);
+    const zone = chat.session?.timezone ?? '';
+    this.el.dataset.phase = p?.phase ?? '';
+    this.el.dataset.mode = 'slow';
+    setText(this.label, slowLabel(p, sched.released, sched.total));
+    const q = p && p.phase !== 'closed' ? p.question : null;
+    setText(this.question, q ?? '');
+    this.question.hidden = !q;
+    clear(this.note);
+    if (sched.closed) {
+      this.note.append(h('div', { 'data-testid': 'closes-at' }, 'The chat is closed: you can still read every answer.'));
+    } else {
+      if (sched.next) {
+        this.note.append(h('div', { 'data-testid': 'next-release' }, `Next question (Q${sched.next.round}) ${yourTime(sched.next.at, zone)}`));
+      } else if (sched.paused) {
+        this.note.append(h('div', { 'data-testid': 'next-release' }, `The moderator has paused the releases (chat runs in ${zone}).`));
+      } else if (sched.released >= sched.total) {
+        this.note.append(h('div', { 'data-testid': 'next-release' }, 'All questions are out.'));
+      }
+      if (sched.closesAt) this.note.append(h('div', { 'data-testid': 'closes-at' }, `Closes ${yourTime(sched.closesAt, zone)}`));
     }
     this.tick();
   }
@@ -163,6 +211,12 @@ export class PhaseView {
       return;
     }
     const left = Math.max(0, ends - now);
+    if (this.live.chat.isSlow) {
+      this.barBox.hidden = true;
+      const allOut = this.live.chat.maxRoundAsked >= (this.live.chat.session?.questions.length ?? 0);
+      setText(this.countdown, left > 0 ? `${allOut ? 'closes' : 'next question'} in ${formatDuration(left)}` : '');
+      return;
+    }
     if (p.phase === 'scheduled') {
       this.barBox.hidden = true;
       setText(this.countdown, left > 0 ? `in ${formatDuration(left)}` : 'starting…');

@@ -9,7 +9,8 @@ import { FeedView, roundBadge, type ModerationHooks } from './feed';
 import { ConnBanner, joinErrorText, openLive, PhaseView, StatusView, type Live } from './live';
 import { joinForm, loadMe, meKey } from './participant';
 import type { ClientError, ControlAction, KeyInfo, ModerateAction, PhaseName } from './protocol';
-import { formatClock, formatLocal } from './time';
+import { slowSchedule } from './slow';
+import { formatClock, formatDayTime, formatLocal } from './time';
 
 export function modKeyStorageKey(id: string): string {
   return `hashchat:modkey:${id}`;
@@ -96,6 +97,31 @@ export function enabledControls(phase: PhaseName | undefined): Set<ControlAction
   }
 }
 
+/** Slow chats: which controls make sense, given the phase and how many questions are out. */
+export function enabledSlowControls(phase: PhaseName | undefined, released: number, total: number): Set<ControlAction> {
+  const more = released < total;
+  switch (phase) {
+    case 'scheduled':
+      // The server refuses postpone before the first release ("nothing to extend").
+      return new Set<ControlAction>(more ? ['release', 'end'] : ['end']);
+    case 'round':
+      return new Set<ControlAction>(more ? ['release', 'postpone', 'pause', 'end'] : ['postpone', 'pause', 'end']);
+    case 'paused':
+      return new Set<ControlAction>(['resume', 'end']);
+    default:
+      return new Set();
+  }
+}
+
+/** Hours and minutes of a postpone, as whole minutes (1-10,080), or null when out of range. */
+export function postponeMinutes(hours: string, minutes: string): number | null {
+  const hv = hours.trim() === '' ? 0 : Number(hours);
+  const mv = minutes.trim() === '' ? 0 : Number(minutes);
+  if (!Number.isInteger(hv) || !Number.isInteger(mv) || hv < 0 || mv < 0) return null;
+  const total = hv * 60 + mv;
+  return total >= 1 && total <= 10080 ? total : null;
+}
+
 function startConsole(root: HTMLElement, id: string, key: string, handle: string, name: string): void {
   clear(root);
   const title = h('h1', { class: 'hashtag' }, id);
@@ -168,7 +194,26 @@ function startConsole(root: HTMLElement, id: string, key: string, handle: string
     client.request(msg).catch((e) => toast(errorText(e)));
   };
   const extendMinutes = h('input', { type: 'number', min: 1, max: 120, value: 2, inputmode: 'numeric', 'aria-label': 'Minutes to add', class: 'minutes-input' });
+  const postponeHours = h('input', { type: 'number', min: 0, max: 168, value: 1, inputmode: 'numeric', 'aria-label': 'Hours to postpone', class: 'minutes-input', 'data-testid': 'postpone-hours' });
+  const postponeMins = h('input', { type: 'number', min: 0, max: 59, value: 0, inputmode: 'numeric', 'aria-label': 'Minutes to postpone', class: 'minutes-input', 'data-testid': 'postpone-minutes' });
   const buttons: Record<ControlAction, HTMLButtonElement> = {
+    release: h('button', { type: 'button', class: 'primary', 'data-testid': 'ctl-release', onclick: () => control('release') }, 'Release next question now'),
+    postpone: h(
+      'button',
+      {
+        type: 'button',
+        'data-testid': 'ctl-postpone',
+        onclick: () => {
+          const m = postponeMinutes(postponeHours.value, postponeMins.value);
+          if (m === null) {
+            toast('Postpone by 1 minute to 7 days (168 hours).');
+            return;
+          }
+          control('postpone', m);
+        },
+      },
+      'Postpone next release',
+    ),
     start: h('button', { type: 'button', class: 'primary', 'data-testid': 'ctl-start', onclick: () => control('start') }, 'Start'),
     next: h('button', { type: 'button', class: 'primary', 'data-testid': 'ctl-next', onclick: () => control('next') }, 'Next'),
     extend: h(
@@ -202,12 +247,16 @@ function startConsole(root: HTMLElement, id: string, key: string, handle: string
       'End chat',
     ),
   };
+  const extendBox = h('span', { class: 'extend' }, buttons.extend, ' +', extendMinutes, ' min');
+  const postponeBox = h('span', { class: 'extend postpone', 'data-testid': 'postpone-box' }, buttons.postpone, ' by ', postponeHours, ' h ', postponeMins, ' min');
   const controls = h(
     'section',
     { class: 'controls', 'aria-label': 'Chat controls' },
     buttons.start,
     buttons.next,
-    h('span', { class: 'extend' }, buttons.extend, ' +', extendMinutes, ' min'),
+    extendBox,
+    buttons.release,
+    postponeBox,
     buttons.pause,
     buttons.resume,
     buttons.end,
@@ -231,15 +280,66 @@ function startConsole(root: HTMLElement, id: string, key: string, handle: string
       .catch((e) => toast(errorText(e)));
   });
 
+  const schedule = h('ol', { class: 'release-schedule', 'data-testid': 'release-schedule' });
+  const scheduleZone = h('p', { class: 'muted small', 'data-testid': 'schedule-zone' });
+  const schedulePanel = h('section', { class: 'panel schedule-panel', 'data-testid': 'schedule-panel', hidden: true }, h('h2', {}, 'Release schedule'), scheduleZone, schedule);
+
+  function renderSchedule(): void {
+    const sched = slowSchedule(chat);
+    const zone = chat.session?.timezone ?? '';
+    setText(scheduleZone, `Times in your zone; the chat runs in ${zone}.${sched.paused ? ' Releases are paused.' : ''}`);
+    clear(schedule);
+    for (const r of chat.releasedRounds()) {
+      const rel = r.release;
+      schedule.append(
+        h(
+          'li',
+          { class: 'tt-asked', 'data-testid': 'schedule-released', 'data-round': r.round },
+          h('span', { class: 'badge q' }, `Q${r.round}`),
+          ' ',
+          r.question ?? '',
+          h('span', { class: 'muted small' }, rel ? ` · released ${formatDayTime(rel.released_at)}` : ' · released'),
+        ),
+      );
+    }
+    for (const u of sched.upcoming) {
+      const next = sched.next?.round === u.round;
+      schedule.append(
+        h(
+          'li',
+          { class: next ? 'tt-current' : 'tt-upcoming', 'data-testid': 'schedule-upcoming', 'data-round': u.round },
+          h('span', { class: 'badge q' }, `Q${u.round}`),
+          ' ',
+          u.question ?? '',
+          h('span', { class: 'muted small', 'data-testid': 'schedule-at' }, ` · ${next ? 'next, ' : ''}${formatDayTime(u.at)}`),
+        ),
+      );
+    }
+    if (sched.closesAt) schedule.append(h('li', { class: 'tt-close', 'data-testid': 'schedule-close' }, `Closes ${formatDayTime(sched.closesAt)}`));
+    if (sched.closed) schedule.append(h('li', { class: 'tt-close', 'data-testid': 'schedule-close' }, 'Closed'));
+  }
+
   function refresh(): void {
     phase.update();
     composer.update();
     const p = chat.phase?.phase;
-    const enabled = client.online ? enabledControls(p) : new Set<ControlAction>();
+    const slow = chat.isSlow;
+    const total = chat.session?.questions.length ?? 0;
+    const enabled = !client.online
+      ? new Set<ControlAction>()
+      : slow
+        ? enabledSlowControls(p, Math.max(0, chat.maxRoundAsked), total)
+        : enabledControls(p);
     for (const [action, btn] of Object.entries(buttons) as [ControlAction, HTMLButtonElement][]) {
       btn.disabled = !enabled.has(action);
     }
     extendMinutes.disabled = !enabled.has('extend');
+    postponeHours.disabled = postponeMins.disabled = !enabled.has('postpone');
+    buttons.start.hidden = buttons.next.hidden = extendBox.hidden = slow;
+    buttons.release.hidden = postponeBox.hidden = !slow;
+    schedulePanel.hidden = !slow;
+    setText(buttons.postpone, slow && chat.maxRoundAsked >= total ? 'Postpone the close' : 'Postpone next release');
+    if (slow) renderSchedule();
     clear(timetable);
     const current = chat.currentRound;
     for (const q of chat.session?.questions ?? []) {
@@ -369,6 +469,7 @@ function startConsole(root: HTMLElement, id: string, key: string, handle: string
     h(
       'main',
       { class: 'page chat' },
+      schedulePanel,
       h('details', { class: 'panel' }, h('summary', {}, 'Questions'), timetable),
       h('section', { class: 'panel' }, h('h2', {}, 'Announce'), announceForm),
       h('section', { class: 'panel queue-panel' }, h('h2', {}, 'Waiting for approval (', queueCount, ')'), queueList),

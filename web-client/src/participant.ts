@@ -6,6 +6,8 @@ import { clear, h, safeStorage, setText, toast } from './dom';
 import { FeedView, stickToBottom, type FeedMode } from './feed';
 import { ConnBanner, HANDLE_RE, joinErrorText, openLive, PhaseView, StatusView, type Live } from './live';
 import type { SessionInfo } from './protocol';
+import { SeenStore, seenKey } from './slow';
+import { SlowTabs } from './slow_tabs';
 
 interface Me {
   handle: string;
@@ -164,6 +166,31 @@ function startChat(root: HTMLElement, id: string, me: Me): void {
   let live: Live | null = null;
   let mode: FeedMode = 'timeline';
   let welcomed = false;
+  // Slow chats: one tab per released question (made at the first welcome that says "slow").
+  let tabs: SlowTabs | null = null;
+  const tabsSlot = h('div', { class: 'q-tabs-slot' });
+  let refreshQueued = false;
+  const refreshTabs = () => {
+    if (!tabs || refreshQueued) return;
+    refreshQueued = true;
+    queueMicrotask(() => {
+      refreshQueued = false;
+      tabs?.refresh();
+    });
+  };
+  const setUpSlow = () => {
+    if (tabs || !live?.chat.isSlow) return;
+    toggle.hidden = true;
+    mode = 'grouped';
+    feed.setMode('grouped');
+    feed.showOnly(['announce']);
+    const seen = new SeenStore(safeStorage('local'), seenKey(id, me.handle));
+    tabs = new SlowTabs(live.chat, seen, (round) => {
+      feed.showOnly(round === null ? ['announce'] : ['announce', String(round)]);
+      composer.setFixedRound(round);
+    });
+    tabsSlot.append(tabs.el);
+  };
 
   live = openLive(
     { session: id, handle: me.handle, name: me.name },
@@ -174,22 +201,30 @@ function startChat(root: HTMLElement, id: string, me: Me): void {
         document.title = `${m.session.hashtag} · hashchat`;
         if (!welcomed) feed.rebuild();
         welcomed = true;
+        setUpSlow();
         phase.update();
         composer.update();
+        refreshTabs();
       },
       change: (c) => {
-        if (c.type === 'item') stickToBottom(() => feed.upsert(c.item, c.isNew));
+        if (c.type === 'item') {
+          stickToBottom(() => feed.upsert(c.item, c.isNew));
+          refreshTabs();
+        }
         if (c.type === 'phase') {
           phase.update();
           composer.update();
+          refreshTabs();
         }
         if (c.type === 'member' && c.me) composer.update();
       },
       reset: () => {
         feed.rebuild();
         phase.update();
+        refreshTabs();
       },
       fatal: (e) => {
+        tabs?.destroy();
         live?.close();
         phase.destroy();
         banner.destroy();
@@ -234,6 +269,7 @@ function startChat(root: HTMLElement, id: string, me: Me): void {
       class: 'link small',
       onclick: () => {
         if (!window.confirm('Leave this chat on this device? Your handle stays yours with this browser.')) return;
+        tabs?.destroy();
         live?.close();
         phase.destroy();
         banner.destroy();
@@ -253,7 +289,7 @@ function startChat(root: HTMLElement, id: string, me: Me): void {
       h('div', { class: 'you muted small' }, `You are @${me.handle} · `, leave),
     ),
     h('div', { class: 'phase-bar' }, banner.el, phase.el),
-    h('main', { class: 'page chat' }, toggle, feed.el),
+    h('main', { class: 'page chat' }, tabsSlot, toggle, feed.el),
     composer.el,
   );
   showPending();

@@ -36,6 +36,12 @@ export interface SessionInfo {
   questions: Question[];
   options?: SessionOptions;
   phase: Phase;
+  /** Slow chats: the scheduled instant (UTC) of each question's release, in order. */
+  releases?: string[];
+  /** Slow chats: the daily local release time ("07:00"), or null when releasing every N hours. */
+  release_time?: string | null;
+  release_every_hours?: number | null;
+  close_after_hours?: number;
   created_at: string;
   head: number;
   online: number;
@@ -92,9 +98,14 @@ export interface HandleEvent extends EventBase {
   kind: 'mute' | 'unmute' | 'ban' | 'unban';
   handle: string;
 }
+/** Slow chats: a question released; the phase fields plus the instant it was scheduled for. */
+export interface ReleaseEvent extends EventBase, Phase {
+  kind: 'release';
+  scheduled_at: string;
+}
 /** Kinds this client does not know yet still occupy a seq. */
 export interface OtherEvent extends EventBase {
-  kind: 'release';
+  kind: 'other';
   target?: number;
   handle?: string;
 }
@@ -106,6 +117,7 @@ export type ChatEvent =
   | LikeEvent
   | AnnounceEvent
   | PhaseEvent
+  | ReleaseEvent
   | TargetEvent
   | HandleEvent
   | OtherEvent;
@@ -209,7 +221,7 @@ export type ModerateAction =
   | 'approve'
   | 'reject';
 
-export type ControlAction = 'start' | 'next' | 'extend' | 'pause' | 'resume' | 'end';
+export type ControlAction = 'start' | 'next' | 'extend' | 'pause' | 'resume' | 'end' | 'release' | 'postpone';
 
 export type ClientRequest =
   | { type: 'like' | 'unlike' | 'delete'; seq: number }

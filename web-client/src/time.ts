@@ -59,3 +59,18 @@ export function formatDuration(ms: number): string {
   const ss = String(s).padStart(2, '0');
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
 }
+
+/** Weekday, date and time in the viewer's zone, without the zone's name: "Fri 27 Nov, 07:00". */
+export function formatDayTime(iso: string | null | undefined): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  return new Intl.DateTimeFormat(undefined, { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' }).format(d);
+}
+
+/** "Fri 27 Nov, 07:00 your time (chat runs in Europe/London)". */
+export function yourTime(iso: string | null | undefined, zone: string): string {
+  const t = formatDayTime(iso);
+  if (!t) return '';
+  return zone ? `${t} your time (chat runs in ${zone})` : `${t} your time`;
+}
