@@ -3,6 +3,7 @@
 #include <boost/beast/http/verb.hpp>
 #include <nlohmann/json.hpp>
 
+#include "protocol/calendar.hpp"
 #include "protocol/event_json.hpp"
 #include "protocol/server_messages.hpp"
 #include "protocol/time_format.hpp"
@@ -153,6 +154,35 @@ void keys_route(hub& h, const http_request& req, const std::string& id, const st
                            "That method is not allowed here."));
 }
 
+// Where this request reached the server, for links in documents that leave the page.
+std::string base_url(const http_request& req) {
+    auto it = req.find(http::field::host);
+    std::string host = it == req.end() ? "" : std::string(it->value());
+    const bool plain =
+        !host.empty() && host.size() <= 255 && std::all_of(host.begin(), host.end(), [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == ':' ||
+                   c == '-' || c == '[' || c == ']';
+        });
+    return "http://" + (plain ? host : std::string("localhost"));
+}
+
+void calendar(hub& h, const http_request& req, const std::string& id, const responder& respond) {
+    auto r = h.find(id);
+    if (!r) {
+        return respond(error_response(req, http::status::not_found, "not_found",
+                                      "There is no session with that id."));
+    }
+    auto ics = protocol::session_calendar(r->config(), base_url(req), h.time().now());
+    if (!ics) {
+        return respond(error_response(req, status_of(ics.err().code),
+                                      core::to_string(ics.err().code), ics.err().message));
+    }
+    auto res =
+        make_response(req, http::status::ok, std::move(*ics), "text/calendar; charset=utf-8");
+    res.set(http::field::content_disposition, "inline; filename=\"" + id + ".ics\"");
+    respond(std::move(res));
+}
+
 void list_sessions(hub& h, const http_request& req, const responder& respond) {
     std::string body = "{\"sessions\":[";
     bool first = true;
@@ -217,6 +247,10 @@ void handle_http(hub& h, const http_request& req, bool from_loopback, const std:
             const std::string rest = id.substr(slash + 1);
             id.resize(slash);
             if (rest == "keys") return keys_route(h, req, id, "", respond);
+            if (rest == "calendar.ics") {
+                if (!get) return not_allowed();
+                return calendar(h, req, id, respond);
+            }
             if (rest.rfind("keys/", 0) == 0 && rest.size() > 5) {
                 return keys_route(h, req, id, rest.substr(5), respond);
             }

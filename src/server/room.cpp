@@ -96,6 +96,11 @@ void room::close_all(std::uint16_t code) {
     });
 }
 
+core::session_config room::config() {
+    std::lock_guard lock(state_mutex_);
+    return session_.config();
+}
+
 std::string room::view_json() {
     std::lock_guard lock(state_mutex_);
     auto j = protocol::session_view(session_, online_.load());

@@ -78,6 +78,9 @@ class room : public std::enable_shared_from_this<room> {
     void list_keys(std::string owner_hash, key_reply done);
     void revoke_key(std::string owner_hash, std::string key_id, key_reply done);
 
+    // Any thread: the session's configuration.
+    core::session_config config();
+
     // Any thread: the public view with the committed head.
     std::string view_json();
     // Any thread: for sorting lists.
