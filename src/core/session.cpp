@@ -133,6 +133,30 @@ result<join_result> session::join(const join_request& req) const {
     return out;
 }
 
+result<std::vector<event>> session::reconfigure(session_config next, instant now) {
+    next.id = config_.id;
+    next.created_at = config_.created_at;
+    next.series = config_.series;
+    const bool waiting = phase_.phase == phase_kind::scheduled && phase_.segment < 0;
+    if (!waiting && (next.timetable != config_.timetable || next.mode != config_.mode ||
+                     next.timezone != config_.timezone || next.hashtag != config_.hashtag)) {
+        return make_error(error_code::bad_request,
+                          "The chat has started: only its title, description and options can "
+                          "change now.");
+    }
+    std::vector<event> out;
+    config_ = std::move(next);
+    if (waiting) {
+        schedule_ = live_schedule(config_.timetable);
+        auto state = schedule_.initial();
+        if (!(state == phase_)) {
+            out.push_back(make(now, phase_event{state, std::nullopt, std::nullopt}));
+            apply(out.back());
+        }
+    }
+    return out;
+}
+
 const moderator_key* session::key_by_hash(const std::string& hash) const {
     for (const auto& k : keys_) {
         if (!k.revoked && hashes_equal(k.hash, hash)) return &k;

@@ -40,6 +40,7 @@ struct session_config {
     // Slow chats: the rule the releases were computed from (kept to show and to edit).
     std::optional<std::string> release_time;
     std::optional<int> release_every_hours;
+    std::optional<std::string> series;  // the series it belongs to (may start without questions)
     instant created_at;
 };
 
@@ -165,6 +166,11 @@ class session {
 
     // Applies an event of this session's log (from handle() or from the store when replaying).
     void apply(const event& e);
+    // A moderator's edit of the session (PATCH). Before the chat starts anything may change and
+    // the waiting phase follows the new timetable (a phase event if it moved); after, only the
+    // title, description and options. The caller stores the new configuration with the events.
+    result<std::vector<event>> reconfigure(session_config next, instant now);
+
     // Applies an entry of the moderators' log (likewise).
     void apply(const mod_entry& m);
 

@@ -83,7 +83,8 @@ std::optional<error> validate(const session_config& c) {
     if (auto e = check_range("round_minutes", tt.round_minutes, 1, 240)) return e;
     if (auto e = check_range("talk_minutes", tt.talk_minutes, 0, 240)) return e;
     if (auto e = check_range("wrapup_minutes", tt.wrapup_minutes, 0, 120)) return e;
-    if (tt.questions.empty() || tt.questions.size() > 100) {
+    // A session of a series may be made before its questions are written (PATCH adds them).
+    if ((tt.questions.empty() && !c.series) || tt.questions.size() > 100) {
         return make_error(error_code::bad_request, "A chat needs 1 to 100 questions.");
     }
     for (const auto& q : tt.questions) {

@@ -26,6 +26,8 @@ struct question {
     std::string text;
     std::optional<int> talk_minutes;   // table talk before posting; session default if unset
     std::optional<int> round_minutes;  // posting time; session default if unset
+
+    friend bool operator==(const question&, const question&) = default;
 };
 
 struct live_timetable {
@@ -42,6 +44,8 @@ struct live_timetable {
     bool slow = false;
     std::vector<instant> releases;
     duration close_after = std::chrono::hours(24);
+
+    friend bool operator==(const live_timetable&, const live_timetable&) = default;
 };
 
 // One timed part of the chat.

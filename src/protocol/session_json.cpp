@@ -119,13 +119,22 @@ std::optional<core::error> read_slow_rule(const json& j, core::session_config& c
 
 }  // namespace
 
-core::result<core::session_config> parse_create_request(std::string_view body, core::instant now) {
+namespace {
+
+core::result<json> parse_body(std::string_view body) {
     if (body.size() > 256 * 1024) return bad("The request is too large.");
     if (json_too_deep(body)) return bad("The request is nested too deeply.");
     json j = json::parse(body, nullptr, false);
     if (j.is_discarded()) return bad("The request is not valid JSON.");
     if (!j.is_object()) return bad("The request must be a JSON object.");
+    return j;
+}
+
+core::result<core::session_config> parse_request(const json& j, core::instant now,
+                                                 bool check_past_start,
+                                                 const std::optional<std::string>& series) {
     core::session_config c;
+    c.series = series;
     c.created_at = now;
     c.timezone = "UTC";
     field_reader r{j, std::nullopt};
@@ -165,7 +174,7 @@ core::result<core::session_config> parse_create_request(std::string_view body, c
         if (!it->is_string()) return bad("\"start\" must be a local time like 2026-11-26T19:00.");
         auto start = local_to_instant(it->get<std::string>(), c.timezone);
         if (!start) return start.err();
-        if (*start < now) {
+        if (check_past_start && *start < now) {
             return bad("\"start\" is in the past; leave it out to start the chat by hand.");
         }
         c.timetable.start = *start;
@@ -182,6 +191,55 @@ core::result<core::session_config> parse_create_request(std::string_view body, c
     if (auto e = core::validate(c)) return *e;
     if (!c.hashtag.empty() && c.hashtag.front() != '#') c.hashtag.insert(0, "#");
     return c;
+}
+
+// The creation-request form of a configuration (local start time in its zone).
+json request_of(const core::session_config& c) {
+    json j = json::parse(config_to_json(c));
+    j.erase("id");
+    j.erase("created_at");
+    j.erase("releases");
+    j.erase("series");
+    if (c.timetable.start) {
+        auto local = local_time_text(*c.timetable.start, c.timezone);
+        if (local) j["start"] = *local;
+    }
+    if (!c.timetable.slow) {
+        j.erase("release_time");
+        j.erase("release_every_hours");
+        j.erase("close_after_hours");
+    }
+    return j;
+}
+
+}  // namespace
+
+core::result<core::session_config> parse_create_request(std::string_view body, core::instant now) {
+    auto j = parse_body(body);
+    if (!j) return j.err();
+    return parse_request(*j, now, true, std::nullopt);
+}
+
+core::result<core::session_config> parse_series_session(std::string_view body, core::instant now,
+                                                        const std::string& series) {
+    auto j = parse_body(body);
+    if (!j) return j.err();
+    return parse_request(*j, now, true, series);
+}
+
+core::result<core::session_config> apply_patch(const core::session_config& current,
+                                               std::string_view patch, core::instant now) {
+    auto p = parse_body(patch);
+    if (!p) return p.err();
+    json merged = request_of(current);
+    for (const auto& [key, value] : p->items()) {
+        if (key == "mode" || key == "hashtag" || key == "id") {
+            return bad("\"" + key + "\" cannot change; make a new session instead.");
+        }
+        merged[key] = value;
+    }
+    // A start that is not being changed may lie in the past (the chat is running).
+    return parse_request(merged, now, p->contains("start"), current.series);
 }
 
 std::string id_base(const core::session_config& config) {
@@ -217,6 +275,7 @@ std::string config_to_json(const core::session_config& c) {
             {{"premoderation", c.options.premoderation},
              {"slowdown_seconds", c.options.slowdown_seconds}}},
            {"created_at", format_instant(c.created_at)}};
+    if (c.series) j["series"] = *c.series;
     if (c.timetable.slow) {
         json releases = json::array();
         for (auto r : c.timetable.releases) releases.push_back(format_instant(r));
@@ -270,6 +329,9 @@ std::optional<core::session_config> config_from_json(std::string_view text) {
             if (auto eh = j.find("release_every_hours"); eh != j.end() && !eh->is_null()) {
                 c.release_every_hours = eh->get<int>();
             }
+        }
+        if (auto it = j.find("series"); it != j.end() && it->is_string()) {
+            c.series = it->get<std::string>();
         }
         auto created = parse_instant(j.at("created_at").get<std::string>());
         if (!created) return std::nullopt;

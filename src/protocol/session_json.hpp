@@ -14,6 +14,15 @@ namespace hashchat::protocol {
 // Parses and validates POST /api/sessions. The id is left empty; see id_base().
 core::result<core::session_config> parse_create_request(std::string_view body, core::instant now);
 
+// A session of a series: like a creation request, but it may have no questions yet.
+core::result<core::session_config> parse_series_session(std::string_view body, core::instant now,
+                                                        const std::string& series);
+
+// PATCH /api/sessions/{id}: the configuration with the request's fields replaced, validated like
+// a new one (hashtag and mode cannot change; an unchanged start may be in the past).
+core::result<core::session_config> apply_patch(const core::session_config& current,
+                                               std::string_view patch, core::instant now);
+
 // "pubpd-2026-11-26": the hashtag's slug and the start's local date (or today's, unscheduled).
 std::string id_base(const core::session_config& config);
 

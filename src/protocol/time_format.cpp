@@ -176,6 +176,16 @@ core::result<std::vector<core::instant>> slow_releases(
     return out;
 }
 
+core::result<std::string> local_time_text(core::instant t, std::string_view zone) {
+    if (!known_zone(zone)) {
+        return core::make_error(core::error_code::bad_request,
+                                "Unknown time zone \"" + std::string(zone) + "\".");
+    }
+    const date::zoned_time<std::chrono::seconds> zt{std::string(zone),
+                                                    date::floor<std::chrono::seconds>(t)};
+    return date::format("%Y-%m-%dT%H:%M:%S", zt.get_local_time());
+}
+
 core::result<std::string> local_date(core::instant t, std::string_view zone) {
     if (!known_zone(zone)) {
         return core::make_error(core::error_code::bad_request,

@@ -21,6 +21,9 @@ std::optional<core::instant> parse_instant(std::string_view s);
 // by a daylight-saving change) is an error; an ambiguous one takes the earlier instant.
 core::result<core::instant> local_to_instant(std::string_view local, std::string_view zone);
 
+// The local wall time ("YYYY-MM-DDTHH:MM:SS") of an instant in an IANA zone.
+core::result<std::string> local_time_text(core::instant t, std::string_view zone);
+
 // The local calendar date ("YYYY-MM-DD") of an instant in an IANA zone.
 core::result<std::string> local_date(core::instant t, std::string_view zone);
 

@@ -183,6 +183,28 @@ void calendar(hub& h, const http_request& req, const std::string& id, const resp
     respond(std::move(res));
 }
 
+void patch_session(hub& h, const http_request& req, const std::string& id,
+                   const responder& respond) {
+    auto r = h.find(id);
+    if (!r) {
+        return respond(error_response(req, http::status::not_found, "not_found",
+                                      "There is no session with that id."));
+    }
+    auto key = bearer(req);
+    if (!key) {
+        return respond(error_response(req, http::status::unauthorized, "bad_key",
+                                      "Send a moderator key as Authorization: Bearer <key>."));
+    }
+    r->patch(sha256_hex(*key), req.body(), [req, respond](core::result<std::string> result) {
+        if (!result) {
+            return respond(error_response(req, status_of(result.err().code),
+                                          core::to_string(result.err().code),
+                                          result.err().message));
+        }
+        respond(json_response(req, http::status::ok, std::move(*result)));
+    });
+}
+
 void list_sessions(hub& h, const http_request& req, const responder& respond) {
     std::string body = "{\"sessions\":[";
     bool first = true;
@@ -257,6 +279,7 @@ void handle_http(hub& h, const http_request& req, bool from_loopback, const std:
             return respond(error_response(req, http::status::not_found, "not_found",
                                           "There is no such resource."));
         }
+        if (method == http::verb::patch) return patch_session(h, req, id, respond);
         if (!get) return not_allowed();
         auto r = h.find(id);
         if (!r) {

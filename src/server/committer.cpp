@@ -41,6 +41,7 @@ void committer::run() {
             for (auto& e : w.batch.events) merged.events.push_back(std::move(e));
             for (auto& m : w.batch.members) merged.members.push_back(std::move(m));
             for (auto& m : w.batch.mods) merged.mods.push_back(std::move(m));
+            for (auto& c : w.batch.configs) merged.configs.push_back(std::move(c));
         }
         try {
             store_.commit(merged);

@@ -281,8 +281,10 @@ void room::do_tick(std::function<void()> done) {
 }
 
 void room::persist(const std::vector<core::event>& events, std::vector<core::member> members,
-                   const std::vector<core::mod_entry>& mods) {
+                   const std::vector<core::mod_entry>& mods,
+                   std::vector<std::pair<std::string, std::string>> configs) {
     store::write_batch batch;
+    batch.configs = std::move(configs);
     for (const auto& m : mods) {
         mod_log_.push_back(frame(protocol::serialize_mod(m)));
         batch.mods.push_back(

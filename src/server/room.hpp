@@ -77,6 +77,8 @@ class room : public std::enable_shared_from_this<room> {
     void create_key(std::string owner_hash, std::string label, key_reply done);
     void list_keys(std::string owner_hash, key_reply done);
     void revoke_key(std::string owner_hash, std::string key_id, key_reply done);
+    // PATCH /api/sessions/{id} with any moderator key: answers the new public view.
+    void patch(std::string key_hash, std::string body, key_reply done);
 
     // Any thread: the session's configuration.
     core::session_config config();
@@ -108,7 +110,8 @@ class room : public std::enable_shared_from_this<room> {
 
     // Serializes, keeps and submits events, moderators' log entries and member rows as one batch.
     void persist(const std::vector<core::event>& events, std::vector<core::member> members = {},
-                 const std::vector<core::mod_entry>& mods = {});
+                 const std::vector<core::mod_entry>& mods = {},
+                 std::vector<std::pair<std::string, std::string>> configs = {});
     void on_committed(std::uint64_t batch, core::seq_t upto, std::uint64_t mod_upto);
     // After a moderation outcome is durable: tell authors, close banned members.
     void after_moderation(const std::vector<core::mod_entry>& mods);

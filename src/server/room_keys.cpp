@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "protocol/event_json.hpp"
+#include "protocol/session_json.hpp"
 #include "protocol/time_format.hpp"
 #include "server/crypto.hpp"
 #include "server/room.hpp"
@@ -83,6 +84,33 @@ void room::revoke_key(std::string owner_hash, std::string key_id, key_reply done
             }
         }
         done(std::string());
+    });
+}
+
+void room::patch(std::string key_hash, std::string body, key_reply done) {
+    net::post(strand_, [self = shared_from_this(), key_hash = std::move(key_hash),
+                        body = std::move(body), done = std::move(done)] {
+        self->do_tick({});
+        std::vector<core::event> events;
+        std::string config_json;
+        {
+            std::lock_guard lock(self->state_mutex_);
+            if (!self->session_.key_by_hash(key_hash)) {
+                return done(core::make_error(core::error_code::bad_key,
+                                             "That key is not a moderator key of this chat."));
+            }
+            const auto now = self->deps_.time.now();
+            auto next = protocol::apply_patch(self->session_.config(), body, now);
+            if (!next) return done(next.err());
+            auto changed = self->session_.reconfigure(std::move(*next), now);
+            if (!changed) return done(changed.err());
+            events = std::move(*changed);
+            config_json = protocol::config_to_json(self->session_.config());
+        }
+        // The new configuration and the phase change it caused are one transaction.
+        self->persist(events, {}, {}, {{self->id_, config_json}});
+        self->arm_timer();
+        self->when_durable([self, done] { done(self->view_json()); });
     });
 }
 

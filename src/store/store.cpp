@@ -270,6 +270,11 @@ void store::commit(const write_batch& batch) {
                 .bind(5, m.m.token_hash)
                 .step();
         }
+        statement cfg(db_, "UPDATE sessions SET config = ? WHERE id = ?");
+        for (const auto& [id, config] : batch.configs) {
+            cfg.reset();
+            cfg.bind(1, config).bind(2, id).step();
+        }
         statement mod(db_,
                       "INSERT INTO mod_events(session_id, n, at, kind, body) VALUES(?,?,?,?,?)");
         for (const auto& m : batch.mods) {

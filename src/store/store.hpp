@@ -57,7 +57,10 @@ struct write_batch {
     std::vector<event_row> events;
     std::vector<member_row> members;
     std::vector<mod_row> mods;
-    bool empty() const { return events.empty() && members.empty() && mods.empty(); }
+    std::vector<std::pair<std::string, std::string>> configs;  // session id -> new config JSON
+    bool empty() const {
+        return events.empty() && members.empty() && mods.empty() && configs.empty();
+    }
 };
 
 // Failures of the machine (disk full, corrupt file) are thrown as store_error.

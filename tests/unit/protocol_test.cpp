@@ -139,9 +139,9 @@ TEST_CASE("like, unlike, edit, delete, announce", "[protocol]") {
 TEST_CASE("control carries an action and minutes", "[protocol]") {
     using core::control_action;
     const std::vector<std::pair<const char*, control_action>> actions = {
-        {"start", control_action::start},       {"next", control_action::next},
-        {"pause", control_action::pause},       {"resume", control_action::resume},
-        {"end", control_action::end},           {"release", control_action::release},
+        {"start", control_action::start}, {"next", control_action::next},
+        {"pause", control_action::pause}, {"resume", control_action::resume},
+        {"end", control_action::end},     {"release", control_action::release},
     };
     for (const auto& [name, action] : actions) {
         CAPTURE(name);
