@@ -3,6 +3,8 @@
 #include <date/date.h>
 #include <date/tz.h>
 
+#include <algorithm>
+
 #include "core/timetable.hpp"
 
 namespace hashchat::protocol {
@@ -115,37 +117,57 @@ core::result<std::string> session_calendar(const core::session_config& c, std::s
         return core::make_error(core::error_code::not_found,
                                 "This chat has no scheduled start: the moderator starts it.");
     }
-    const date::time_zone* tz = nullptr;
-    try {
-        tz = date::locate_zone(c.timezone);
-    } catch (const std::exception&) {
-        return core::make_error(core::error_code::not_found, "Unknown time zone.");
-    }
-    const std::string join = std::string(base_url) + "/s/" + c.id;
+    return sessions_calendar({c}, c.hashtag + " " + c.title, base_url, now);
+}
+
+core::result<std::string> sessions_calendar(const std::vector<core::session_config>& configs,
+                                            std::string_view name, std::string_view base_url,
+                                            core::instant now) {
     struct item {
         std::string uid;
         std::string summary;
+        std::string description;
+        std::string join;
         core::instant start;
         core::instant end;
     };
     std::vector<item> items;
-    if (c.timetable.slow) {
-        for (std::size_t i = 0; i < c.timetable.releases.size(); ++i) {
-            const auto at = c.timetable.releases[i];
-            items.push_back(
-                {c.id + "-q" + std::to_string(i + 1) + "@hashchat",
-                 c.hashtag + " Q" + std::to_string(i + 1) + ": " + c.timetable.questions[i].text,
-                 at, at + std::chrono::hours(1)});
+    std::string zone;
+    for (const auto& c : configs) {
+        if (!c.timetable.start) continue;
+        zone = c.timezone;
+        const std::string join = std::string(base_url) + "/s/" + c.id;
+        std::string description = c.description.empty() ? "" : c.description + "\n\n";
+        description += "Join: " + join + "\n(Times are in " + c.timezone + ".)";
+        if (c.timetable.slow) {
+            for (std::size_t i = 0; i < c.timetable.releases.size(); ++i) {
+                const auto at = c.timetable.releases[i];
+                items.push_back({c.id + "-q" + std::to_string(i + 1) + "@hashchat",
+                                 c.hashtag + " Q" + std::to_string(i + 1) + ": " +
+                                     c.timetable.questions[i].text,
+                                 description, join, at, at + std::chrono::hours(1)});
+            }
+        } else {
+            const auto start = *c.timetable.start;
+            items.push_back({c.id + "@hashchat", c.hashtag + " " + c.title, description, join,
+                             start, start + live_length(c)});
         }
-    } else {
-        const auto start = *c.timetable.start;
-        items.push_back(
-            {c.id + "@hashchat", c.hashtag + " " + c.title, start, start + live_length(c)});
     }
+    if (items.empty()) {
+        return core::make_error(core::error_code::not_found, "Nothing here has a scheduled start.");
+    }
+    const date::time_zone* tz = nullptr;
+    try {
+        tz = date::locate_zone(zone);
+    } catch (const std::exception&) {
+        return core::make_error(core::error_code::not_found, "Unknown time zone.");
+    }
+    std::sort(items.begin(), items.end(),
+              [](const item& a, const item& b) { return a.start < b.start; });
     std::string out =
         "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//hashchat//hashchat 0.1//EN\r\n"
         "CALSCALE:GREGORIAN\r\nMETHOD:PUBLISH\r\n";
-    out += ical_fold("X-WR-CALNAME:" + ical_escape(c.hashtag + " " + c.title)) + "\r\n";
+    out += ical_fold("X-WR-CALNAME:" + ical_escape(name)) + "\r\n";
     out += vtimezone(tz, items.front().start - std::chrono::hours(24 * 31),
                      items.back().end + std::chrono::hours(24 * 31));
     for (const auto& it : items) {
@@ -157,10 +179,8 @@ core::result<std::string> session_calendar(const core::session_config& c, std::s
         out += ical_fold("DTEND;TZID=" + tz->name() + ":" + local_stamp(tz->to_local(it.end))) +
                "\r\n";
         out += ical_fold("SUMMARY:" + ical_escape(it.summary)) + "\r\n";
-        std::string description = c.description.empty() ? "" : c.description + "\n\n";
-        description += "Join: " + join + "\n(Times are in " + c.timezone + ".)";
-        out += ical_fold("DESCRIPTION:" + ical_escape(description)) + "\r\n";
-        out += ical_fold("URL:" + join) + "\r\n";
+        out += ical_fold("DESCRIPTION:" + ical_escape(it.description)) + "\r\n";
+        out += ical_fold("URL:" + it.join) + "\r\n";
         out += "END:VEVENT\r\n";
     }
     out += "END:VCALENDAR\r\n";

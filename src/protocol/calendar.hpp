@@ -4,6 +4,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/error.hpp"
 #include "core/session.hpp"
@@ -15,6 +16,12 @@ namespace hashchat::protocol {
 // chat without a scheduled start has nothing to put in a calendar (not_found).
 core::result<std::string> session_calendar(const core::session_config& config,
                                            std::string_view base_url, core::instant now);
+
+// Several sessions in one calendar (a series): `name` names it. Sessions without a start are
+// left out; none at all is not_found.
+core::result<std::string> sessions_calendar(const std::vector<core::session_config>& configs,
+                                            std::string_view name, std::string_view base_url,
+                                            core::instant now);
 
 // TEXT value escaping (backslash, semicolon, comma, line breaks), RFC 5545 3.3.11.
 std::string ical_escape(std::string_view text);

@@ -54,25 +54,12 @@ http::status status_of(core::error_code code) {
 }
 
 std::optional<std::string> bearer(const http_request& req);
+bool admit_creation(hub& h, const http_request& req, const std::string& address,
+                    const responder& respond);
 
 void create_session(hub& h, const http_request& req, const std::string& address,
                     const responder& respond) {
-    if (const auto& token = h.opts().creation_token; !token.empty()) {
-        const auto given = bearer(req);
-        if (!given || !core::hashes_equal(sha256_hex(*given), sha256_hex(token))) {
-            return respond(error_response(req, http::status::unauthorized, "bad_key",
-                                          "Creating sessions here needs the server's creation "
-                                          "token (Authorization: Bearer <token>)."));
-        }
-    }
-    if (auto wait = h.admit_creation(address)) {
-        auto res = error_response(req, http::status::too_many_requests, "rate_limited",
-                                  "Too many sessions created from your network address; try "
-                                  "again later.");
-        res.set(http::field::retry_after,
-                std::to_string(std::chrono::ceil<std::chrono::seconds>(*wait).count()));
-        return respond(std::move(res));
-    }
+    if (!admit_creation(h, req, address, respond)) return;
     auto created = h.create(req.body());
     if (!created) {
         return respond(error_response(req, status_of(created.err().code),
@@ -205,6 +192,92 @@ void patch_session(hub& h, const http_request& req, const std::string& id,
     });
 }
 
+// The creation token and the per-address creation cap, for sessions and series alike; false if
+// it already answered.
+bool admit_creation(hub& h, const http_request& req, const std::string& address,
+                    const responder& respond) {
+    if (const auto& token = h.opts().creation_token; !token.empty()) {
+        const auto given = bearer(req);
+        if (!given || !core::hashes_equal(sha256_hex(*given), sha256_hex(token))) {
+            respond(error_response(req, http::status::unauthorized, "bad_key",
+                                   "Creating here needs the server's creation token "
+                                   "(Authorization: Bearer <token>)."));
+            return false;
+        }
+    }
+    if (auto wait = h.admit_creation(address)) {
+        auto res = error_response(req, http::status::too_many_requests, "rate_limited",
+                                  "Too many chats created from your network address; try again "
+                                  "later.");
+        res.set(http::field::retry_after,
+                std::to_string(std::chrono::ceil<std::chrono::seconds>(*wait).count()));
+        respond(std::move(res));
+        return false;
+    }
+    return true;
+}
+
+void create_series(hub& h, const http_request& req, const std::string& address,
+                   const responder& respond) {
+    if (!admit_creation(h, req, address, respond)) return;
+    auto created = h.create_series(req.body());
+    if (!created) {
+        return respond(error_response(req, status_of(created.err().code),
+                                      core::to_string(created.err().code), created.err().message));
+    }
+    json sessions = json::array();
+    for (const auto& id : created->sessions) {
+        auto r = h.find(id);
+        const auto c = r->config();
+        const std::string join = "/s/" + id;
+        sessions.push_back(
+            {{"id", id},
+             {"start", c.timetable.start ? json(protocol::format_instant(*c.timetable.start))
+                                         : json(nullptr)},
+             {"urls",
+              {{"join", join},
+               {"moderate", join + "/moderate#key=" + created->moderator_key},
+               {"screen", join + "/screen"}}}});
+    }
+    respond(json_response(req, http::status::created,
+                          protocol::dump(json{{"id", created->id},
+                                              {"moderator_key", created->moderator_key},
+                                              {"urls", {{"series", "/series/" + created->id}}},
+                                              {"sessions", std::move(sessions)}})));
+}
+
+void series_route(hub& h, const http_request& req, const std::string& id, const std::string& rest,
+                  const responder& respond) {
+    auto s = h.find_series(id);
+    if (!s) {
+        return respond(error_response(req, http::status::not_found, "not_found",
+                                      "There is no series with that id."));
+    }
+    auto rooms = h.rooms_of_series(id);
+    if (rest.empty()) {
+        json sessions = json::array();
+        for (auto& r : rooms) sessions.push_back(json::parse(r->view_json()));
+        return respond(json_response(
+            req, http::status::ok, protocol::dump(protocol::series_view(*s, std::move(sessions)))));
+    }
+    if (rest == "calendar.ics") {
+        std::vector<core::session_config> configs;
+        for (auto& r : rooms) configs.push_back(r->config());
+        auto ics = protocol::sessions_calendar(configs, s->hashtag + " " + s->title, base_url(req),
+                                               h.time().now());
+        if (!ics) {
+            return respond(error_response(req, status_of(ics.err().code),
+                                          core::to_string(ics.err().code), ics.err().message));
+        }
+        auto res =
+            make_response(req, http::status::ok, std::move(*ics), "text/calendar; charset=utf-8");
+        res.set(http::field::content_disposition, "inline; filename=\"" + id + ".ics\"");
+        return respond(std::move(res));
+    }
+    respond(
+        error_response(req, http::status::not_found, "not_found", "There is no such resource."));
+}
+
 void list_sessions(hub& h, const http_request& req, const responder& respond) {
     std::string body = "{\"sessions\":[";
     bool first = true;
@@ -257,6 +330,20 @@ void handle_http(hub& h, const http_request& req, bool from_loopback, const std:
         if (!get) return not_allowed();
         return respond(make_response(req, http::status::ok, h.stats().render(),
                                      "text/plain; version=0.0.4; charset=utf-8"));
+    }
+    if (path == "/api/series") {
+        if (method != http::verb::post) return not_allowed();
+        return create_series(h, req, address, respond);
+    }
+    if (path.rfind("/api/series/", 0) == 0) {
+        if (!get) return not_allowed();
+        std::string id(path.substr(std::string_view("/api/series/").size()));
+        std::string rest;
+        if (const auto slash = id.find('/'); slash != std::string::npos) {
+            rest = id.substr(slash + 1);
+            id.resize(slash);
+        }
+        return series_route(h, req, id, rest, respond);
     }
     if (path == "/api/sessions") {
         if (method == http::verb::post) return create_session(h, req, address, respond);

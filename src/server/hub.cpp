@@ -6,6 +6,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
+#include "protocol/series_json.hpp"
 #include "protocol/session_json.hpp"
 #include "server/crypto.hpp"
 
@@ -24,6 +25,12 @@ std::shared_ptr<room> hub::make_room(core::session s) {
 }
 
 void hub::load() {
+    for (const auto& stored : db_.series()) {
+        auto s = protocol::series_from_json(stored.config_json);
+        if (!s) throw store::store_error("series " + stored.id + ": unreadable");
+        std::lock_guard lock(mutex_);
+        series_[stored.id] = *s;
+    }
     for (const auto& stored : db_.sessions()) {
         auto config = protocol::config_from_json(stored.config_json);
         if (!config) {
@@ -63,11 +70,17 @@ std::vector<std::shared_ptr<room>> hub::rooms() {
 }
 
 core::result<created_session> hub::create(std::string_view body) {
-    const auto now = time_.now();
-    auto config = protocol::parse_create_request(body, now);
+    auto config = protocol::parse_create_request(body, time_.now());
     if (!config) return config.err();
     const std::string key = random_token(32);
-    const std::string key_hash = sha256_hex(key);
+    auto id = add_session(std::move(*config), sha256_hex(key));
+    if (!id) return id.err();
+    return created_session{*id, key};
+}
+
+core::result<std::string> hub::add_session(core::session_config c, const std::string& key_hash) {
+    const auto now = time_.now();
+    auto config = &c;
     const std::string base = protocol::id_base(*config);
     for (int n = 1; n < 10000; ++n) {
         config->id = n == 1 ? base : base + "-" + std::to_string(n);
@@ -85,9 +98,59 @@ core::result<created_session> hub::create(std::string_view body) {
         }
         r->start();
         spdlog::info("session {} created", config->id);
-        return created_session{config->id, key};
+        return config->id;
     }
     return core::make_error(core::error_code::bad_request, "Too many sessions with this id.");
+}
+
+core::result<created_series> hub::create_series(std::string_view body) {
+    const auto now = time_.now();
+    auto req = protocol::parse_series_request(body, now);
+    if (!req) return req.err();
+    const std::string key = random_token(32);
+    const std::string key_hash = sha256_hex(key);
+    auto& s = req->series;
+    const std::string base = protocol::series_id_base(s);
+    for (int n = 1; n < 10000; ++n) {
+        s.id = n == 1 ? base : base + "-" + std::to_string(n);
+        if (!db_.create_series(s.id, protocol::series_to_json(s), key_hash,
+                               now.time_since_epoch().count())) {
+            continue;
+        }
+        {
+            std::lock_guard lock(mutex_);
+            series_[s.id] = s;
+        }
+        created_series out{s.id, key, {}};
+        for (const auto& b : req->session_bodies) {
+            auto config = protocol::parse_series_session(b, now, s.id);
+            if (!config) return config.err();
+            auto id = add_session(std::move(*config), key_hash);
+            if (!id) return id.err();
+            out.sessions.push_back(*id);
+        }
+        spdlog::info("series {} created with {} sessions", s.id, out.sessions.size());
+        return out;
+    }
+    return core::make_error(core::error_code::bad_request, "Too many series with this id.");
+}
+
+std::optional<protocol::series_config> hub::find_series(const std::string& id) {
+    std::lock_guard lock(mutex_);
+    auto it = series_.find(id);
+    if (it == series_.end()) return std::nullopt;
+    return it->second;
+}
+
+std::vector<std::shared_ptr<room>> hub::rooms_of_series(const std::string& id) {
+    std::vector<std::shared_ptr<room>> out;
+    for (auto& r : rooms()) {
+        if (r->config().series == id) out.push_back(r);
+    }
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+        return a->config().timetable.start < b->config().timetable.start;
+    });
+    return out;
 }
 
 void hub::advance_clock(core::duration d, std::function<void(core::instant)> done) {

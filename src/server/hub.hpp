@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "protocol/series_json.hpp"
 #include "server/clock.hpp"
 #include "server/committer.hpp"
 #include "server/connection.hpp"
@@ -28,6 +29,12 @@ namespace hashchat::server {
 struct created_session {
     std::string id;
     std::string moderator_key;
+};
+
+struct created_series {
+    std::string id;
+    std::string moderator_key;  // the owner key of the series and each of its sessions
+    std::vector<std::string> sessions;
 };
 
 class hub : public std::enable_shared_from_this<hub> {
@@ -46,6 +53,9 @@ class hub : public std::enable_shared_from_this<hub> {
     std::vector<std::shared_ptr<room>> rooms();  // newest first
 
     core::result<created_session> create(std::string_view body);
+    core::result<created_series> create_series(std::string_view body);
+    std::optional<protocol::series_config> find_series(const std::string& id);
+    std::vector<std::shared_ptr<room>> rooms_of_series(const std::string& id);  // by start
 
     // Test clock only: moves time and calls `done` once every room's changes are committed.
     void advance_clock(core::duration d, std::function<void(core::instant)> done);
@@ -73,6 +83,8 @@ class hub : public std::enable_shared_from_this<hub> {
 
   private:
     std::shared_ptr<room> make_room(core::session s);
+    // Stores and opens a new session whose owner key has `key_hash`; its id.
+    core::result<std::string> add_session(core::session_config c, const std::string& key_hash);
 
     boost::asio::io_context& ioc_;
     options opts_;
@@ -83,6 +95,7 @@ class hub : public std::enable_shared_from_this<hub> {
 
     std::mutex mutex_;
     std::unordered_map<std::string, std::shared_ptr<room>> rooms_;
+    std::unordered_map<std::string, protocol::series_config> series_;
     std::unordered_map<std::uint64_t, std::weak_ptr<connection>> connections_;
     std::unordered_map<std::string, std::size_t> per_address_;
     std::unordered_map<std::string, std::deque<core::instant>> creations_;

@@ -25,7 +25,7 @@ std::string content_type_of(const std::filesystem::path& p) {
 
 bool is_app_page(std::string_view path) {
     return path == "/" || path.rfind("/s/", 0) == 0 || path == "/archive" ||
-           path.rfind("/archive/", 0) == 0 || path == "/new";
+           path.rfind("/archive/", 0) == 0 || path == "/new" || path.rfind("/series/", 0) == 0;
 }
 
 std::optional<static_file> find_static(const std::filesystem::path& root, std::string_view path) {

@@ -96,6 +96,12 @@ CREATE TABLE IF NOT EXISTS mod_events(
     body TEXT NOT NULL,
     PRIMARY KEY(session_id, n)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS series(
+    id TEXT PRIMARY KEY,
+    config TEXT NOT NULL,
+    key_hash TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
 PRAGMA user_version = 2;
 )sql";
 
@@ -215,6 +221,23 @@ std::vector<std::string> store::mod_entries(const std::string& session_id) {
     statement q(db_, "SELECT body FROM mod_events WHERE session_id = ? ORDER BY n");
     q.bind(1, session_id);
     while (q.step()) out.push_back(q.text(0));
+    return out;
+}
+
+bool store::create_series(const std::string& id, const std::string& config_json,
+                          const std::string& key_hash, std::int64_t created_ms) {
+    std::lock_guard lock(mutex_);
+    statement q(db_,
+                "INSERT OR IGNORE INTO series(id, config, key_hash, created_at) VALUES(?,?,?,?)");
+    q.bind(1, id).bind(2, config_json).bind(3, key_hash).bind(4, created_ms).step();
+    return sqlite3_changes(db_) > 0;
+}
+
+std::vector<store::stored_series> store::series() {
+    std::lock_guard lock(mutex_);
+    std::vector<stored_series> out;
+    statement q(db_, "SELECT id, config, key_hash FROM series ORDER BY created_at, id");
+    while (q.step()) out.push_back({q.text(0), q.text(1), q.text(2)});
     return out;
 }
 

@@ -84,6 +84,16 @@ class store {
     std::vector<stored_event> events(const std::string& session_id);
     std::vector<std::string> mod_entries(const std::string& session_id);  // bodies, in order
 
+    // Chat series: false if the id is taken.
+    bool create_series(const std::string& id, const std::string& config_json,
+                       const std::string& key_hash, std::int64_t created_ms);
+    struct stored_series {
+        std::string id;
+        std::string config_json;
+        std::string key_hash;
+    };
+    std::vector<stored_series> series();
+
     void add_key(const std::string& session_id, const core::moderator_key& key);
     void revoke_key(const std::string& session_id, const std::string& key_id);
 

@@ -1,6 +1,16 @@
 // HTTP calls to the hashchat server.
 
-import type { ClientError, CreatedKey, CreateSessionResponse, KeyInfo, SessionInfo, SessionOptions } from './protocol';
+import type {
+  ClientError,
+  CreatedKey,
+  CreateSeriesResponse,
+  CreateSessionResponse,
+  KeyInfo,
+  Question,
+  SeriesInfo,
+  SessionInfo,
+  SessionOptions,
+} from './protocol';
 
 async function call<T>(method: string, path: string, body?: unknown, bearer?: string): Promise<T> {
   let res: Response;
@@ -61,6 +71,52 @@ export interface CreateSessionBody {
 
 export function createSession(body: CreateSessionBody): Promise<CreateSessionResponse> {
   return call('POST', '/api/sessions', body);
+}
+
+export interface CreateSeriesBody {
+  hashtag: string;
+  title: string;
+  description: string;
+  timezone: string;
+  /** "monday" ... "sunday" */
+  weekday: string;
+  /** "20:00", local in the zone. */
+  time: string;
+  /** 1-4 */
+  every_weeks: number;
+  /** "2026-11-26"; absent: the next such weekday. */
+  first_date?: string;
+  /** 1-12 */
+  count: number;
+  intro_minutes?: number;
+  round_minutes?: number;
+  talk_minutes?: number;
+  wrapup_minutes?: number;
+  options?: SessionOptions;
+}
+
+export function createSeries(body: CreateSeriesBody): Promise<CreateSeriesResponse> {
+  return call('POST', '/api/series', body);
+}
+
+export function getSeries(id: string): Promise<SeriesInfo> {
+  return call('GET', `/api/series/${encodeURIComponent(id)}`);
+}
+
+export function seriesCalendarPath(id: string): string {
+  return `/api/series/${encodeURIComponent(id)}/calendar.ics`;
+}
+
+export function sessionCalendarPath(id: string): string {
+  return `/api/sessions/${encodeURIComponent(id)}/calendar.ics`;
+}
+
+/** A question as sent in a creation or PATCH body: its text, or the text with its own minutes. */
+export type QuestionInput = string | Omit<Question, 'round'>;
+
+/** Moderator (owner or co-moderator): changes a session; before the start, anything but hashtag and mode. */
+export function patchSession(id: string, key: string, body: { questions?: QuestionInput[]; title?: string; description?: string }): Promise<SessionInfo> {
+  return call('PATCH', `/api/sessions/${encodeURIComponent(id)}`, body, key);
 }
 
 function keysPath(id: string): string {

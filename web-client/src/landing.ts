@@ -1,21 +1,21 @@
-// `/`: the list of chats and the form that creates one.
+// `/`: the list of chats, the form that creates one, and the form that creates a chat series.
 
 import { createSession, errorText, listSessions, type CreateSessionBody } from './api';
 import { clear, h } from './dom';
 import { phaseLabel } from './live';
 import type { CreateSessionResponse, SessionInfo } from './protocol';
 import { describeInstant, viewerZone } from './time';
+import { field, linkLine, minutes, sessionPath } from './form_bits';
+import { seriesForm, seriesPath } from './series';
 
-export function sessionPath(id: string, page?: 'moderate' | 'screen'): string {
-  return `/s/${encodeURIComponent(id)}${page ? `/${page}` : ''}`;
-}
+export { sessionPath };
 
 export function renderLanding(root: HTMLElement): void {
   document.title = 'hashchat';
   const list = h('ul', { class: 'session-list', 'data-testid': 'sessions' }, h('li', { class: 'muted' }, 'Loading…'));
   root.append(
     h('header', { class: 'top' }, h('h1', {}, 'hashchat'), h('p', { class: 'muted' }, 'Scheduled hashtag chats: questions Q1, Q2… answers A1, A2…')),
-    h('main', { class: 'page' }, h('section', {}, h('h2', {}, 'Chats'), list), createForm()),
+    h('main', { class: 'page' }, h('section', {}, h('h2', {}, 'Chats'), list), createForm(), seriesForm()),
   );
   listSessions()
     .then(({ sessions }) => {
@@ -47,16 +47,9 @@ function sessionRow(s: SessionInfo): HTMLElement {
       { class: 'row-links' },
       h('a', { href: sessionPath(s.id), class: 'button primary' }, 'Join'),
       h('a', { href: sessionPath(s.id, 'screen'), class: 'button' }, 'Pub screen'),
+      s.series ? h('a', { href: seriesPath(s.series), class: 'button', 'data-testid': 'series-of' }, 'Series') : null,
     ),
   );
-}
-
-function field(label: string, input: HTMLElement, hint?: string): HTMLElement {
-  return h('label', { class: 'field' }, h('span', { class: 'label' }, label), input, hint ? h('span', { class: 'hint' }, hint) : null);
-}
-
-function minutes(name: string, value: number, min: number, max: number): HTMLInputElement {
-  return h('input', { type: 'number', name, value, min, max, step: 1, inputmode: 'numeric', required: true });
 }
 
 function createForm(): HTMLElement {
@@ -249,17 +242,6 @@ export function slowRule(v: { start: string; daily: boolean; releaseTime: string
   const every = Number(v.everyHours);
   if (!Number.isInteger(every) || every < 1 || every > 168) return 'Release every 1 to 168 hours.';
   return { release_every_hours: every, close_after_hours: close };
-}
-
-function linkLine(label: string, url: string, testid: string): HTMLElement {
-  const copy = h('button', { type: 'button', class: 'small' }, 'Copy');
-  copy.addEventListener('click', () => {
-    navigator.clipboard?.writeText(url).then(
-      () => (copy.textContent = 'Copied'),
-      () => (copy.textContent = 'Select and copy'),
-    );
-  });
-  return h('div', { class: 'link-line' }, h('span', { class: 'label' }, label), h('a', { href: url, 'data-testid': testid, class: 'url' }, url), copy);
 }
 
 function created(res: CreateSessionResponse): HTMLElement {

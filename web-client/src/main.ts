@@ -1,4 +1,4 @@
-// Client-side routing on location.pathname: /, /s/{id}, /s/{id}/moderate, /s/{id}/screen.
+// Client-side routing on location.pathname: /, /s/{id}, /s/{id}/moderate, /s/{id}/screen, /series/{id}.
 
 import './style.css';
 import { h } from './dom';
@@ -6,6 +6,7 @@ import { renderLanding } from './landing';
 import { renderModerator } from './moderator';
 import { renderParticipant } from './participant';
 import { renderScreen } from './screen';
+import { renderSeries } from './series';
 import { route } from './router';
 
 function render(root: HTMLElement): void {
@@ -22,6 +23,9 @@ function render(root: HTMLElement): void {
       break;
     case 'screen':
       renderScreen(root, r.id);
+      break;
+    case 'series':
+      renderSeries(root, r.id);
       break;
     case 'not_found':
       root.append(h('main', { class: 'page' }, h('h1', {}, 'Page not found'), h('p', {}, h('a', { href: '/' }, 'See all chats'))));

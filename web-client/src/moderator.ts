@@ -1,14 +1,15 @@
 // `/s/{id}/moderate`: the moderator's console. The key arrives in the #fragment (never sent to the
 // server in a URL), is kept in sessionStorage and removed from the address bar at once.
 
-import { createKey, errorText, listKeys, revokeKey } from './api';
-import { describeMod, ModState, type ModEntry } from './chat_state';
+import { createKey, errorText, listKeys, patchSession, revokeKey } from './api';
+import { describeMod, ModState, type ChatState, type ModEntry } from './chat_state';
 import { Composer } from './composer';
 import { clear, h, safeStorage, setText, toast } from './dom';
 import { FeedView, roundBadge, type ModerationHooks } from './feed';
 import { ConnBanner, joinErrorText, openLive, PhaseView, StatusView, type Live } from './live';
 import { joinForm, loadMe, meKey } from './participant';
 import type { ClientError, ControlAction, KeyInfo, ModerateAction, PhaseName } from './protocol';
+import { questionsFromText } from './series_rule';
 import { slowSchedule } from './slow';
 import { formatClock, formatDayTime, formatLocal } from './time';
 
@@ -319,7 +320,10 @@ function startConsole(root: HTMLElement, id: string, key: string, handle: string
     if (sched.closed) schedule.append(h('li', { class: 'tt-close', 'data-testid': 'schedule-close' }, 'Closed'));
   }
 
+  const editor = new QuestionsEditor(id, key, chat, () => refresh());
+
   function refresh(): void {
+    editor.update();
     phase.update();
     composer.update();
     const p = chat.phase?.phase;
@@ -470,6 +474,7 @@ function startConsole(root: HTMLElement, id: string, key: string, handle: string
       'main',
       { class: 'page chat' },
       schedulePanel,
+      editor.el,
       h('details', { class: 'panel' }, h('summary', {}, 'Questions'), timetable),
       h('section', { class: 'panel' }, h('h2', {}, 'Announce'), announceForm),
       h('section', { class: 'panel queue-panel' }, h('h2', {}, 'Waiting for approval (', queueCount, ')'), queueList),
@@ -484,6 +489,86 @@ function startConsole(root: HTMLElement, id: string, key: string, handle: string
   );
   refresh();
   showPending();
+}
+
+/**
+ * "Edit questions" before the chat starts: PATCH /api/sessions/{id} with the moderator key and
+ * `{"questions":[...]}`. Hidden once the chat has started (the server refuses it then). A series'
+ * session may have no questions yet: the panel then opens by itself.
+ */
+class QuestionsEditor {
+  readonly el: HTMLDetailsElement;
+  private text = h('textarea', { rows: 6, 'aria-label': 'Questions, one per line', 'data-testid': 'questions-text', placeholder: 'How do you start a lesson?\nHomework: yes or no?' });
+  private save = h('button', { type: 'submit', class: 'primary', 'data-testid': 'questions-save' }, 'Save the questions');
+  private error = h('p', { class: 'error', 'data-testid': 'questions-error', 'aria-live': 'polite' });
+  private saved = h('p', { class: 'muted small', 'data-testid': 'questions-saved', 'aria-live': 'polite' });
+  private dirty = false;
+  private filledFrom: string | null = null;
+
+  constructor(
+    private id: string,
+    private key: string,
+    private chat: ChatState,
+    private onSaved: () => void,
+  ) {
+    const form = h(
+      'form',
+      { class: 'questions-form' },
+      h('p', { class: 'muted small' }, 'One question per line. You can change them until the chat starts.'),
+      this.text,
+      this.save,
+      this.error,
+      this.saved,
+    );
+    this.el = h('details', { class: 'panel questions-panel', 'data-testid': 'edit-questions', hidden: true }, h('summary', {}, 'Edit questions'), form);
+    this.text.addEventListener('input', () => {
+      this.dirty = true;
+      this.saved.textContent = '';
+    });
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      this.submit();
+    });
+  }
+
+  /** Shown while the chat is scheduled; fills the box from the session unless being edited. */
+  update(): void {
+    const session = this.chat.session;
+    const scheduled = !!session && this.chat.phase?.phase === 'scheduled';
+    this.el.hidden = !scheduled;
+    if (!session) return;
+    const current = session.questions.map((q) => q.text).join('\n');
+    if (!this.dirty && current !== this.filledFrom) {
+      this.text.value = current;
+      this.filledFrom = current;
+      if (scheduled && session.questions.length === 0) this.el.open = true;
+    }
+  }
+
+  private submit(): void {
+    const questions = questionsFromText(this.text.value, this.chat.session?.questions ?? []);
+    this.error.textContent = '';
+    this.saved.textContent = '';
+    if (questions.length === 0) {
+      this.error.textContent = 'Add at least one question, one per line.';
+      return;
+    }
+    this.save.disabled = true;
+    patchSession(this.id, this.key, { questions }).then(
+      (res) => {
+        this.save.disabled = false;
+        this.dirty = false;
+        if (this.chat.session && Array.isArray(res?.questions)) this.chat.session.questions = res.questions;
+        this.filledFrom = null;
+        this.saved.textContent = `Saved: ${questions.length} question${questions.length === 1 ? '' : 's'}.`;
+        this.onSaved();
+      },
+      (e) => {
+        this.save.disabled = false;
+        this.error.textContent = `Could not save the questions: ${errorText(e)}`;
+      },
+    );
+  }
 }
 
 /** Asks before a ban; the network-address ban is a separate, unticked, clearly labelled choice. */

@@ -45,6 +45,8 @@ export interface SessionInfo {
   created_at: string;
   head: number;
   online: number;
+  /** The id of the series this session belongs to, if any (it may then have no questions yet). */
+  series?: string;
 }
 
 interface EventBase {
@@ -235,6 +237,29 @@ export interface CreateSessionResponse {
   id: string;
   moderator_key: string;
   urls: { join: string; moderate: string; screen?: string };
+}
+
+/** GET /api/series/{id}: the series and its sessions, oldest first. */
+export interface SeriesInfo {
+  id: string;
+  hashtag: string;
+  title: string;
+  description: string;
+  timezone: string;
+  /** "thursday" */
+  weekday: string;
+  /** "20:00", local in `timezone`. */
+  time: string;
+  every_weeks: number;
+  sessions: SessionInfo[];
+}
+
+/** POST /api/series answer; the series key is the owner key of every session of the series. */
+export interface CreateSeriesResponse {
+  id: string;
+  moderator_key: string;
+  sessions: { id: string; start: string; urls?: { join?: string; moderate?: string; screen?: string } }[];
+  urls?: { series?: string };
 }
 
 export interface SessionOptions {

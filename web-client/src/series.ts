@@ -1,0 +1,220 @@
+// Chat series: `/series/{id}` (the series, its upcoming and past sessions, calendar links) and the
+// "Create a chat series" form of the landing page (POST /api/series).
+
+import { createSeries, errorText, getSeries, seriesCalendarPath, sessionCalendarPath } from './api';
+import { clear, h } from './dom';
+import { field, linkLine, minutes, sessionPath } from './form_bits';
+import { phaseLabel } from './live';
+import type { CreateSeriesResponse, SeriesInfo, SessionInfo } from './protocol';
+import { seriesBody, seriesRuleText, splitSessions, WEEKDAYS, weekdayName } from './series_rule';
+import { viewerZone, yourTime } from './time';
+
+export function seriesPath(id: string): string {
+  return `/series/${encodeURIComponent(id)}`;
+}
+
+export function renderSeries(root: HTMLElement, id: string): void {
+  document.title = `${id} · hashchat`;
+  const body = h('main', { class: 'page series-page', 'data-testid': 'series-page' }, h('p', { class: 'muted' }, 'Loading…'));
+  const title = h('h1', { class: 'hashtag', 'data-testid': 'series-hashtag' }, id);
+  const subtitle = h('p', { class: 'title', 'data-testid': 'series-title' });
+  root.append(h('header', { class: 'top' }, title, subtitle), body);
+  getSeries(id).then(
+    (s) => {
+      title.textContent = s.hashtag;
+      subtitle.textContent = s.title;
+      document.title = `${s.hashtag} ${s.title} · hashchat`;
+      clear(body);
+      body.append(...seriesContent(s));
+    },
+    (e) => {
+      clear(body);
+      const missing = e && typeof e === 'object' && (e as { code?: string }).code === 'not_found';
+      body.append(
+        h('p', { class: 'error', 'data-testid': 'series-error' }, missing ? 'There is no such chat series.' : `Could not load the series: ${errorText(e)}`),
+        h('p', {}, h('a', { href: '/' }, 'See all chats')),
+      );
+    },
+  );
+}
+
+function seriesContent(s: SeriesInfo): HTMLElement[] {
+  const { upcoming, past } = splitSessions(s.sessions ?? []);
+  const calUrl = location.origin + seriesCalendarPath(s.id);
+  const out: HTMLElement[] = [];
+  if (s.description) out.push(h('p', { class: 'description', 'data-testid': 'series-description' }, s.description));
+  out.push(
+    h('p', { class: 'series-rule', 'data-testid': 'series-rule' }, seriesRuleText(s)),
+    h('p', { class: 'muted small', 'data-testid': 'series-zone-note' }, `Times below are in your zone (${viewerZone()}).`),
+    h(
+      'section',
+      { class: 'panel calendar-panel' },
+      h('h2', {}, 'Calendar'),
+      h('p', {}, h('a', { href: seriesCalendarPath(s.id), class: 'button', 'data-testid': 'series-calendar' }, 'Subscribe to the series (.ics)')),
+      h('p', { class: 'muted small' }, 'To follow new sessions as they are added, paste this address into your calendar app’s “subscribe by URL”: '),
+      h('p', { class: 'url small', 'data-testid': 'series-calendar-url' }, calUrl),
+    ),
+    h('h2', {}, 'Upcoming'),
+    sessionList(upcoming, 'series-upcoming', 'No upcoming sessions.'),
+    h('h2', {}, 'Past'),
+    sessionList(past, 'series-past', 'No past sessions yet.'),
+  );
+  return out;
+}
+
+function sessionList(sessions: SessionInfo[], testid: string, empty: string): HTMLElement {
+  const list = h('ul', { class: 'session-list', 'data-testid': testid });
+  if (sessions.length === 0) list.append(h('li', { class: 'muted' }, empty));
+  for (const s of sessions) list.append(sessionItem(s));
+  return list;
+}
+
+function sessionItem(s: SessionInfo): HTMLElement {
+  const phase = s.phase?.phase;
+  const state = phase === 'scheduled' ? '' : phase === 'closed' ? 'Over' : `On now: ${phaseLabel(s.phase)}`;
+  const questions =
+    s.questions && s.questions.length > 0
+      ? h('ol', { class: 'series-questions', 'data-testid': 'session-questions' }, ...s.questions.map((q) => h('li', {}, q.text)))
+      : h('p', { class: 'muted small', 'data-testid': 'questions-to-come' }, 'Questions to come.');
+  return h(
+    'li',
+    { class: 'session-row', 'data-testid': 'series-session', 'data-id': s.id },
+    h(
+      'div',
+      {},
+      s.start ? h('time', { datetime: s.start, 'data-testid': 'session-when' }, yourTime(s.start, s.timezone)) : h('span', { 'data-testid': 'session-when' }, 'Not scheduled'),
+      state ? h('span', { class: 'badge', 'data-testid': 'session-state' }, state) : null,
+    ),
+    s.title ? h('div', { class: 'muted small' }, s.title) : null,
+    questions,
+    h(
+      'div',
+      { class: 'row-links' },
+      h('a', { href: sessionPath(s.id), class: 'button primary', 'data-testid': 'session-join' }, phase === 'closed' ? 'See the chat' : 'Join'),
+      s.start ? h('a', { href: sessionCalendarPath(s.id), class: 'button', 'data-testid': 'session-ics' }, 'Add to calendar (.ics)') : null,
+    ),
+  );
+}
+
+// ---- the creation form ----
+
+export function seriesForm(): HTMLElement {
+  const zone = viewerZone();
+  const hashtag = h('input', { name: 'hashtag', required: true, placeholder: '#ukedchat', value: '#', autocapitalize: 'off', 'data-testid': 'series-hashtag-input' });
+  const title = h('input', { name: 'title', required: true, maxlength: 200, placeholder: 'UKEdChat', 'data-testid': 'series-title-input' });
+  const description = h('textarea', { name: 'description', rows: 2, maxlength: 2000, 'data-testid': 'series-description-input' });
+  const tz = h('input', { name: 'timezone', required: true, value: zone, list: 'tz-list', autocapitalize: 'off', 'data-testid': 'series-timezone' });
+  const weekday = h('select', { name: 'weekday', required: true, 'data-testid': 'series-weekday' }, ...WEEKDAYS.map((d) => h('option', { value: d, selected: d === 'thursday' }, weekdayName(d))));
+  const time = h('input', { name: 'time', type: 'time', required: true, value: '20:00', 'data-testid': 'series-time' });
+  const every = h('input', { name: 'every_weeks', type: 'number', min: 1, max: 4, step: 1, value: 1, inputmode: 'numeric', required: true, 'data-testid': 'series-every' });
+  const firstDate = h('input', { name: 'first_date', type: 'date', 'data-testid': 'series-first-date' });
+  const count = h('input', { name: 'count', type: 'number', min: 1, max: 12, step: 1, value: 4, inputmode: 'numeric', required: true, 'data-testid': 'series-count' });
+  const intro = minutes('intro_minutes', 5, 0, 60);
+  const round = minutes('round_minutes', 8, 1, 240);
+  const talk = minutes('talk_minutes', 0, 0, 240);
+  const wrapup = minutes('wrapup_minutes', 5, 0, 120);
+  const rule = h('p', { class: 'muted small', 'data-testid': 'series-rule-preview' });
+  const submit = h('button', { type: 'submit', class: 'primary', 'data-testid': 'series-create' }, 'Create the series');
+  const out = h('div', { class: 'create-result', 'aria-live': 'polite' });
+  const preview = () => {
+    rule.textContent = seriesRuleText({ weekday: weekday.value, time: time.value, timezone: tz.value, every_weeks: Number(every.value) || 1 });
+  };
+  for (const el of [tz, weekday, time, every]) el.addEventListener('input', preview);
+  preview();
+
+  const form = h(
+    'form',
+    { class: 'create-form series-form', 'data-testid': 'series-form' },
+    h('h2', {}, 'Create a chat series'),
+    h('p', { class: 'muted small' }, 'A chat that comes back every week or every few weeks, at the same local time. Its sessions are made now; you add each one’s questions later from its moderator page.'),
+    field('Hashtag', hashtag),
+    field('Title', title),
+    field('Description', description),
+    field('Time zone of the chat', tz, `Your zone is ${zone}.`),
+    field('Day of the week', weekday),
+    field('Time (local in that zone)', time),
+    field('Every N weeks', every, '1 to 4.'),
+    field('First date (optional)', firstDate, 'Empty: the next such day (today if the time is still ahead).'),
+    field('Number of sessions to make now', count, '1 to 12.'),
+    rule,
+    h('fieldset', { class: 'minutes' }, h('legend', {}, 'Minutes'), field('Intros', intro), field('Per question', round), field('Table talk', talk), field('Wrap-up', wrapup)),
+    submit,
+    out,
+  );
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    clear(out);
+    const body = seriesBody({
+      hashtag: hashtag.value,
+      title: title.value,
+      description: description.value,
+      timezone: tz.value,
+      weekday: weekday.value,
+      time: time.value,
+      everyWeeks: every.value,
+      firstDate: firstDate.value,
+      count: count.value,
+      intro: intro.value,
+      round: round.value,
+      talk: talk.value,
+      wrapup: wrapup.value,
+    });
+    if (typeof body === 'string') {
+      out.append(h('p', { class: 'error', 'data-testid': 'series-form-error' }, body));
+      return;
+    }
+    submit.disabled = true;
+    createSeries(body).then(
+      (res) => {
+        form.querySelectorAll('input, textarea, select, button[type=submit]').forEach((el) => el.setAttribute('disabled', ''));
+        out.append(seriesCreated(res, body.timezone));
+      },
+      (e) => {
+        submit.disabled = false;
+        out.append(h('p', { class: 'error', 'data-testid': 'series-form-error' }, `Could not create the series: ${errorText(e)}`));
+      },
+    );
+  });
+  return form;
+}
+
+function seriesCreated(res: CreateSeriesResponse, zone: string): HTMLElement {
+  const origin = location.origin;
+  const key = res.moderator_key;
+  const copyKey = h('button', { type: 'button', class: 'small' }, 'Copy');
+  copyKey.addEventListener('click', () => {
+    navigator.clipboard?.writeText(key).then(
+      () => (copyKey.textContent = 'Copied'),
+      () => (copyKey.textContent = 'Select and copy'),
+    );
+  });
+  const sessions = h('ul', { class: 'session-list', 'data-testid': 'series-created-sessions' });
+  for (const s of res.sessions ?? []) {
+    const moderate = origin + (s.urls?.moderate || `${sessionPath(s.id, 'moderate')}#key=${encodeURIComponent(key)}`);
+    sessions.append(
+      h(
+        'li',
+        { class: 'session-row', 'data-testid': 'series-created-session', 'data-id': s.id },
+        h('strong', {}, s.id),
+        ' ',
+        h('span', { class: 'muted small' }, yourTime(s.start, zone)),
+        linkLine('Moderator link (add the questions here):', moderate, 'series-moderate-link'),
+      ),
+    );
+  }
+  return h(
+    'div',
+    { class: 'created', 'data-testid': 'series-created' },
+    h('h3', {}, 'Your series is ready'),
+    linkLine('Share the series page:', origin + (res.urls?.series || seriesPath(res.id)), 'series-link'),
+    h(
+      'div',
+      { class: 'warning' },
+      h('strong', {}, 'Moderator key: keep it safe and private. '),
+      'It is shown only this once and runs every session of the series. Anyone with it can moderate them.',
+    ),
+    h('div', { class: 'link-line' }, h('span', { class: 'label' }, 'Series moderator key:'), h('code', { class: 'url', 'data-testid': 'series-key' }, key), copyKey),
+    h('h4', {}, 'Sessions'),
+    sessions,
+  );
+}
