@@ -131,10 +131,24 @@ core::result<series_request> parse_series_request(std::string_view body, core::i
         if (j.contains(k)) defaults[k] = j[k];
     }
     s.session_defaults = dump(defaults);
-    const std::string time_of_day = s.time + ":00";
-    for (int k = 0, made = 0; made < *count && k < *count + 1; ++k) {
+    out.session_bodies = next_sessions(s, date::format("%Y-%m-%d", day), now, *count);
+    return out;
+}
+
+std::vector<std::string> next_sessions(const series_config& s, const std::string& from_date,
+                                       core::instant now, int count) {
+    std::istringstream in(from_date);
+    date::year_month_day ymd{};
+    in >> date::parse("%Y-%m-%d", ymd);
+    date::local_days day{ymd};
+    while (date::weekday{day}.c_encoding() != static_cast<unsigned>(s.weekday)) {
+        day += date::days(1);
+    }
+    const json defaults = json::parse(s.session_defaults);
+    std::vector<std::string> out;
+    for (int k = 0; static_cast<int>(out.size()) < count && k <= count; ++k) {
         const auto d = day + date::days(7 * s.every_weeks * k);
-        const std::string start = date::format("%Y-%m-%d", d) + "T" + time_of_day;
+        const std::string start = date::format("%Y-%m-%d", d) + "T" + s.time + ":00";
         auto at = local_to_instant(start, s.timezone);
         if (at && *at < now) continue;  // today's is already over
         json session = defaults;
@@ -144,8 +158,7 @@ core::result<series_request> parse_series_request(std::string_view body, core::i
         session["timezone"] = s.timezone;
         session["start"] = start;
         session["questions"] = json::array();
-        out.session_bodies.push_back(dump(session));
-        ++made;
+        out.push_back(dump(session));
     }
     return out;
 }

@@ -34,6 +34,11 @@ struct series_request {
 // Parses and validates POST /api/series. The id is left empty (see series_id_base).
 core::result<series_request> parse_series_request(std::string_view body, core::instant now);
 
+// Creation requests of the next `count` sessions on the series' rule, from the first matching
+// weekday on or after `from_date` ("YYYY-MM-DD", local) whose start is not before `now`.
+std::vector<std::string> next_sessions(const series_config& s, const std::string& from_date,
+                                       core::instant now, int count);
+
 // "#ukedchat" -> "ukedchat".
 std::string series_id_base(const series_config& s);
 

@@ -246,6 +246,33 @@ void create_series(hub& h, const http_request& req, const std::string& address,
                                               {"sessions", std::move(sessions)}})));
 }
 
+void extend_series(hub& h, const http_request& req, const std::string& id,
+                   const responder& respond) {
+    auto key = bearer(req);
+    if (!key) {
+        return respond(error_response(req, http::status::unauthorized, "bad_key",
+                                      "Send the series key as Authorization: Bearer <key>."));
+    }
+    int count = 1;
+    if (!req.body().empty()) {
+        const json j = json::parse(req.body(), nullptr, false);
+        if (j.is_discarded() || !j.is_object() || j.size() > 1 ||
+            (j.size() == 1 &&
+             (!j.contains("count") || !j["count"].is_number_integer() ||
+              j["count"].get<long long>() < 1 || j["count"].get<long long>() > 12))) {
+            return respond(error_response(req, http::status::bad_request, "bad_request",
+                                          "The body is {\"count\": 1 to 12}, or empty."));
+        }
+        if (j.contains("count")) count = j["count"].get<int>();
+    }
+    auto made = h.extend_series(id, *key, count);
+    if (!made) {
+        return respond(error_response(req, status_of(made.err().code),
+                                      core::to_string(made.err().code), made.err().message));
+    }
+    respond(json_response(req, http::status::created, protocol::dump(json{{"sessions", *made}})));
+}
+
 void series_route(hub& h, const http_request& req, const std::string& id, const std::string& rest,
                   const responder& respond) {
     auto s = h.find_series(id);
@@ -336,13 +363,16 @@ void handle_http(hub& h, const http_request& req, bool from_loopback, const std:
         return create_series(h, req, address, respond);
     }
     if (path.rfind("/api/series/", 0) == 0) {
-        if (!get) return not_allowed();
         std::string id(path.substr(std::string_view("/api/series/").size()));
         std::string rest;
         if (const auto slash = id.find('/'); slash != std::string::npos) {
             rest = id.substr(slash + 1);
             id.resize(slash);
         }
+        if (rest == "sessions" && method == http::verb::post) {
+            return extend_series(h, req, id, respond);
+        }
+        if (!get) return not_allowed();
         return series_route(h, req, id, rest, respond);
     }
     if (path == "/api/sessions") {

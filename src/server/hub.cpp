@@ -8,6 +8,7 @@
 
 #include "protocol/series_json.hpp"
 #include "protocol/session_json.hpp"
+#include "protocol/time_format.hpp"
 #include "server/crypto.hpp"
 
 namespace hashchat::server {
@@ -30,6 +31,7 @@ void hub::load() {
         if (!s) throw store::store_error("series " + stored.id + ": unreadable");
         std::lock_guard lock(mutex_);
         series_[stored.id] = *s;
+        series_keys_[stored.id] = stored.key_hash;
     }
     for (const auto& stored : db_.sessions()) {
         auto config = protocol::config_from_json(stored.config_json);
@@ -120,6 +122,7 @@ core::result<created_series> hub::create_series(std::string_view body) {
         {
             std::lock_guard lock(mutex_);
             series_[s.id] = s;
+            series_keys_[s.id] = key_hash;
         }
         created_series out{s.id, key, {}};
         for (const auto& b : req->session_bodies) {
@@ -133,6 +136,38 @@ core::result<created_series> hub::create_series(std::string_view body) {
         return out;
     }
     return core::make_error(core::error_code::bad_request, "Too many series with this id.");
+}
+
+core::result<std::vector<std::string>> hub::extend_series(const std::string& id,
+                                                          const std::string& key, int count) {
+    auto s = find_series(id);
+    if (!s)
+        return core::make_error(core::error_code::not_found, "There is no series with that id.");
+    std::string key_hash;
+    {
+        std::lock_guard lock(mutex_);
+        key_hash = series_keys_[id];
+    }
+    if (!core::hashes_equal(key_hash, sha256_hex(key))) {
+        return core::make_error(core::error_code::bad_key, "That is not the series' key.");
+    }
+    const auto now = time_.now();
+    // From the day after the last session (in the series' zone), or from today.
+    std::string from = protocol::local_time_text(now, s->timezone).value().substr(0, 10);
+    auto existing = rooms_of_series(id);
+    if (!existing.empty() && existing.back()->config().timetable.start) {
+        const auto after = *existing.back()->config().timetable.start + std::chrono::hours(24);
+        if (auto day = protocol::local_time_text(after, s->timezone)) from = day->substr(0, 10);
+    }
+    std::vector<std::string> made;
+    for (const auto& body : protocol::next_sessions(*s, from, now, count)) {
+        auto config = protocol::parse_series_session(body, now, id);
+        if (!config) return config.err();
+        auto made_id = add_session(std::move(*config), key_hash);
+        if (!made_id) return made_id.err();
+        made.push_back(*made_id);
+    }
+    return made;
 }
 
 std::optional<protocol::series_config> hub::find_series(const std::string& id) {

@@ -56,6 +56,9 @@ class hub : public std::enable_shared_from_this<hub> {
     core::result<created_series> create_series(std::string_view body);
     std::optional<protocol::series_config> find_series(const std::string& id);
     std::vector<std::shared_ptr<room>> rooms_of_series(const std::string& id);  // by start
+    // The series' next `count` sessions after its last one (the series key is the owner's).
+    core::result<std::vector<std::string>> extend_series(const std::string& id,
+                                                         const std::string& key, int count);
 
     // Test clock only: moves time and calls `done` once every room's changes are committed.
     void advance_clock(core::duration d, std::function<void(core::instant)> done);
@@ -96,6 +99,7 @@ class hub : public std::enable_shared_from_this<hub> {
     std::mutex mutex_;
     std::unordered_map<std::string, std::shared_ptr<room>> rooms_;
     std::unordered_map<std::string, protocol::series_config> series_;
+    std::unordered_map<std::string, std::string> series_keys_;  // id -> key hash
     std::unordered_map<std::uint64_t, std::weak_ptr<connection>> connections_;
     std::unordered_map<std::string, std::size_t> per_address_;
     std::unordered_map<std::string, std::deque<core::instant>> creations_;

@@ -50,6 +50,16 @@ test('a weekly series across the October change, filled in later, survives a res
         assert.deepEqual(cal.events.map((e) => e.start_utc), ['2026-10-15T19:00:00+00:00', '2026-10-22T19:00:00+00:00', '2026-10-29T20:00:00+00:00']);
         assert.deepEqual(cal.events.map((e) => e.uid), sessions.map((s) => `${s.id}@hashchat`));
 
+        // The next sessions come from the series when the moderator asks (series key only).
+        res = await http(srv, 'POST', `/api/series/${id}/sessions`, { count: 2 }, { authorization: 'Bearer nope' });
+        assert.equal(res.status, 401);
+        res = await http(srv, 'POST', `/api/series/${id}/sessions`, { count: 2 }, { authorization: `Bearer ${key}` });
+        assert.equal(res.status, 201, res.text);
+        assert.deepEqual(res.json.sessions, ['ukedchat-2026-11-05', 'ukedchat-2026-11-12']);
+        assert.equal((await getSession(srv, 'ukedchat-2026-11-05')).start, '2026-11-05T20:00:00.000Z');
+        res = await http(srv, 'POST', `/api/series/${id}/sessions`, { count: 40 }, { authorization: `Bearer ${key}` });
+        assert.equal(res.status, 400);
+
         // A second edition for another zone is its own series.
         res = await http(srv, 'POST', '/api/series', { hashtag: '#ukedchat', title: 'UKEdChat (Asia)', timezone: 'Asia/Kolkata', weekday: 'friday', time: '19:30', count: 1 });
         assert.equal(res.status, 201);
@@ -75,7 +85,7 @@ test('a weekly series across the October change, filled in later, survives a res
         await stopServer(srv);
         srv = await startServer({ dataDir, clock: '2026-10-15T18:59:00Z' });
         res = await http(srv, 'GET', `/api/series/${id}`);
-        assert.equal(res.json.sessions.length, 3);
+        assert.equal(res.json.sessions.length, 5);
         await advance(srv, 60);
         assert.equal((await getSession(srv, sessions[0].id)).phase.phase, 'intro');
     } finally {
