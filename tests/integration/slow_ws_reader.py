@@ -1,0 +1,96 @@
+"""A WebSocket reader on a small, fixed receive buffer (SO_RCVBUF: no kernel autotuning) that
+reads in bursts: a phone on a poor link. Node cannot size a socket's buffers; this can, so the
+server's own queue, not the kernel, takes the backlog. Usage:
+    slow_ws_reader.py PORT SESSION HANDLE UNTIL_SEQ PAUSE_S READ_S
+Prints one JSON line: {"seqs": [...], "close": code or null}."""
+import base64
+import json
+import os
+import socket
+import struct
+import sys
+import time
+
+port, session, handle, until = int(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
+pause_s, read_s = float(sys.argv[5]), float(sys.argv[6])
+
+sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 32 * 1024)
+sock.connect(("127.0.0.1", port))
+key = base64.b64encode(os.urandom(16)).decode()
+sock.sendall((f"GET /ws HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+              f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
+buf = b""
+while b"\r\n\r\n" not in buf:
+    buf += sock.recv(4096)
+buf = buf.split(b"\r\n\r\n", 1)[1]
+
+
+def send(obj, opcode=1):
+    data = json.dumps(obj).encode() if opcode == 1 else obj
+    mask = os.urandom(4)
+    head = bytes([0x80 | opcode])
+    n = len(data)
+    head += bytes([0x80 | n]) if n < 126 else bytes([0x80 | 126]) + struct.pack(">H", n)
+    sock.sendall(head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data)))
+
+
+send({"type": "hello", "session": session, "handle": handle, "name": handle})
+seqs, close, start = [], None, time.monotonic()
+
+
+def frames():
+    global buf
+    while True:
+        while len(buf) < 2 or len(buf) < header_len(buf) + payload_len(buf):
+            yield None
+        h, n = header_len(buf), payload_len(buf)
+        op, payload, buf = buf[0] & 0x0F, buf[h:h + n], buf[h + n:]
+        yield op, payload
+
+
+def header_len(b):
+    n = b[1] & 0x7F
+    return 2 if n < 126 else (4 if n == 126 else 10)
+
+
+def payload_len(b):
+    n = b[1] & 0x7F
+    if n < 126:
+        return n
+    if len(b) < header_len(b):
+        return 1 << 40
+    return struct.unpack(">H", b[2:4])[0] if n == 126 else struct.unpack(">Q", b[2:10])[0]
+
+
+parser = frames()
+while close is None and (not seqs or seqs[-1] < until):
+    if time.monotonic() - start > 240:
+        break
+    cycle = (time.monotonic() - start) % (pause_s + read_s)
+    if cycle < pause_s:  # not reading: the kernel's small buffer fills, then the server's queue
+        time.sleep(0.05)
+        continue
+    sock.settimeout(0.05)
+    try:
+        chunk = sock.recv(65536)
+    except socket.timeout:
+        continue
+    if not chunk:
+        break
+    buf += chunk
+    for f in parser:
+        if f is None:
+            break
+        op, payload = f
+        if op == 8:
+            close = struct.unpack(">H", payload[:2])[0] if len(payload) >= 2 else 1005
+            break
+        if op == 9:
+            send(payload, opcode=10)
+        elif op == 1:
+            m = json.loads(payload)
+            for e in m.get("events", [m]):
+                if e.get("type") == "event":
+                    seqs.append(e["seq"])
+print(json.dumps({"seqs": seqs, "close": close}))
