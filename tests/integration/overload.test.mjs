@@ -27,10 +27,10 @@ test('a slow reader is not dropped: posters wait, then are rate limited, and not
         srv = await startServer({ args: [`--queue-bytes=${QUEUE_BYTES}`, '--max-waiting=64'] });
         const { id } = await createSession(srv, { hashtag: '#Busy', title: 'Busy', timezone: 'UTC', questions: [Q1] });
         const total = POSTERS * POSTS_EACH;
-        // The slow reader: a phone on a poor link that reads in bursts (2 s not reading, shorter
-        // than the server's 5 s stall limit, then 0.3 s reading), on a small fixed receive buffer
+        // The slow reader: a phone on a poor link that reads in bursts (1.5 s not reading, shorter
+        // than the server's 5 s stall limit, then 0.7 s reading), on a small fixed receive buffer
         // so that the backlog lands in the server's queue rather than in the kernel's.
-        reader = spawn('/usr/bin/python3', [path.join(here, 'slow_ws_reader.py'), String(srv.port), id, 'slow', String(total), '2', '0.3'],
+        reader = spawn('/usr/bin/python3', [path.join(here, 'slow_ws_reader.py'), String(srv.port), id, 'slow', String(total), '1.5', '0.7'],
             { stdio: ['ignore', 'pipe', 'pipe'] });
         let readerOut = '';
         let readerErr = '';
