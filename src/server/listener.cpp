@@ -13,7 +13,10 @@ namespace net = boost::asio;
 
 listener::listener(net::io_context& ioc, const net::ip::tcp::endpoint& endpoint,
                    std::shared_ptr<hub> h)
-    : ioc_(ioc), acceptor_(net::make_strand(ioc)), hub_(std::move(h)) {
+    : ioc_(ioc),
+      acceptor_(net::make_strand(ioc)),
+      retry_(acceptor_.get_executor()),
+      hub_(std::move(h)) {
     acceptor_.open(endpoint.protocol());
     acceptor_.set_option(net::socket_base::reuse_address(true));
     acceptor_.bind(endpoint);
@@ -39,7 +42,14 @@ void listener::do_accept() {
 void listener::on_accept(boost::system::error_code ec, net::ip::tcp::socket socket) {
     if (ec == net::error::operation_aborted) return;
     if (ec) {
-        spdlog::warn("accept: {}", ec.message());
+        // Out of file descriptors (or another failure of the machine): accepting again at once
+        // would spin; wait a little so that connections can end and free their descriptors.
+        spdlog::warn("accept: {}; pausing 100 ms", ec.message());
+        retry_.expires_after(std::chrono::milliseconds(100));
+        retry_.async_wait([self = shared_from_this()](boost::system::error_code wait_ec) {
+            if (!wait_ec && self->acceptor_.is_open()) self->do_accept();
+        });
+        return;
     } else {
         boost::system::error_code ignored;
         socket.set_option(net::ip::tcp::no_delay(true), ignored);

@@ -3,6 +3,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <memory>
 
 namespace hashchat::server {
@@ -23,6 +24,7 @@ class listener : public std::enable_shared_from_this<listener> {
 
     boost::asio::io_context& ioc_;
     boost::asio::ip::tcp::acceptor acceptor_;
+    boost::asio::steady_timer retry_;  // after a failed accept
     std::shared_ptr<hub> hub_;
 };
 
