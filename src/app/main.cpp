@@ -41,6 +41,9 @@ Every option can also be set as an environment variable (shown in brackets); a f
                      with 4001 past it                             [HASHCHAT_QUEUE_BYTES] (1048576)
   --max-waiting=N    commands a session holds back while its fan-out catches up; past it,
                      rate_limited                                  [HASHCHAT_MAX_WAITING] (1024)
+  --socket-send-buffer=N   kernel send buffer per connection (SO_SNDBUF), 0: the kernel's own;
+                     smaller makes the server's bounded queue, and so push-back, act sooner
+                                                         [HASHCHAT_SOCKET_SEND_BUFFER] (0)
   --max-connections-per-address=N   WebSocket connections from one network address (a school
                      or a pub shares one)               [HASHCHAT_MAX_CONNECTIONS_PER_ADDRESS] (1000)
   --max-sessions-per-hour=N   sessions one network address may create an hour, 0: no limit
@@ -107,6 +110,7 @@ int main(int argc, char** argv) {
         {"test-clock", "HASHCHAT_TEST_CLOCK"},
         {"queue-bytes", "HASHCHAT_QUEUE_BYTES"},
         {"max-waiting", "HASHCHAT_MAX_WAITING"},
+        {"socket-send-buffer", "HASHCHAT_SOCKET_SEND_BUFFER"},
         {"max-connections-per-address", "HASHCHAT_MAX_CONNECTIONS_PER_ADDRESS"},
         {"max-sessions-per-hour", "HASHCHAT_MAX_SESSIONS_PER_HOUR"},
         {"trust-proxy", "HASHCHAT_TRUST_PROXY"},
@@ -172,6 +176,9 @@ int main(int argc, char** argv) {
                 return bad_option(name, value, "64 KiB to 1 GiB, in bytes");
             }
             opts.queue_bytes = static_cast<std::size_t>(n);
+        } else if (name == "socket-send-buffer") {
+            if (!parse_int(value, 0, 64 << 20, n)) return bad_option(name, value, "0 to 64 MiB");
+            opts.socket_send_buffer = static_cast<std::size_t>(n);
         } else if (name == "max-connections-per-address") {
             if (!parse_int(value, 1, 1000000, n)) return bad_option(name, value, "1 to 1000000");
             opts.max_connections_per_address = static_cast<std::size_t>(n);

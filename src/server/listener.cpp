@@ -6,6 +6,7 @@
 #include <boost/beast/core/bind_handler.hpp>
 
 #include "server/http_session.hpp"
+#include "server/hub.hpp"
 
 namespace hashchat::server {
 
@@ -53,6 +54,9 @@ void listener::on_accept(boost::system::error_code ec, net::ip::tcp::socket sock
     } else {
         boost::system::error_code ignored;
         socket.set_option(net::ip::tcp::no_delay(true), ignored);
+        if (const auto n = hub_->opts().socket_send_buffer; n > 0) {
+            socket.set_option(net::socket_base::send_buffer_size(static_cast<int>(n)), ignored);
+        }
         std::make_shared<http_session>(std::move(socket), hub_)->run();
     }
     if (acceptor_.is_open()) do_accept();
