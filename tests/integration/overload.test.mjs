@@ -3,6 +3,7 @@
 // every post still ends up in the log exactly once.
 
 import { test } from 'node:test';
+import { EventEmitter } from 'node:events';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,14 +30,30 @@ test('a slow reader is not dropped: posters wait, then are rate limited, and not
         srv = await startServer({ args: [`--queue-bytes=${QUEUE_BYTES}`, '--max-waiting=16', '--socket-send-buffer=65536'] });
         const { id } = await createSession(srv, { hashtag: '#Busy', title: 'Busy', timezone: 'UTC', questions: [Q1] });
         const total = POSTERS * POSTS_EACH;
-        // The slow reader: a phone on a poor link that reads in bursts (1.5 s not reading, shorter
-        // than the server's 5 s stall limit, then 0.7 s reading), on a small fixed receive buffer
-        // so that the backlog lands in the server's queue rather than in the kernel's.
-        reader = spawn('/usr/bin/python3', [path.join(here, 'slow_ws_reader.py'), String(srv.port), id, 'slow', String(total), '1.5', '0.7'],
-            { stdio: ['ignore', 'pipe', 'pipe'] });
+        // The slow reader: a phone on a poor link that reads in bursts of 100 events, on a small
+        // fixed receive buffer so that the backlog lands in the server's queue rather than in the
+        // kernel's. After each burst it stops reading until the server has pushed back (below).
+        reader = spawn('/usr/bin/python3', [path.join(here, 'slow_ws_reader.py'), String(srv.port), id, 'slow', String(total), '100'],
+            { stdio: ['pipe', 'pipe', 'pipe'] });
         let readerOut = '';
         let readerErr = '';
-        reader.stdout.on('data', (d) => { readerOut += d; });
+        let pauses = 0;
+        // Every change the pump below waits on (reader output, reader exit, an ack) is signalled.
+        const changed = new EventEmitter();
+        changed.setMaxListeners(0);
+        const when = (cond, what, ms) => withTimeout(new Promise((resolve) => {
+            const check = () => { if (cond()) { changed.off('change', check); resolve(); } };
+            changed.on('change', check);
+            check();
+        }), ms, what);
+        reader.stdin.on('error', () => {}); // it may have finished before a last "resume"
+        reader.on('exit', () => changed.emit('change'));
+        reader.stdout.on('data', (d) => {
+            readerOut += d;
+            pauses = readerOut.split('\n').filter((l) => l === 'paused').length;
+            changed.emit('change');
+        });
+        const resume = () => { if (reader.exitCode === null) reader.stdin.write('resume\n'); };
         reader.stderr.on('data', (d) => { readerErr += d; });
         const readerDone = new Promise((resolve) => reader.on('exit', (code) => resolve(code)));
         const fast = await join(srv, id, 'fast', 'Fast');
@@ -57,6 +74,7 @@ test('a slow reader is not dropped: posters wait, then are rate limited, and not
             posters.forEach((c, p) => {
                 c.ws.on('message', (data) => {
                     const m = JSON.parse(data.toString());
+                    if (m.type === 'ack') changed.emit('change');
                     if (m.type === 'error') {
                         if (m.code !== 'rate_limited' || !(m.retry_after_ms > 0) || !m.cid) {
                             unexpected.push(m);
@@ -71,7 +89,33 @@ test('a slow reader is not dropped: posters wait, then are rate limited, and not
             });
             // Counted from the client's own record, which its waits are woken by.
             const ackedBy = (c) => new Set(c.messages.filter((m) => m.type === 'ack').map((m) => m.cid)).size;
+            const allAcked = () => posters.every((c) => ackedBy(c) === POSTS_EACH);
+            // Each time the reader pauses, it is resumed once the server has held posters back
+            // (the first time: once it has also refused some with rate_limited) or all is acked.
+            // It never pauses for long, so the server never takes it for a reader that stopped.
+            const pump = (async () => {
+                let resumed = 0;
+                let deferred = 0;
+                while (!allAcked() && unexpected.length === 0 && reader.exitCode === null) {
+                    await when(() => pauses > resumed || allAcked() || reader.exitCode !== null, 'the reader to pause', 60_000);
+                    if (pauses <= resumed) break;
+                    for (let i = 0; i < 2000; i++) {
+                        const m = await metrics(srv);
+                        const pushedBack = metric(m, 'hashchat_commands_deferred_total') > deferred &&
+                            (resumed > 0 || metric(m, 'hashchat_rate_limited_total') > 0);
+                        if (pushedBack || allAcked()) {
+                            deferred = metric(m, 'hashchat_commands_deferred_total');
+                            break;
+                        }
+                    }
+                    resumed += 1;
+                    resume();
+                }
+            })();
             await Promise.all(posters.map((c) => c.until(() => ackedBy(c) === POSTS_EACH || unexpected.length > 0, `${c.label} acked`, 180_000)));
+            changed.emit('change');
+            await withTimeout(pump, 60_000, 'the reader pump to stop');
+            resume();
             pending.forEach(clearTimeout);
             assert.deepEqual(unexpected, [], 'only rate_limited (with retry_after_ms and cid) may refuse a post');
         });
@@ -85,7 +129,7 @@ test('a slow reader is not dropped: posters wait, then are rate limited, and not
         await step('the slow reader gets everything, once, in order, and is never closed', async () => {
             const code = await withTimeout(readerDone, 120_000, 'the slow reader to finish');
             assert.equal(code, 0, readerErr);
-            const out = JSON.parse(readerOut);
+            const out = JSON.parse(readerOut.trim().split('\n').at(-1));
             assert.equal(out.close, null, 'the slow reader was not closed');
             assert.deepEqual(out.seqs, Array.from({ length: total }, (_, i) => i + 1));
             fast.assertGapFree(total, 0);

@@ -1,18 +1,19 @@
 """A WebSocket reader on a small, fixed receive buffer (SO_RCVBUF: no kernel autotuning) that
 reads in bursts: a phone on a poor link. Node cannot size a socket's buffers; this can, so the
 server's own queue, not the kernel, takes the backlog. Usage:
-    slow_ws_reader.py PORT SESSION HANDLE UNTIL_SEQ PAUSE_S READ_S
-Prints one JSON line: {"seqs": [...], "close": code or null}."""
+    slow_ws_reader.py PORT SESSION HANDLE UNTIL_SEQ BURST
+After every BURST events it prints "paused" and stops reading until a line "resume" arrives on
+stdin (the test resumes it once the server has pushed back). At the end it prints one JSON line:
+{"seqs": [...], "close": code or null}."""
 import base64
 import json
 import os
 import socket
 import struct
 import sys
-import time
 
 port, session, handle, until = int(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
-pause_s, read_s = float(sys.argv[5]), float(sys.argv[6])
+burst = int(sys.argv[5])
 
 sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 32 * 1024)
@@ -36,7 +37,7 @@ def send(obj, opcode=1):
 
 
 send({"type": "hello", "session": session, "handle": handle, "name": handle})
-seqs, close, start = [], None, time.monotonic()
+seqs, close, next_pause = [], None, burst
 
 
 def frames():
@@ -65,17 +66,13 @@ def payload_len(b):
 
 parser = frames()
 while close is None and (not seqs or seqs[-1] < until):
-    if time.monotonic() - start > 240:
-        break
-    cycle = (time.monotonic() - start) % (pause_s + read_s)
-    if cycle < pause_s:  # not reading: the kernel's small buffer fills, then the server's queue
-        time.sleep(0.05)
-        continue
-    sock.settimeout(0.05)
-    try:
-        chunk = sock.recv(65536)
-    except socket.timeout:
-        continue
+    if len(seqs) >= next_pause:
+        # Not reading: the small kernel buffers fill, then the server's queue, until told.
+        print("paused", flush=True)
+        if sys.stdin.readline().strip() != "resume":
+            break
+        next_pause = len(seqs) + burst
+    chunk = sock.recv(65536)
     if not chunk:
         break
     buf += chunk
