@@ -72,6 +72,7 @@ int run(const options& opts) {
 
     net::signal_set signals(ioc, SIGINT, SIGTERM);
     net::steady_timer grace(ioc);
+    net::steady_timer hard_stop(ioc);
     std::function<void()> wait_for_close;
     signals.async_wait([&](const boost::system::error_code& ec, int sig) {
         if (ec) return;
@@ -81,6 +82,12 @@ int run(const options& opts) {
         // to reconnect (1012). The process stops once every connection has closed, or after a
         // grace period for peers that do not answer.
         const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+        // However the drain goes, the process stops at the deadline (the committer still
+        // commits what it was given before the process exits).
+        hard_stop.expires_at(deadline + std::chrono::seconds(1));
+        hard_stop.async_wait([&](const boost::system::error_code& ec) {
+            if (!ec) ioc.stop();
+        });
         h->shutdown([&, deadline] {
             wait_for_close = [&, deadline] {
                 if (h->open_connections() == 0 || std::chrono::steady_clock::now() >= deadline) {
