@@ -7,7 +7,9 @@
 #include "protocol/event_json.hpp"
 #include "protocol/server_messages.hpp"
 #include "protocol/time_format.hpp"
+#include "server/archive_api.hpp"
 #include "server/crypto.hpp"
+#include "server/http_util.hpp"
 #include "server/hub.hpp"
 #include "server/static_files.hpp"
 
@@ -18,41 +20,6 @@ using nlohmann::json;
 
 namespace {
 
-http_response make_response(const http_request& req, http::status status, std::string body,
-                            std::string_view content_type) {
-    http_response res{status, req.version()};
-    res.set(http::field::server, "hashchat");
-    res.set(http::field::content_type, content_type);
-    res.set(http::field::cache_control, "no-store");
-    res.set("X-Content-Type-Options", "nosniff");
-    res.keep_alive(req.keep_alive());
-    res.body() = std::move(body);
-    res.prepare_payload();
-    return res;
-}
-
-http_response json_response(const http_request& req, http::status status, std::string body) {
-    return make_response(req, status, std::move(body), "application/json");
-}
-
-http_response error_response(const http_request& req, http::status status, std::string_view code,
-                             std::string_view message) {
-    return json_response(req, status, protocol::http_error_body(code, message));
-}
-
-http::status status_of(core::error_code code) {
-    switch (code) {
-        case core::error_code::not_found:
-            return http::status::not_found;
-        case core::error_code::not_allowed:
-            return http::status::forbidden;
-        case core::error_code::bad_key:
-            return http::status::unauthorized;
-        default:
-            return http::status::bad_request;
-    }
-}
-
 std::optional<std::string> bearer(const http_request& req);
 bool admit_creation(hub& h, const http_request& req, const std::string& address,
                     const responder& respond);
@@ -62,8 +29,7 @@ void create_session(hub& h, const http_request& req, const std::string& address,
     if (!admit_creation(h, req, address, respond)) return;
     auto created = h.create(req.body());
     if (!created) {
-        return respond(error_response(req, status_of(created.err().code),
-                                      core::to_string(created.err().code), created.err().message));
+        return respond(error_response(req, created.err()));
     }
     const std::string join = "/s/" + created->id;
     json body{{"id", created->id},
@@ -100,9 +66,7 @@ void keys_route(hub& h, const http_request& req, const std::string& id, const st
     auto reply = [req, respond](http::status ok_status) {
         return [req, respond, ok_status](core::result<std::string> result) {
             if (!result) {
-                return respond(error_response(req, status_of(result.err().code),
-                                              core::to_string(result.err().code),
-                                              result.err().message));
+                return respond(error_response(req, result.err()));
             }
             if (ok_status == http::status::no_content) {
                 http_response res{http::status::no_content, req.version()};
@@ -141,18 +105,6 @@ void keys_route(hub& h, const http_request& req, const std::string& id, const st
                            "That method is not allowed here."));
 }
 
-// Where this request reached the server, for links in documents that leave the page.
-std::string base_url(const http_request& req) {
-    auto it = req.find(http::field::host);
-    std::string host = it == req.end() ? "" : std::string(it->value());
-    const bool plain =
-        !host.empty() && host.size() <= 255 && std::all_of(host.begin(), host.end(), [](char c) {
-            return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == ':' ||
-                   c == '-' || c == '[' || c == ']';
-        });
-    return "http://" + (plain ? host : std::string("localhost"));
-}
-
 void calendar(hub& h, const http_request& req, const std::string& id, const responder& respond) {
     auto r = h.find(id);
     if (!r) {
@@ -161,8 +113,7 @@ void calendar(hub& h, const http_request& req, const std::string& id, const resp
     }
     auto ics = protocol::session_calendar(r->config(), base_url(req), h.time().now());
     if (!ics) {
-        return respond(error_response(req, status_of(ics.err().code),
-                                      core::to_string(ics.err().code), ics.err().message));
+        return respond(error_response(req, ics.err()));
     }
     auto res =
         make_response(req, http::status::ok, std::move(*ics), "text/calendar; charset=utf-8");
@@ -184,9 +135,7 @@ void patch_session(hub& h, const http_request& req, const std::string& id,
     }
     r->patch(sha256_hex(*key), req.body(), [req, respond](core::result<std::string> result) {
         if (!result) {
-            return respond(error_response(req, status_of(result.err().code),
-                                          core::to_string(result.err().code),
-                                          result.err().message));
+            return respond(error_response(req, result.err()));
         }
         respond(json_response(req, http::status::ok, std::move(*result)));
     });
@@ -222,8 +171,7 @@ void create_series(hub& h, const http_request& req, const std::string& address,
     if (!admit_creation(h, req, address, respond)) return;
     auto created = h.create_series(req.body());
     if (!created) {
-        return respond(error_response(req, status_of(created.err().code),
-                                      core::to_string(created.err().code), created.err().message));
+        return respond(error_response(req, created.err()));
     }
     json sessions = json::array();
     for (const auto& id : created->sessions) {
@@ -267,8 +215,7 @@ void extend_series(hub& h, const http_request& req, const std::string& id,
     }
     auto made = h.extend_series(id, *key, count);
     if (!made) {
-        return respond(error_response(req, status_of(made.err().code),
-                                      core::to_string(made.err().code), made.err().message));
+        return respond(error_response(req, made.err()));
     }
     respond(json_response(req, http::status::created, protocol::dump(json{{"sessions", *made}})));
 }
@@ -293,8 +240,7 @@ void series_route(hub& h, const http_request& req, const std::string& id, const 
         auto ics = protocol::sessions_calendar(configs, s->hashtag + " " + s->title, base_url(req),
                                                h.time().now());
         if (!ics) {
-            return respond(error_response(req, status_of(ics.err().code),
-                                          core::to_string(ics.err().code), ics.err().message));
+            return respond(error_response(req, ics.err()));
         }
         auto res =
             make_response(req, http::status::ok, std::move(*ics), "text/calendar; charset=utf-8");
@@ -358,6 +304,7 @@ void handle_http(hub& h, const http_request& req, bool from_loopback, const std:
         return respond(make_response(req, http::status::ok, h.stats().render(),
                                      "text/plain; version=0.0.4; charset=utf-8"));
     }
+    if (handle_archive(h, req, path, respond)) return;
     if (path == "/api/series") {
         if (method != http::verb::post) return not_allowed();
         return create_series(h, req, address, respond);

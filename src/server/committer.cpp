@@ -42,6 +42,7 @@ void committer::run() {
             for (auto& m : w.batch.members) merged.members.push_back(std::move(m));
             for (auto& m : w.batch.mods) merged.mods.push_back(std::move(m));
             for (auto& c : w.batch.configs) merged.configs.push_back(std::move(c));
+            for (auto& i : w.batch.index) merged.index.push_back(std::move(i));
         }
         try {
             store_.commit(merged);

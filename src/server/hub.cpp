@@ -41,7 +41,14 @@ void hub::load() {
         core::session s(std::move(*config), {}, core::limits{opts_.max_text, 50});
         s.set_keys(stored.keys);
         auto r = make_room(std::move(s));
-        r->load(db_.members(stored.id), db_.events(stored.id), db_.mod_entries(stored.id));
+        std::vector<store::post_index_op> reindex;
+        r->load(db_.members(stored.id), db_.events(stored.id), db_.mod_entries(stored.id),
+                db_.needs_reindex() ? &reindex : nullptr);
+        if (!reindex.empty()) {
+            store::write_batch batch;
+            batch.index = std::move(reindex);
+            db_.commit(batch);
+        }
         {
             std::lock_guard lock(mutex_);
             rooms_[stored.id] = r;
@@ -240,6 +247,8 @@ void hub::remove_connection(std::uint64_t id) {
 }
 
 void hub::release() {
+    archive_workers_.stop();
+    archive_workers_.join();
     std::lock_guard lock(mutex_);
     for (auto& [id, r] : rooms_) r->release_members();
     rooms_.clear();

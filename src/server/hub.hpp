@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -45,6 +46,9 @@ class hub : public std::enable_shared_from_this<hub> {
     const options& opts() const { return opts_; }
     const clock& time() const { return time_; }
     metrics& stats() { return stats_; }
+    store::store& db() { return db_; }
+    // Archive work (transcripts, exports, search) runs here, off the I/O threads.
+    boost::asio::thread_pool& archive_workers() { return archive_workers_; }
 
     // Loads every stored session and releases what fell due while the server was down.
     void load();
@@ -105,6 +109,7 @@ class hub : public std::enable_shared_from_this<hub> {
     std::unordered_map<std::string, std::deque<core::instant>> creations_;
     std::atomic<std::uint64_t> connection_ids_{0};
     std::atomic<bool> shutting_down_{false};
+    boost::asio::thread_pool archive_workers_{2};
 };
 
 }  // namespace hashchat::server

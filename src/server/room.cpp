@@ -17,6 +17,39 @@ namespace net = boost::asio;
 
 namespace {
 frame_ptr frame(std::string s) { return std::make_shared<const std::string>(std::move(s)); }
+
+// What an event changes in the search index.
+void index_ops(const std::string& session_id, const core::event& e,
+               std::vector<store::post_index_op>& out) {
+    using op = store::post_index_op;
+    auto change = [&](op::kind what, core::seq_t target, std::string text = {}) {
+        op o;
+        o.what = what;
+        o.session_id = session_id;
+        o.seq = target;
+        o.text = std::move(text);
+        out.push_back(std::move(o));
+    };
+    if (const auto* p = std::get_if<core::post_event>(&e.body)) {
+        op o;
+        o.session_id = session_id;
+        o.seq = e.seq;
+        o.at_ms = e.at.time_since_epoch().count();
+        o.author = p->author;
+        o.name = p->name;
+        o.round = p->round;
+        o.reply_to = p->reply_to;
+        o.text = p->text;
+        out.push_back(std::move(o));
+    } else if (const auto* ed = std::get_if<core::edit_event>(&e.body)) {
+        change(op::kind::edit, ed->target, ed->text);
+    } else if (const auto* d = std::get_if<core::delete_event>(&e.body)) {
+        change(op::kind::remove, d->target);
+    } else if (const auto* m = std::get_if<core::moderation_event>(&e.body); m && m->target) {
+        if (m->action == core::mod_action::hide) change(op::kind::hide, *m->target);
+        if (m->action == core::mod_action::unhide) change(op::kind::unhide, *m->target);
+    }
+}
 }  // namespace
 
 room::room(net::any_io_executor strand, core::session s, room_deps deps)
@@ -30,7 +63,8 @@ room::room(net::any_io_executor strand, core::session s, room_deps deps)
 
 void room::load(const std::vector<core::member>& members,
                 const std::vector<store::stored_event>& events,
-                const std::vector<std::string>& mod_entries) {
+                const std::vector<std::string>& mod_entries,
+                std::vector<store::post_index_op>* reindex) {
     for (const auto& m : members) session_.set_member(m);
     log_.reserve(events.size());
     for (const auto& row : events) {
@@ -40,6 +74,8 @@ void room::load(const std::vector<core::member>& members,
                                      std::to_string(log_.size() + 1) + " cannot be read");
         }
         session_.apply(*e);
+        note_phase(*e);
+        if (reindex) index_ops(id_, *e, *reindex);
         log_.push_back(frame(row.body));
     }
     committed_ = log_.size();
@@ -94,6 +130,40 @@ void room::close_all(std::uint16_t code) {
     net::post(strand_, [self = shared_from_this(), code] {
         for (auto& [id, m] : self->members_) m.conn->close(code);
     });
+}
+
+room_summary room::summary() {
+    std::lock_guard lock(state_mutex_);
+    room_summary s;
+    s.config = session_.config();
+    s.started_at = started_at_;
+    s.ended_at = ended_at_;
+    s.state = ended_at_     ? archive::chat_state::ended
+              : started_at_ ? archive::chat_state::live
+                            : archive::chat_state::scheduled;
+    s.head = committed_.load();
+    return s;
+}
+
+void room::committed_log(std::function<void(std::vector<frame_ptr>)> done) {
+    net::post(strand_, [self = shared_from_this(), done = std::move(done)] {
+        const auto head = self->committed_.load();
+        std::vector<frame_ptr> frames(self->log_.begin(),
+                                      self->log_.begin() + static_cast<std::ptrdiff_t>(head));
+        done(std::move(frames));
+    });
+}
+
+void room::note_phase(const core::event& e) {
+    const auto* p = std::get_if<core::phase_event>(&e.body);
+    if (!p) return;
+    std::lock_guard lock(state_mutex_);
+    if (p->state.phase == core::phase_kind::closed) {
+        ended_at_ = e.at;
+    } else if (p->state.phase != core::phase_kind::scheduled) {
+        ended_at_.reset();
+        if (!started_at_) started_at_ = e.at;
+    }
 }
 
 core::session_config room::config() {
@@ -302,6 +372,8 @@ void room::persist(const std::vector<core::event>& events, std::vector<core::mem
         if (const auto* p = std::get_if<core::post_event>(&e.body)) row.cid = p->cid;
         row.body = std::move(body);
         batch.events.push_back(std::move(row));
+        index_ops(id_, e, batch.index);
+        note_phase(e);
     }
     for (auto& m : members) batch.members.push_back({id_, std::move(m)});
     const std::uint64_t number = ++submitted_batches_;

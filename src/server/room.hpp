@@ -16,6 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "archive/transcript.hpp"
 #include "core/session.hpp"
 #include "protocol/client_messages.hpp"
 #include "server/clock.hpp"
@@ -25,6 +26,15 @@
 #include "store/store.hpp"
 
 namespace hashchat::server {
+
+// What the archive lists show of a session.
+struct room_summary {
+    core::session_config config;
+    archive::chat_state state = archive::chat_state::scheduled;
+    std::optional<core::instant> started_at;  // the first part began
+    std::optional<core::instant> ended_at;    // it closed
+    core::seq_t head = 0;
+};
 
 struct room_deps {
     const clock& time;
@@ -49,9 +59,12 @@ class room : public std::enable_shared_from_this<room> {
     const std::string& id() const { return id_; }
 
     // Rebuilds the state from the store; call before the room is shared.
+    // `reindex`, if given, receives the search index entries of the whole log (after an upgrade
+    // of a store that had no index).
     void load(const std::vector<core::member>& members,
               const std::vector<store::stored_event>& events,
-              const std::vector<std::string>& mod_entries);
+              const std::vector<std::string>& mod_entries,
+              std::vector<store::post_index_op>* reindex = nullptr);
 
     // Thread-safe entry points (each posts to the room's strand).
     void start();  // releases what is due and sets the timer
@@ -85,6 +98,11 @@ class room : public std::enable_shared_from_this<room> {
 
     // Any thread: the public view with the committed head.
     std::string view_json();
+    // Any thread: what archive lists show.
+    room_summary summary();
+    // Thread-safe: the committed public log (each event's serialization); `done` runs on the
+    // room's strand and should hand heavy work elsewhere.
+    void committed_log(std::function<void(std::vector<frame_ptr>)> done);
     // Any thread: for sorting lists.
     core::instant created_at() const { return created_at_; }
 
@@ -122,6 +140,8 @@ class room : public std::enable_shared_from_this<room> {
     void send_error(const std::shared_ptr<connection>& c, const core::error& e,
                     const std::optional<std::string>& rid, const std::optional<std::string>& cid);
     void presence_changed();
+    // Keeps started_at_/ended_at_ up to date (on the strand, or while loading).
+    void note_phase(const core::event& e);
     void arm_timer();
 
     boost::asio::any_io_executor strand_;
@@ -131,6 +151,8 @@ class room : public std::enable_shared_from_this<room> {
 
     std::mutex state_mutex_;  // guards session_ for readers on other threads (view_json)
     core::session session_;
+    std::optional<core::instant> started_at_;  // guarded by state_mutex_
+    std::optional<core::instant> ended_at_;
 
     std::vector<frame_ptr> log_;      // log_[seq - 1]: every event's serialization
     std::vector<frame_ptr> mod_log_;  // mod_log_[n - 1]: the moderators' log, as sent

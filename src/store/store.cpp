@@ -24,6 +24,10 @@ class statement {
         check(sqlite3_bind_text(stmt_, i, s.data(), static_cast<int>(s.size()), SQLITE_STATIC));
         return *this;
     }
+    statement& bind_null(int i) {
+        check(sqlite3_bind_null(stmt_, i));
+        return *this;
+    }
     statement& bind(int i, std::int64_t v) {
         check(sqlite3_bind_int64(stmt_, i, v));
         return *this;
@@ -40,6 +44,8 @@ class statement {
         sqlite3_reset(stmt_);
         sqlite3_clear_bindings(stmt_);
     }
+    std::int64_t integer(int col) const { return sqlite3_column_int64(stmt_, col); }
+    bool is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
     std::string text(int col) const {
         const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
         return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)))
@@ -102,8 +108,61 @@ CREATE TABLE IF NOT EXISTS series(
     key_hash TEXT NOT NULL,
     created_at INTEGER NOT NULL
 );
-PRAGMA user_version = 2;
+-- The search index: one row per post of the public log, kept in step by store::commit, and its
+-- FTS5 index over the text of the posts that are neither hidden nor deleted (external content,
+-- kept in step by the triggers).
+CREATE TABLE IF NOT EXISTS posts(
+    id INTEGER PRIMARY KEY,
+    session_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    at INTEGER NOT NULL,
+    author TEXT NOT NULL,
+    author_key TEXT NOT NULL,
+    name TEXT NOT NULL,
+    round INTEGER,
+    reply_to INTEGER,
+    text TEXT NOT NULL,
+    hidden INTEGER NOT NULL DEFAULT 0,
+    deleted INTEGER NOT NULL DEFAULT 0,
+    UNIQUE(session_id, seq)
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS posts_fts USING fts5(
+    text, content='posts', content_rowid='id',
+    tokenize='unicode61 remove_diacritics 2', prefix='2 3'
+);
+CREATE TRIGGER IF NOT EXISTS posts_indexed AFTER INSERT ON posts
+WHEN new.hidden = 0 AND new.deleted = 0 BEGIN
+    INSERT INTO posts_fts(rowid, text) VALUES(new.id, new.text);
+END;
+CREATE TRIGGER IF NOT EXISTS posts_reindexed AFTER UPDATE ON posts BEGIN
+    INSERT INTO posts_fts(posts_fts, rowid, text)
+        SELECT 'delete', old.id, old.text WHERE old.hidden = 0 AND old.deleted = 0;
+    INSERT INTO posts_fts(rowid, text)
+        SELECT new.id, new.text WHERE new.hidden = 0 AND new.deleted = 0;
+END;
+PRAGMA user_version = 3;
 )sql";
+
+// A JSON array of strings, for `IN (SELECT value FROM json_each(?))`.
+std::string json_array(const std::vector<std::string>& items) {
+    std::string out = "[";
+    for (const auto& s : items) {
+        if (out.size() > 1) out += ',';
+        out += '"';
+        for (const char c : s) {
+            if (c == '"' || c == '\\') {
+                out += '\\';
+                out += c;
+            } else if (static_cast<unsigned char>(c) < 0x20) {
+                out += ' ';
+            } else {
+                out += c;
+            }
+        }
+        out += '"';
+    }
+    return out + "]";
+}
 
 // Version 1 kept only the hash of each session's one key.
 constexpr const char* migrate_1_to_2 = R"sql(
@@ -134,10 +193,25 @@ store::store(const std::filesystem::path& file, durability d) {
         if (q.step()) version = std::stoi(q.text(0));
     }
     if (version == 1) exec(migrate_1_to_2);
+    if (version >= 1 && version < 3) {
+        statement any(db_, "SELECT EXISTS(SELECT 1 FROM events)");
+        needs_reindex_ = any.step() && any.text(0) == "1";
+    }
     exec(schema);
+    if (sqlite3_open_v2(file.c_str(), &reader_, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX,
+                        nullptr) != SQLITE_OK) {
+        std::string msg = reader_ ? sqlite3_errmsg(reader_) : "out of memory";
+        sqlite3_close(reader_);
+        sqlite3_close(db_);
+        throw store_error("cannot open " + file.string() + " for reading: " + msg);
+    }
+    sqlite3_busy_timeout(reader_, 5000);
 }
 
-store::~store() { sqlite3_close(db_); }
+store::~store() {
+    sqlite3_close(reader_);
+    sqlite3_close(db_);
+}
 
 void store::exec(const char* sql) {
     char* err = nullptr;
@@ -298,6 +372,7 @@ void store::commit(const write_batch& batch) {
             cfg.reset();
             cfg.bind(1, config).bind(2, id).step();
         }
+        write_index(batch.index);
         statement mod(db_,
                       "INSERT INTO mod_events(session_id, n, at, kind, body) VALUES(?,?,?,?,?)");
         for (const auto& m : batch.mods) {
@@ -314,6 +389,156 @@ void store::commit(const write_batch& batch) {
         sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
         throw;
     }
+}
+
+void store::write_index(const std::vector<post_index_op>& ops) {
+    if (ops.empty()) return;
+    statement add(db_,
+                  "INSERT OR IGNORE INTO posts(session_id, seq, at, author, author_key, name, "
+                  "round, reply_to, text) VALUES(?,?,?,?,?,?,?,?,?)");
+    statement edit(db_, "UPDATE posts SET text = ? WHERE session_id = ? AND seq = ?");
+    statement hide(db_, "UPDATE posts SET hidden = ? WHERE session_id = ? AND seq = ?");
+    statement remove(db_, "UPDATE posts SET deleted = 1 WHERE session_id = ? AND seq = ?");
+    for (const auto& op : ops) {
+        const auto seq = static_cast<std::int64_t>(op.seq);
+        switch (op.what) {
+            case post_index_op::kind::add:
+                add.reset();
+                add.bind(1, op.session_id)
+                    .bind(2, seq)
+                    .bind(3, op.at_ms)
+                    .bind(4, op.author)
+                    .bind(5, core::handle_key(op.author))
+                    .bind(6, op.name);
+                if (op.round) {
+                    add.bind(7, std::int64_t{*op.round});
+                } else {
+                    add.bind_null(7);
+                }
+                if (op.reply_to) {
+                    add.bind(8, static_cast<std::int64_t>(*op.reply_to));
+                } else {
+                    add.bind_null(8);
+                }
+                add.bind(9, op.text).step();
+                break;
+            case post_index_op::kind::edit:
+                edit.reset();
+                edit.bind(1, op.text).bind(2, op.session_id).bind(3, seq).step();
+                break;
+            case post_index_op::kind::hide:
+            case post_index_op::kind::unhide:
+                hide.reset();
+                hide.bind(1, std::int64_t{op.what == post_index_op::kind::hide ? 1 : 0})
+                    .bind(2, op.session_id)
+                    .bind(3, seq)
+                    .step();
+                break;
+            case post_index_op::kind::remove:
+                remove.reset();
+                remove.bind(1, op.session_id).bind(2, seq).step();
+                break;
+        }
+    }
+}
+
+search_result store::search(const search_request& req) {
+    std::lock_guard lock(read_mutex_);
+    const bool filtered = req.sessions.has_value();
+    const std::string sessions = filtered ? json_array(*req.sessions) : "[]";
+    const std::string filter =
+        filtered ? " AND p.session_id IN (SELECT value FROM json_each(?2))" : "";
+    search_result out;
+    auto refused = [&] { throw search_error(sqlite3_errmsg(reader_)); };
+    try {
+        // Count up to the limit: a common word in a million posts is not counted to the end.
+        statement count(reader_,
+                        ("SELECT count(*) FROM (SELECT posts_fts.rowid FROM posts_fts "
+                         "JOIN posts p ON p.id = posts_fts.rowid WHERE posts_fts MATCH ?1" +
+                         filter + " LIMIT ?3)")
+                            .c_str());
+        count.bind(1, req.match);
+        if (filtered) count.bind(2, sessions);
+        count.bind(3, static_cast<std::int64_t>(counted_limit + 1));
+        if (count.step_raw() != SQLITE_ROW) refused();
+        const auto n = static_cast<std::size_t>(count.integer(0));
+        out.more = n > counted_limit;
+        out.matched = std::min(n, counted_limit);
+
+        // The newest matches (the FTS5 index walks its rowids backwards and stops), ranked.
+        statement ranked(
+            reader_,
+            ("SELECT id, session_id, seq, at, author, name, round FROM (SELECT posts_fts.rowid "
+             "AS id, bm25(posts_fts) AS score, p.session_id, p.seq, p.at, p.author, p.name, "
+             "p.round FROM posts_fts JOIN posts p ON p.id = posts_fts.rowid WHERE posts_fts "
+             "MATCH ?1" +
+             filter +
+             " ORDER BY posts_fts.rowid DESC LIMIT ?3) ORDER BY score, id DESC LIMIT ?4 OFFSET ?5")
+                .c_str());
+        ranked.bind(1, req.match);
+        if (filtered) ranked.bind(2, sessions);
+        ranked.bind(3, static_cast<std::int64_t>(ranked_window))
+            .bind(4, static_cast<std::int64_t>(req.limit))
+            .bind(5, static_cast<std::int64_t>(req.offset));
+        std::vector<std::int64_t> ids;
+        for (int rc = ranked.step_raw(); rc != SQLITE_DONE; rc = ranked.step_raw()) {
+            if (rc != SQLITE_ROW) refused();
+            ids.push_back(ranked.integer(0));
+            search_hit h;
+            h.session_id = ranked.text(1);
+            h.seq = static_cast<core::seq_t>(ranked.integer(2));
+            h.at_ms = ranked.integer(3);
+            h.author = ranked.text(4);
+            h.name = ranked.text(5);
+            if (!ranked.is_null(6)) h.round = static_cast<int>(ranked.integer(6));
+            out.hits.push_back(std::move(h));
+        }
+        // Snippets only for the page shown.
+        statement snip(reader_,
+                       "SELECT snippet(posts_fts, 0, char(2), char(3), char(4), 24) FROM "
+                       "posts_fts WHERE posts_fts MATCH ?1 AND rowid = ?2");
+        for (std::size_t i = 0; i < ids.size(); ++i) {
+            snip.reset();
+            snip.bind(1, req.match).bind(2, ids[i]);
+            const int rc = snip.step_raw();
+            if (rc == SQLITE_ROW) {
+                out.hits[i].snippet = snip.text(0);
+            } else if (rc != SQLITE_DONE) {
+                refused();
+            }
+        }
+    } catch (const store_error& e) {
+        throw search_error(e.what());
+    }
+    return out;
+}
+
+std::map<std::string, post_counts> store::counts(const std::vector<std::string>& session_ids) {
+    std::lock_guard lock(read_mutex_);
+    std::map<std::string, post_counts> out;
+    statement q(reader_,
+                "SELECT session_id, count(*), count(DISTINCT author_key) FROM posts WHERE "
+                "hidden = 0 AND deleted = 0 AND session_id IN (SELECT value FROM json_each(?)) "
+                "GROUP BY session_id");
+    const std::string ids = json_array(session_ids);  // bound without a copy
+    q.bind(1, ids);
+    while (q.step()) {
+        out[q.text(0)] = {static_cast<std::size_t>(q.integer(1)),
+                          static_cast<std::size_t>(q.integer(2))};
+    }
+    return out;
+}
+
+std::set<std::string> store::authors(const std::vector<std::string>& session_ids) {
+    std::lock_guard lock(read_mutex_);
+    std::set<std::string> out;
+    statement q(reader_,
+                "SELECT DISTINCT author_key FROM posts WHERE hidden = 0 AND deleted = 0 AND "
+                "session_id IN (SELECT value FROM json_each(?))");
+    const std::string ids = json_array(session_ids);  // bound without a copy
+    q.bind(1, ids);
+    while (q.step()) out.insert(q.text(0));
+    return out;
 }
 
 }  // namespace hashchat::store

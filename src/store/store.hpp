@@ -4,8 +4,11 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -53,18 +56,72 @@ struct mod_row {
     std::string body;  // the entry as the store keeps it (protocol::store_mod)
 };
 
+// Keeps the search index (table `posts` and its FTS5 index) in step with the log: a post is
+// added, its text edited, hidden, shown again or deleted.
+struct post_index_op {
+    enum class kind { add, edit, hide, unhide, remove };
+    kind what = kind::add;
+    std::string session_id;
+    core::seq_t seq = 0;  // the post
+    std::int64_t at_ms = 0;
+    std::string author;  // add
+    std::string name;    // add
+    std::optional<int> round;
+    std::optional<core::seq_t> reply_to;
+    std::string text;  // add, edit
+};
+
 struct write_batch {
     std::vector<event_row> events;
+    std::vector<post_index_op> index;
     std::vector<member_row> members;
     std::vector<mod_row> mods;
     std::vector<std::pair<std::string, std::string>> configs;  // session id -> new config JSON
     bool empty() const {
-        return events.empty() && members.empty() && mods.empty() && configs.empty();
+        return events.empty() && members.empty() && mods.empty() && configs.empty() &&
+               index.empty();
     }
+};
+
+// A full-text search. `match` is an FTS5 query (built by archive::fts_query, never raw user
+// text); `sessions`, if set, limits it to those sessions.
+struct search_request {
+    std::string match;
+    std::optional<std::vector<std::string>> sessions;
+    std::size_t limit = 20;
+    std::size_t offset = 0;
+};
+
+struct search_hit {
+    std::string session_id;
+    core::seq_t seq = 0;
+    std::int64_t at_ms = 0;
+    std::string author;
+    std::string name;
+    std::optional<int> round;
+    std::string snippet;  // the matched words between \x02 and \x03, cuts marked with \x04
+};
+
+struct search_result {
+    std::vector<search_hit> hits;
+    std::size_t matched = 0;  // matches counted, up to `counted_limit`
+    bool more = false;        // more than `counted_limit` matched
+};
+
+// Per session, from the search index: visible posts and the people who wrote them.
+struct post_counts {
+    std::size_t posts = 0;
+    std::size_t authors = 0;
 };
 
 // Failures of the machine (disk full, corrupt file) are thrown as store_error.
 class store_error : public std::runtime_error {
+  public:
+    using std::runtime_error::runtime_error;
+};
+
+// SQLite refused a search expression.
+class search_error : public std::runtime_error {
   public:
     using std::runtime_error::runtime_error;
 };
@@ -95,6 +152,18 @@ class store {
     std::vector<stored_series> series();
 
     void add_key(const std::string& session_id, const core::moderator_key& key);
+
+    // Search: relevance (bm25) ranks the newest `ranked_window` matches; matches are counted up
+    // to `counted_limit`. Throws search_error if SQLite refuses the query.
+    static constexpr std::size_t ranked_window = 2000;
+    static constexpr std::size_t counted_limit = 1000;
+    search_result search(const search_request& req);
+    std::map<std::string, post_counts> counts(const std::vector<std::string>& session_ids);
+    // Lower-case handles of the authors of visible posts in these sessions.
+    std::set<std::string> authors(const std::vector<std::string>& session_ids);
+    // True once after opening a store written before the search index existed: the caller
+    // rebuilds it with commit() (index ops only), session by session.
+    bool needs_reindex() const { return needs_reindex_; }
     void revoke_key(const std::string& session_id, const std::string& key_id);
 
     // Appends events and upserts members in one transaction (a group commit).
@@ -102,9 +171,14 @@ class store {
 
   private:
     void exec(const char* sql);
+    void write_index(const std::vector<post_index_op>& ops);  // inside commit's transaction
 
     std::mutex mutex_;
     sqlite3* db_ = nullptr;
+    // Searches read through their own connection (WAL: readers do not block the writer).
+    std::mutex read_mutex_;
+    sqlite3* reader_ = nullptr;
+    bool needs_reindex_ = false;
 };
 
 }  // namespace hashchat::store
