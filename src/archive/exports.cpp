@@ -17,10 +17,11 @@ using nlohmann::json;
 // Replies nest this deep; deeper ones are listed, in order, under the deepest shown.
 constexpr int max_nesting = 6;
 
-// The replies to show under `p` at `depth`: its own, or at the deepest level all its
-// descendants in seq order.
+// The replies to show under `p` at `depth`: its own; at the deepest level all its descendants
+// in seq order; below that (the descendants so listed) none.
 std::vector<std::size_t> shown_replies(const transcript& t, const post& p, int depth) {
     if (depth < max_nesting) return p.replies;
+    if (depth > max_nesting) return {};
     std::vector<std::size_t> all;
     std::vector<std::size_t> todo(p.replies.rbegin(), p.replies.rend());
     while (!todo.empty()) {
@@ -233,7 +234,7 @@ class html_writer {
         if (!replies.empty()) {
             out_ += "\n<ol class=\"replies\">\n";
             for (const auto i : replies) {
-                post_item(t_.posts[i], depth < max_nesting ? depth + 1 : depth);
+                post_item(t_.posts[i], depth + 1);
             }
             out_ += "</ol>";
         }
@@ -486,7 +487,7 @@ class markdown_writer {
         block(p.text, indent + "  ");
         out_ += "\n";
         for (const auto i : shown_replies(t_, p, depth)) {
-            item(t_.posts[i], depth < max_nesting ? depth + 1 : depth);
+            item(t_.posts[i], depth + 1);
         }
     }
 
@@ -505,7 +506,7 @@ json optional_instant(const std::optional<core::instant>& t) {
 json post_json(const transcript& t, const export_context& ctx, const post& p, int depth) {
     json replies = json::array();
     for (const auto i : shown_replies(t, p, depth)) {
-        replies.push_back(post_json(t, ctx, t.posts[i], depth < max_nesting ? depth + 1 : depth));
+        replies.push_back(post_json(t, ctx, t.posts[i], depth + 1));
     }
     return {{"seq", p.seq},
             {"permalink", ctx.base_url + permalink(t.config.id, p.seq)},
@@ -718,10 +719,13 @@ std::string activity_svg(const transcript& t) {
     std::string s;
     s.reserve(4096 + n * 120);
     std::string title = "Posts over time, " + title_line(t);
+    const std::string interval =
+        a.bucket_seconds < 3600    ? std::to_string(a.bucket_seconds / 60) + " min"
+        : a.bucket_seconds < 86400 ? std::to_string(a.bucket_seconds / 3600) + " h"
+                                   : std::to_string(a.bucket_seconds / 86400) + " d";
     std::string desc =
         std::to_string(t.stats.posts) + " posts in " + std::to_string(n) + " intervals of " +
-        std::to_string(a.bucket_seconds / 60) +
-        " minutes; busiest: " + std::to_string(a.posts.empty() ? 0 : a.posts[peak_at]) +
+        interval + "; busiest: " + std::to_string(a.posts.empty() ? 0 : a.posts[peak_at]) +
         " posts from " + label(a.start + bucket * peak_at) + " (" + clock.zone() + ").";
     s += "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " + std::to_string(width) + " " +
          std::to_string(height) + "\" width=\"" + std::to_string(width) + "\" height=\"" +
@@ -775,7 +779,7 @@ std::string activity_svg(const transcript& t) {
     }
     s += "<text x=\"" + std::to_string(width - right) + "\" y=\"" + std::to_string(height - 4) +
          "\" text-anchor=\"end\" fill=\"#6b7078\">";
-    xml_escape(s, "posts per " + std::to_string(a.bucket_seconds / 60) + " min, " + clock.zone());
+    xml_escape(s, "posts per " + interval + ", " + clock.zone());
     s += "</text></svg>";
     return s;
 }

@@ -21,34 +21,9 @@
 
 using namespace hashchat;
 using test::at_min;
+using test::temp_dir;
 
 namespace {
-
-namespace fs = std::filesystem;
-
-// A fresh directory under the system's temporary directory, removed with everything in it.
-class temp_dir {
-  public:
-    temp_dir() {
-        static std::atomic<int> counter{0};
-        const auto stamp = std::chrono::steady_clock::now().time_since_epoch().count();
-        path_ =
-            fs::temp_directory_path() / ("hashchat-store-test-" + std::to_string(::getpid()) + "-" +
-                                         std::to_string(stamp) + "-" + std::to_string(counter++));
-        fs::create_directories(path_);
-    }
-    ~temp_dir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    temp_dir(const temp_dir&) = delete;
-    temp_dir& operator=(const temp_dir&) = delete;
-
-    fs::path file(const std::string& name) const { return path_ / name; }
-
-  private:
-    fs::path path_;
-};
 
 std::int64_t ms_of(core::instant t) { return t.time_since_epoch().count(); }
 

@@ -2,7 +2,12 @@
 // core::result that print the error when they fail.
 #pragma once
 
+#include <unistd.h>
+
+#include <atomic>
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <filesystem>
 #include <sstream>
 #include <string>
 
@@ -68,6 +73,30 @@ inline core::session_config sample_config(int questions = 3) {
     c.created_at = t0() - std::chrono::hours(72);
     return c;
 }
+
+// A fresh directory under the system's temporary directory, removed with everything in it.
+class temp_dir {
+  public:
+    temp_dir() {
+        static std::atomic<int> counter{0};
+        const auto stamp = std::chrono::steady_clock::now().time_since_epoch().count();
+        path_ = std::filesystem::temp_directory_path() /
+                ("hashchat-test-" + std::to_string(::getpid()) + "-" + std::to_string(stamp) + "-" +
+                 std::to_string(counter++));
+        std::filesystem::create_directories(path_);
+    }
+    ~temp_dir() {
+        std::error_code ec;
+        std::filesystem::remove_all(path_, ec);
+    }
+    temp_dir(const temp_dir&) = delete;
+    temp_dir& operator=(const temp_dir&) = delete;
+
+    std::filesystem::path file(const std::string& name) const { return path_ / name; }
+
+  private:
+    std::filesystem::path path_;
+};
 
 }  // namespace hashchat::test
 

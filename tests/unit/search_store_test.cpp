@@ -1,0 +1,143 @@
+// The search index in the store: kept in step with posts, edits, hides and deletes by commit(),
+// ranked with highlighted snippets, filtered by session, and rebuilt for a store that had none.
+#include <sqlite3.h>
+
+#include <catch2/catch.hpp>
+#include <string>
+#include <vector>
+
+#include "archive/search_query.hpp"
+#include "store/store.hpp"
+#include "test_support.hpp"
+
+using namespace hashchat;
+using test::temp_dir;
+
+namespace {
+
+using op = store::post_index_op;
+
+op add(const std::string& session, core::seq_t seq, const std::string& author,
+       const std::string& text) {
+    op o;
+    o.session_id = session;
+    o.seq = seq;
+    o.at_ms = static_cast<std::int64_t>(seq) * 1000;
+    o.author = author;
+    o.name = "Name " + author;
+    o.round = 1;
+    o.text = text;
+    return o;
+}
+
+op change(op::kind what, const std::string& session, core::seq_t seq, std::string text = {}) {
+    op o;
+    o.what = what;
+    o.session_id = session;
+    o.seq = seq;
+    o.text = std::move(text);
+    return o;
+}
+
+void commit(store::store& db, std::vector<op> ops) {
+    store::write_batch b;
+    b.index = std::move(ops);
+    db.commit(b);
+}
+
+std::vector<core::seq_t> found(store::store& db, const std::string& query,
+                               std::optional<std::vector<std::string>> sessions = {}) {
+    auto q = archive::fts_query(query);
+    REQUIRE(q.ok());
+    store::search_request r;
+    r.match = *q;
+    r.sessions = std::move(sessions);
+    std::vector<core::seq_t> out;
+    for (const auto& h : db.search(r).hits) out.push_back(h.seq);
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("search follows posts, edits, hides, unhides and deletes", "[store][search]") {
+    temp_dir dir;
+    store::store db(dir.file("hashchat.db"), store::durability::normal);
+    REQUIRE(db.create_session("s1", "{}", "k", 0));
+    REQUIRE(db.create_session("s2", "{}", "k", 0));
+    commit(db, {add("s1", 1, "Ann", "Exit tickets at the end of every lesson"),
+                add("s1", 2, "ben", "I use exit tickets too, and mini whiteboards"),
+                add("s2", 1, "cat", "Whiteboards everywhere")});
+    using v = std::vector<core::seq_t>;
+    CHECK(found(db, "tickets").size() == 2);
+    CHECK(found(db, "whiteboards") == v{1, 2});  // the shorter post ranks first (bm25)
+    CHECK(found(db, "whiteboards", std::vector<std::string>{"s1"}) == v{2});
+    CHECK(found(db, "\"every lesson\"") == v{1});
+    CHECK(found(db, "white*") == v{1, 2});
+
+    commit(db, {change(op::kind::edit, "s1", 1, "Plenaries instead")});
+    CHECK(found(db, "tickets") == v{2});
+    CHECK(found(db, "plenaries") == v{1});
+    commit(db, {change(op::kind::hide, "s1", 2)});
+    CHECK(found(db, "tickets").empty());
+    commit(db, {change(op::kind::edit, "s1", 2, "hidden then edited")});
+    CHECK(found(db, "edited").empty());
+    commit(db, {change(op::kind::unhide, "s1", 2)});
+    CHECK(found(db, "edited") == v{2});
+    commit(db, {change(op::kind::remove, "s1", 2), change(op::kind::unhide, "s1", 2)});
+    CHECK(found(db, "edited").empty());  // a deleted post stays out
+
+    store::search_request r;
+    r.match = *archive::fts_query("plenaries");
+    const auto result = db.search(r);
+    REQUIRE(result.hits.size() == 1);
+    CHECK(result.hits[0].snippet == "\x02Plenaries\x03 instead");
+    CHECK(result.hits[0].author == "Ann");
+    CHECK(result.matched == 1);
+    CHECK_FALSE(result.more);
+
+    const auto counts = db.counts({"s1", "s2", "nope"});
+    CHECK(counts.at("s1").posts == 1);
+    CHECK(counts.at("s2").authors == 1);
+    CHECK(counts.count("nope") == 0);
+    CHECK(db.authors({"s1", "s2"}) == std::set<std::string>{"ann", "cat"});
+}
+
+TEST_CASE("a query SQLite refuses is a search_error, not a crash", "[store][search]") {
+    temp_dir dir;
+    store::store db(dir.file("hashchat.db"), store::durability::normal);
+    store::search_request r;
+    r.match = "\"unbalanced";
+    CHECK_THROWS_AS(db.search(r), store::search_error);
+    r.match = "NEAR(";
+    CHECK_THROWS_AS(db.search(r), store::search_error);
+}
+
+TEST_CASE("a store from before the search index asks for it to be rebuilt", "[store][search]") {
+    temp_dir dir;
+    const auto file = dir.file("hashchat.db");
+    {
+        store::store db(file, store::durability::normal);
+        REQUIRE(db.create_session("s1", "{}", "k", 0));
+        store::write_batch b;
+        store::event_row e;
+        e.session_id = "s1";
+        e.seq = 1;
+        e.kind = "post";
+        e.body = std::make_shared<const std::string>("{}");
+        b.events.push_back(e);
+        db.commit(b);
+        CHECK_FALSE(db.needs_reindex());
+    }
+    // Make it look like version 2: no index tables.
+    sqlite3* raw = nullptr;
+    REQUIRE(sqlite3_open(file.c_str(), &raw) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(raw,
+                         "DROP TRIGGER posts_indexed; DROP TRIGGER posts_reindexed; DROP TABLE "
+                         "posts_fts; DROP TABLE posts; PRAGMA user_version = 2;",
+                         nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(raw);
+    store::store db(file, store::durability::normal);
+    CHECK(db.needs_reindex());
+    commit(db, {add("s1", 1, "ann", "rebuilt")});
+    CHECK(found(db, "rebuilt") == std::vector<core::seq_t>{1});
+}
