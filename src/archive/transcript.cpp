@@ -248,8 +248,9 @@ transcript build(const core::session_config& config, const std::vector<core::eve
     for (const auto& p : t.posts) {
         if (p.likes > 0 && !(p.round && *p.round == 0)) liked.push_back(&p);
     }
-    std::stable_sort(liked.begin(), liked.end(),
-                     [](const post* a, const post* b) { return a->likes > b->likes; });
+    std::sort(liked.begin(), liked.end(), [](const post* a, const post* b) {
+        return a->likes != b->likes ? a->likes > b->likes : a->seq < b->seq;
+    });
     for (std::size_t i = 0; i < liked.size() && i < 5; ++i) st.most_liked.push_back(liked[i]->seq);
 
     if (earlier_authors) {
