@@ -18,6 +18,26 @@ namespace {
 
 using nlohmann::json;
 
+// "YYYY-MM-DD" exactly. (date::parse is not used: at -O2 gcc 12 reports a false
+// maybe-uninitialized inside it.)
+std::optional<date::year_month_day> parse_day(std::string_view s) {
+    if (s.size() != 10 || s[4] != '-' || s[7] != '-') return std::nullopt;
+    int fields[3] = {0, 0, 0};
+    const std::size_t starts[3] = {0, 5, 8};
+    const std::size_t lengths[3] = {4, 2, 2};
+    for (int f = 0; f < 3; ++f) {
+        for (std::size_t i = starts[f]; i < starts[f] + lengths[f]; ++i) {
+            if (s[i] < '0' || s[i] > '9') return std::nullopt;
+            fields[f] = fields[f] * 10 + (s[i] - '0');
+        }
+    }
+    const date::year_month_day ymd{date::year{fields[0]},
+                                   date::month{static_cast<unsigned>(fields[1])},
+                                   date::day{static_cast<unsigned>(fields[2])}};
+    if (!ymd.ok()) return std::nullopt;
+    return ymd;
+}
+
 constexpr std::array<const char*, 7> weekdays = {"sunday",   "monday", "tuesday", "wednesday",
                                                  "thursday", "friday", "saturday"};
 
@@ -111,11 +131,9 @@ core::result<series_request> parse_series_request(std::string_view body, core::i
     const auto* tz = date::locate_zone(s.timezone);
     date::local_days day;
     if (!first_date.empty()) {
-        std::istringstream in(first_date);
-        date::year_month_day ymd{};
-        in >> date::parse("%Y-%m-%d", ymd);
-        if (in.fail() || !ymd.ok()) return bad("\"first_date\" must be a date like 2026-11-26.");
-        day = date::local_days{ymd};
+        const auto ymd = parse_day(first_date);
+        if (!ymd) return bad("\"first_date\" must be a date like 2026-11-26.");
+        day = date::local_days{*ymd};
         if (date::weekday{day}.c_encoding() != static_cast<unsigned>(s.weekday)) {
             return bad("\"first_date\" is not a " + weekday + ".");
         }
@@ -137,10 +155,9 @@ core::result<series_request> parse_series_request(std::string_view body, core::i
 
 std::vector<std::string> next_sessions(const series_config& s, const std::string& from_date,
                                        core::instant now, int count) {
-    std::istringstream in(from_date);
-    date::year_month_day ymd{};
-    in >> date::parse("%Y-%m-%d", ymd);
-    date::local_days day{ymd};
+    const auto ymd = parse_day(from_date);
+    if (!ymd) return {};
+    date::local_days day{*ymd};
     while (date::weekday{day}.c_encoding() != static_cast<unsigned>(s.weekday)) {
         day += date::days(1);
     }

@@ -402,13 +402,14 @@ void store::write_index(const std::vector<post_index_op>& ops) {
     for (const auto& op : ops) {
         const auto seq = static_cast<std::int64_t>(op.seq);
         switch (op.what) {
-            case post_index_op::kind::add:
+            case post_index_op::kind::add: {
+                const std::string author_key = core::handle_key(op.author);  // bound, not copied
                 add.reset();
                 add.bind(1, op.session_id)
                     .bind(2, seq)
                     .bind(3, op.at_ms)
                     .bind(4, op.author)
-                    .bind(5, core::handle_key(op.author))
+                    .bind(5, author_key)
                     .bind(6, op.name);
                 if (op.round) {
                     add.bind(7, std::int64_t{*op.round});
@@ -422,6 +423,7 @@ void store::write_index(const std::vector<post_index_op>& ops) {
                 }
                 add.bind(9, op.text).step();
                 break;
+            }
             case post_index_op::kind::edit:
                 edit.reset();
                 edit.bind(1, op.text).bind(2, op.session_id).bind(3, seq).step();
