@@ -115,6 +115,8 @@ describe('chat series in the browser', () => {
       assert.equal(await pastRow.count(), 1);
       assert.equal(await pastRow.first().getAttribute('data-id'), first.id);
       assert.equal(await pastRow.first().getByTestId('session-state').textContent(), 'Over');
+      assert.equal(await pastRow.first().getByTestId('session-archive').getAttribute('href'), `/archive/${first.id}`);
+      assert.equal(await page.getByTestId('series-archive').getAttribute('href'), `/archive?series=${series.id}`);
       assert.equal(await page.getByTestId('series-upcoming').getByTestId('series-session').count(), 2);
     } finally {
       await page.context().close();

@@ -11,6 +11,7 @@ import type {
   SessionInfo,
   SessionOptions,
 } from './protocol';
+import type { ArchiveList, SearchAnswer, Transcript } from './archive_types';
 
 async function call<T>(method: string, path: string, body?: unknown, bearer?: string): Promise<T> {
   let res: Response;
@@ -136,6 +137,28 @@ export function listKeys(id: string, ownerKey: string): Promise<{ keys: KeyInfo[
 /** Owner only: revokes a co-moderator key. */
 export function revokeKey(id: string, ownerKey: string, keyId: string): Promise<null> {
   return call('DELETE', `${keysPath(id)}/${encodeURIComponent(keyId)}`, undefined, ownerKey);
+}
+
+/** GET /api/archive?{query}: the query is built by archive_query.ts. */
+export function listArchive(query: string): Promise<ArchiveList> {
+  return call('GET', `/api/archive${query ? `?${query}` : ''}`);
+}
+
+/** GET /api/search?{query}; a bad query is refused with a sentence to show. */
+export function searchArchive(query: string): Promise<SearchAnswer> {
+  return call('GET', `/api/search?${query}`);
+}
+
+export function transcriptPath(id: string, format: 'html' | 'md' | 'json' | 'csv'): string {
+  return `/api/sessions/${encodeURIComponent(id)}/transcript.${format}`;
+}
+
+export function activityChartPath(id: string): string {
+  return `/api/sessions/${encodeURIComponent(id)}/activity.svg`;
+}
+
+export function getTranscript(id: string): Promise<Transcript> {
+  return call('GET', transcriptPath(id, 'json'));
 }
 
 export function errorText(e: unknown): string {

@@ -14,7 +14,13 @@ export function renderLanding(root: HTMLElement): void {
   document.title = 'hashchat';
   const list = h('ul', { class: 'session-list', 'data-testid': 'sessions' }, h('li', { class: 'muted' }, 'Loading…'));
   root.append(
-    h('header', { class: 'top' }, h('h1', {}, 'hashchat'), h('p', { class: 'muted' }, 'Scheduled hashtag chats: questions Q1, Q2… answers A1, A2…')),
+    h(
+      'header',
+      { class: 'top' },
+      h('h1', {}, 'hashchat'),
+      h('p', { class: 'muted' }, 'Scheduled hashtag chats: questions Q1, Q2… answers A1, A2…'),
+      h('p', { class: 'small' }, h('a', { href: '/archive', 'data-testid': 'archive-nav' }, 'Archive: past chats, transcripts and search')),
+    ),
     h('main', { class: 'page' }, h('section', {}, h('h2', {}, 'Chats'), list), createForm(), seriesForm()),
   );
   listSessions()

@@ -1,6 +1,9 @@
-// Client-side routing on location.pathname: /, /s/{id}, /s/{id}/moderate, /s/{id}/screen, /series/{id}.
+// Client-side routing on location.pathname: /, /s/{id}, /s/{id}/moderate, /s/{id}/screen, /series/{id},
+// /archive, /archive/{id}.
 
 import './style.css';
+import { renderArchiveList } from './archive_list';
+import { renderArchiveSession } from './archive_session';
 import { h } from './dom';
 import { renderLanding } from './landing';
 import { renderModerator } from './moderator';
@@ -26,6 +29,12 @@ function render(root: HTMLElement): void {
       break;
     case 'series':
       renderSeries(root, r.id);
+      break;
+    case 'archive_list':
+      renderArchiveList(root);
+      break;
+    case 'archive_session':
+      renderArchiveSession(root, r.id);
       break;
     case 'not_found':
       root.append(h('main', { class: 'page' }, h('h1', {}, 'Page not found'), h('p', {}, h('a', { href: '/' }, 'See all chats'))));

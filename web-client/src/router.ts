@@ -1,18 +1,20 @@
-// Maps location.pathname to a screen: /, /s/{id}, /s/{id}/moderate, /s/{id}/screen, /series/{id}.
+// Maps location.pathname to a screen: /, /s/{id}, /s/{id}/moderate, /s/{id}/screen, /series/{id},
+// /archive, /archive/{id}.
 
 export type Route =
-  | { page: 'landing' }
-  | { page: 'participant' | 'moderator' | 'screen' | 'series'; id: string }
+  | { page: 'landing' | 'archive_list' }
+  | { page: 'participant' | 'moderator' | 'screen' | 'series' | 'archive_session'; id: string }
   | { page: 'not_found' };
 
 export function route(pathname: string): Route {
   const path = pathname.replace(/\/+$/, '') || '/';
   if (path === '/' || path === '/index.html' || path === '/new') return { page: 'landing' };
-  const sm = /^\/series\/([^/]+)$/.exec(path);
+  if (path === '/archive') return { page: 'archive_list' };
+  const sm = /^\/(series|archive)\/([^/]+)$/.exec(path);
   if (sm) {
     try {
-      const id = decodeURIComponent(sm[1]);
-      return id ? { page: 'series', id } : { page: 'not_found' };
+      const id = decodeURIComponent(sm[2]);
+      return id ? { page: sm[1] === 'series' ? 'series' : 'archive_session', id } : { page: 'not_found' };
     } catch {
       return { page: 'not_found' };
     }

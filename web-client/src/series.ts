@@ -1,6 +1,7 @@
 // Chat series: `/series/{id}` (the series, its upcoming and past sessions, calendar links) and the
 // "Create a chat series" form of the landing page (POST /api/series).
 
+import { archivePath, EMPTY_FILTER, filterToQuery } from './archive_query';
 import { createSeries, errorText, getSeries, seriesCalendarPath, sessionCalendarPath } from './api';
 import { clear, h } from './dom';
 import { field, linkLine, minutes, sessionPath } from './form_bits';
@@ -58,6 +59,7 @@ function seriesContent(s: SeriesInfo): HTMLElement[] {
     sessionList(upcoming, 'series-upcoming', 'No upcoming sessions.'),
     h('h2', {}, 'Past'),
     sessionList(past, 'series-past', 'No past sessions yet.'),
+    h('p', {}, h('a', { href: `${archivePath()}?${filterToQuery({ ...EMPTY_FILTER, series: s.id })}`, 'data-testid': 'series-archive' }, 'This series in the archive')),
   );
   return out;
 }
@@ -91,6 +93,7 @@ function sessionItem(s: SessionInfo): HTMLElement {
       'div',
       { class: 'row-links' },
       h('a', { href: sessionPath(s.id), class: 'button primary', 'data-testid': 'session-join' }, phase === 'closed' ? 'See the chat' : 'Join'),
+      phase === 'closed' ? h('a', { href: archivePath(s.id), class: 'button', 'data-testid': 'session-archive' }, 'Archive') : null,
       s.start ? h('a', { href: sessionCalendarPath(s.id), class: 'button', 'data-testid': 'session-ics' }, 'Add to calendar (.ics)') : null,
     ),
   );
