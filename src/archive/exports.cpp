@@ -5,6 +5,7 @@
 
 #include "archive/escape.hpp"
 #include "archive/local_clock.hpp"
+#include "core/text.hpp"
 #include "protocol/event_json.hpp"
 #include "protocol/time_format.hpp"
 
@@ -503,33 +504,88 @@ json optional_instant(const std::optional<core::instant>& t) {
     return t ? json(protocol::format_instant(*t)) : json(nullptr);
 }
 
-json post_json(const transcript& t, const export_context& ctx, const post& p, int depth) {
-    json replies = json::array();
-    for (const auto i : shown_replies(t, p, depth)) {
-        replies.push_back(post_json(t, ctx, t.posts[i], depth + 1));
+// A JSON string. Text that is not valid UTF-8 (never stored, but not assumed) goes through the
+// library, which replaces what is broken.
+void json_string(std::string& out, std::string_view s) {
+    if (!core::utf8_length(s)) {
+        out += protocol::dump(json(std::string(s)));
+        return;
     }
-    return {{"seq", p.seq},
-            {"permalink", ctx.base_url + permalink(t.config.id, p.seq)},
-            {"at", protocol::format_instant(p.at)},
-            {"author", p.author},
-            {"name", p.name},
-            {"role", core::to_string(p.author_role)},
-            {"text", p.text},
-            {"round", p.round ? json(*p.round) : json(nullptr)},
-            {"reply_to", p.reply_to ? json(*p.reply_to) : json(nullptr)},
-            {"reply_to_removed", p.reply_to_removed},
-            {"likes", p.likes},
-            {"edited", p.edited},
-            {"pinned", p.pinned},
-            {"links", p.links},
-            {"replies", std::move(replies)}};
+    out += '"';
+    for (const char c : s) {
+        switch (c) {
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
+            default:
+                if (static_cast<unsigned char>(c) < 0x20) {
+                    char buf[8];
+                    std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
+                    out += buf;
+                } else {
+                    out += c;
+                }
+        }
+    }
+    out += '"';
 }
 
-json posts_json(const transcript& t, const export_context& ctx,
-                const std::vector<std::size_t>& items) {
-    json out = json::array();
-    for (const auto i : items) out.push_back(post_json(t, ctx, t.posts[i], 1));
-    return out;
+// Posts are most of a transcript: they are written straight into the output (a JSON tree of
+// 50,000 posts costs more than the rest of the export).
+void post_json(std::string& out, const transcript& t, const export_context& ctx, const post& p,
+               int depth) {
+    const auto seq = std::to_string(p.seq);
+    out += "{\"at\":\"" + protocol::format_instant(p.at) + "\",\"author\":";
+    json_string(out, p.author);
+    out += ",\"edited\":";
+    out += p.edited ? "true" : "false";
+    out += ",\"likes\":" + std::to_string(p.likes) + ",\"links\":[";
+    for (std::size_t i = 0; i < p.links.size(); ++i) {
+        if (i > 0) out += ',';
+        json_string(out, p.links[i]);
+    }
+    out += "],\"name\":";
+    json_string(out, p.name);
+    out += ",\"permalink\":";
+    json_string(out, ctx.base_url + permalink(t.config.id, p.seq));
+    out += ",\"pinned\":";
+    out += p.pinned ? "true" : "false";
+    out += ",\"replies\":[";
+    bool first = true;
+    for (const auto i : shown_replies(t, p, depth)) {
+        if (!first) out += ',';
+        first = false;
+        post_json(out, t, ctx, t.posts[i], depth + 1);
+    }
+    out += "],\"reply_to\":";
+    out += p.reply_to ? std::to_string(*p.reply_to) : "null";
+    out += ",\"reply_to_removed\":";
+    out += p.reply_to_removed ? "true" : "false";
+    out += ",\"role\":\"";
+    out += core::to_string(p.author_role);
+    out += "\",\"round\":";
+    out += p.round ? std::to_string(*p.round) : "null";
+    out += ",\"seq\":" + seq + ",\"text\":";
+    json_string(out, p.text);
+    out += '}';
+}
+
+// Where a list of posts goes in the document: a string no user text can be (control
+// characters are refused), replaced after the rest is serialized.
+std::string placeholder(std::size_t n) {
+    return std::string(1, '\0') + "posts:" + std::to_string(n);
 }
 
 // ---- CSV ----
@@ -562,6 +618,12 @@ std::string to_markdown(const transcript& t, const export_context& ctx) {
 std::string to_json(const transcript& t, const export_context& ctx) {
     const auto& c = t.config;
     const std::string api = ctx.base_url + "/api/sessions/" + c.id;
+    std::vector<const std::vector<std::size_t>*> lists;
+    auto posts_json = [&](const transcript&, const export_context&,
+                          const std::vector<std::size_t>& items) {
+        lists.push_back(&items);
+        return placeholder(lists.size() - 1);
+    };
     json questions = json::array();
     for (const auto& q : t.questions) {
         json links = json::array();
@@ -642,7 +704,30 @@ std::string to_json(const transcript& t, const export_context& ctx) {
              {"other_posts", posts_json(t, ctx, t.other)},
              {"announcements", std::move(announcements)},
              {"stats", std::move(stats)}};
-    return protocol::dump(doc);
+    const std::string skeleton = protocol::dump(doc);
+    std::string out;
+    out.reserve(skeleton.size() + t.posts.size() * 400);
+    // The placeholders come out in the serializer's key order; each names its list.
+    constexpr std::string_view mark = "\"\\u0000posts:";
+    std::size_t at = 0;
+    for (auto where = skeleton.find(mark); where != std::string::npos;
+         where = skeleton.find(mark, at)) {
+        out.append(skeleton, at, where - at);
+        const auto digits = where + mark.size();
+        const auto close = skeleton.find('"', digits);
+        const auto n = std::stoul(skeleton.substr(digits, close - digits));
+        out += '[';
+        bool first = true;
+        for (const auto i : *lists.at(n)) {
+            if (!first) out += ',';
+            first = false;
+            post_json(out, t, ctx, t.posts[i], 1);
+        }
+        out += ']';
+        at = close + 1;
+    }
+    out.append(skeleton, at, std::string::npos);
+    return out;
 }
 
 std::string to_csv(const transcript& t, const export_context& ctx) {

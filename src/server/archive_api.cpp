@@ -1,9 +1,10 @@
 #include "server/archive_api.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/post.hpp>
 #include <boost/beast/http/verb.hpp>
 #include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
 
 #include "archive/exports.hpp"
 #include "archive/feed.hpp"
@@ -341,17 +342,8 @@ void search(hub& h, const http_request& req, std::string_view target, const resp
     sr.offset = *offset;
     std::map<std::string, core::session_config> configs;
     for (const auto& r : h.rooms()) configs.emplace(r->id(), r->config());
-    const bool by_tag = *tag && !(*tag)->empty();
-    const bool by_series = *series && !(*series)->empty();
-    if (by_tag || by_series) {
-        std::vector<std::string> ids;
-        for (const auto& [id, c] : configs) {
-            if (by_tag && normal_tag(**tag) != normal_tag(c.hashtag)) continue;
-            if (by_series && c.series != **series) continue;
-            ids.push_back(id);
-        }
-        sr.sessions = std::move(ids);
-    }
+    if (*tag && !(*tag)->empty()) sr.hashtag = normal_tag(**tag).substr(1);
+    if (*series && !(*series)->empty()) sr.series = **series;
     hub* hp = &h;
     net::post(h.archive_workers(), [hp, req, respond, sr = std::move(sr),
                                     configs = std::move(configs), query = **q] {

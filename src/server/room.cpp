@@ -10,6 +10,7 @@
 #include "protocol/session_json.hpp"
 #include "server/crypto.hpp"
 #include "server/steady.hpp"
+#include "store/index_ops.hpp"
 
 namespace hashchat::server {
 
@@ -18,38 +19,6 @@ namespace net = boost::asio;
 namespace {
 frame_ptr frame(std::string s) { return std::make_shared<const std::string>(std::move(s)); }
 
-// What an event changes in the search index.
-void index_ops(const std::string& session_id, const core::event& e,
-               std::vector<store::post_index_op>& out) {
-    using op = store::post_index_op;
-    auto change = [&](op::kind what, core::seq_t target, std::string text = {}) {
-        op o;
-        o.what = what;
-        o.session_id = session_id;
-        o.seq = target;
-        o.text = std::move(text);
-        out.push_back(std::move(o));
-    };
-    if (const auto* p = std::get_if<core::post_event>(&e.body)) {
-        op o;
-        o.session_id = session_id;
-        o.seq = e.seq;
-        o.at_ms = e.at.time_since_epoch().count();
-        o.author = p->author;
-        o.name = p->name;
-        o.round = p->round;
-        o.reply_to = p->reply_to;
-        o.text = p->text;
-        out.push_back(std::move(o));
-    } else if (const auto* ed = std::get_if<core::edit_event>(&e.body)) {
-        change(op::kind::edit, ed->target, ed->text);
-    } else if (const auto* d = std::get_if<core::delete_event>(&e.body)) {
-        change(op::kind::remove, d->target);
-    } else if (const auto* m = std::get_if<core::moderation_event>(&e.body); m && m->target) {
-        if (m->action == core::mod_action::hide) change(op::kind::hide, *m->target);
-        if (m->action == core::mod_action::unhide) change(op::kind::unhide, *m->target);
-    }
-}
 }  // namespace
 
 room::room(net::any_io_executor strand, core::session s, room_deps deps)
@@ -66,6 +35,7 @@ void room::load(const std::vector<core::member>& members,
                 const std::vector<std::string>& mod_entries,
                 std::vector<store::post_index_op>* reindex) {
     for (const auto& m : members) session_.set_member(m);
+    const auto scope = store::post_scope(session_.config().hashtag, session_.config().series);
     log_.reserve(events.size());
     for (const auto& row : events) {
         auto e = protocol::parse_event(row.body, row.cid);
@@ -75,7 +45,7 @@ void room::load(const std::vector<core::member>& members,
         }
         session_.apply(*e);
         note_phase(*e);
-        if (reindex) index_ops(id_, *e, *reindex);
+        if (reindex) store::index_ops(id_, scope, *e, *reindex);
         log_.push_back(frame(row.body));
     }
     committed_ = log_.size();
@@ -360,6 +330,7 @@ void room::persist(const std::vector<core::event>& events, std::vector<core::mem
         batch.mods.push_back(
             {id_, m.n, m.at.time_since_epoch().count(), m.kind, protocol::store_mod(m)});
     }
+    const auto scope = store::post_scope(session_.config().hashtag, session_.config().series);
     for (const auto& e : events) {
         auto body = frame(protocol::serialize_event(e));
         pending_bytes_ += body->size();
@@ -372,7 +343,7 @@ void room::persist(const std::vector<core::event>& events, std::vector<core::mem
         if (const auto* p = std::get_if<core::post_event>(&e.body)) row.cid = p->cid;
         row.body = std::move(body);
         batch.events.push_back(std::move(row));
-        index_ops(id_, e, batch.index);
+        store::index_ops(id_, scope, e, batch.index);
         note_phase(e);
     }
     for (auto& m : members) batch.members.push_back({id_, std::move(m)});

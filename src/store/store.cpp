@@ -2,7 +2,12 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+
 #include "core/text.hpp"
+#include "store/index_ops.hpp"
 
 namespace hashchat::store {
 
@@ -109,8 +114,8 @@ CREATE TABLE IF NOT EXISTS series(
     created_at INTEGER NOT NULL
 );
 -- The search index: one row per post of the public log, kept in step by store::commit, and its
--- FTS5 index over the text of the posts that are neither hidden nor deleted (external content,
--- kept in step by the triggers).
+-- FTS5 index over the text (and the scope words: hashtag, series) of the posts that are neither
+-- hidden nor deleted (external content, kept in step by the triggers).
 CREATE TABLE IF NOT EXISTS posts(
     id INTEGER PRIMARY KEY,
     session_id TEXT NOT NULL,
@@ -122,25 +127,26 @@ CREATE TABLE IF NOT EXISTS posts(
     round INTEGER,
     reply_to INTEGER,
     text TEXT NOT NULL,
+    scope TEXT NOT NULL DEFAULT '',
     hidden INTEGER NOT NULL DEFAULT 0,
     deleted INTEGER NOT NULL DEFAULT 0,
     UNIQUE(session_id, seq)
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS posts_fts USING fts5(
-    text, content='posts', content_rowid='id',
-    tokenize='unicode61 remove_diacritics 2', prefix='2 3'
+    text, scope, content='posts', content_rowid='id',
+    tokenize='unicode61 remove_diacritics 2', prefix='2 3 4 5 6'
 );
 CREATE TRIGGER IF NOT EXISTS posts_indexed AFTER INSERT ON posts
 WHEN new.hidden = 0 AND new.deleted = 0 BEGIN
-    INSERT INTO posts_fts(rowid, text) VALUES(new.id, new.text);
+    INSERT INTO posts_fts(rowid, text, scope) VALUES(new.id, new.text, new.scope);
 END;
 CREATE TRIGGER IF NOT EXISTS posts_reindexed AFTER UPDATE ON posts BEGIN
-    INSERT INTO posts_fts(posts_fts, rowid, text)
-        SELECT 'delete', old.id, old.text WHERE old.hidden = 0 AND old.deleted = 0;
-    INSERT INTO posts_fts(rowid, text)
-        SELECT new.id, new.text WHERE new.hidden = 0 AND new.deleted = 0;
+    INSERT INTO posts_fts(posts_fts, rowid, text, scope)
+        SELECT 'delete', old.id, old.text, old.scope WHERE old.hidden = 0 AND old.deleted = 0;
+    INSERT INTO posts_fts(rowid, text, scope)
+        SELECT new.id, new.text, new.scope WHERE new.hidden = 0 AND new.deleted = 0;
 END;
-PRAGMA user_version = 3;
+PRAGMA user_version = 4;
 )sql";
 
 // A JSON array of strings, for `IN (SELECT value FROM json_each(?))`.
@@ -162,6 +168,52 @@ std::string json_array(const std::vector<std::string>& items) {
         out += '"';
     }
     return out + "]";
+}
+
+// Version 3's search index had no scope column and fewer prefix indexes: it is made again.
+constexpr const char* drop_index_3 = R"sql(
+DROP TRIGGER IF EXISTS posts_indexed;
+DROP TRIGGER IF EXISTS posts_reindexed;
+DROP TABLE IF EXISTS posts_fts;
+DROP TABLE IF EXISTS posts;
+)sql";
+
+// The term statistics of one matching row, for ranking: "length tf1 tf2 ..." (the row's
+// length in tokens, then how often each phrase of the query occurs in it).
+void term_stats(const Fts5ExtensionApi* api, Fts5Context* ctx, sqlite3_context* out, int,
+                sqlite3_value**) {
+    int length = 0;
+    if (api->xColumnSize(ctx, 0, &length) != SQLITE_OK) length = 0;
+    std::string s = std::to_string(length);
+    const int phrases = api->xPhraseCount(ctx);
+    for (int i = 0; i < phrases; ++i) {
+        Fts5PhraseIter it;
+        int column = 0;
+        int offset = 0;
+        int tf = 0;
+        if (api->xPhraseFirst(ctx, i, &it, &column, &offset) == SQLITE_OK) {
+            for (; column >= 0; api->xPhraseNext(ctx, &it, &column, &offset)) {
+                if (column == 0) ++tf;
+            }
+        }
+        s += ' ';
+        s += std::to_string(tf);
+    }
+    sqlite3_result_text(out, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
+}
+
+void register_term_stats(sqlite3* db) {
+    fts5_api* api = nullptr;
+    sqlite3_stmt* q = nullptr;
+    if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &q, nullptr) == SQLITE_OK) {
+        sqlite3_bind_pointer(q, 1, static_cast<void*>(&api), "fts5_api_ptr", nullptr);
+        sqlite3_step(q);
+    }
+    sqlite3_finalize(q);
+    if (api == nullptr || api->iVersion < 2 ||
+        api->xCreateFunction(api, "term_stats", nullptr, &term_stats, nullptr) != SQLITE_OK) {
+        throw store_error("sqlite: FTS5 is not available");
+    }
 }
 
 // Version 1 kept only the hash of each session's one key.
@@ -193,7 +245,8 @@ store::store(const std::filesystem::path& file, durability d) {
         if (q.step()) version = std::stoi(q.text(0));
     }
     if (version == 1) exec(migrate_1_to_2);
-    if (version >= 1 && version < 3) {
+    if (version == 3) exec(drop_index_3);
+    if (version >= 1 && version < 4) {
         statement any(db_, "SELECT EXISTS(SELECT 1 FROM events)");
         needs_reindex_ = any.step() && any.text(0) == "1";
     }
@@ -206,6 +259,7 @@ store::store(const std::filesystem::path& file, durability d) {
         throw store_error("cannot open " + file.string() + " for reading: " + msg);
     }
     sqlite3_busy_timeout(reader_, 5000);
+    register_term_stats(reader_);
 }
 
 store::~store() {
@@ -395,7 +449,7 @@ void store::write_index(const std::vector<post_index_op>& ops) {
     if (ops.empty()) return;
     statement add(db_,
                   "INSERT OR IGNORE INTO posts(session_id, seq, at, author, author_key, name, "
-                  "round, reply_to, text) VALUES(?,?,?,?,?,?,?,?,?)");
+                  "round, reply_to, text, scope) VALUES(?,?,?,?,?,?,?,?,?,?)");
     statement edit(db_, "UPDATE posts SET text = ? WHERE session_id = ? AND seq = ?");
     statement hide(db_, "UPDATE posts SET hidden = ? WHERE session_id = ? AND seq = ?");
     statement remove(db_, "UPDATE posts SET deleted = 1 WHERE session_id = ? AND seq = ?");
@@ -421,7 +475,7 @@ void store::write_index(const std::vector<post_index_op>& ops) {
                 } else {
                     add.bind_null(8);
                 }
-                add.bind(9, op.text).step();
+                add.bind(9, op.text).bind(10, op.scope).step();
                 break;
             }
             case post_index_op::kind::edit:
@@ -445,69 +499,102 @@ void store::write_index(const std::vector<post_index_op>& ops) {
 }
 
 search_result store::search(const search_request& req) {
+    // The user's query applies to the text; the filters are scope words in the same index, so
+    // FTS5 intersects them instead of the rows being checked one by one.
+    std::string match;
+    if (req.hashtag) match += "scope : \"" + hashtag_scope(*req.hashtag) + "\" AND ";
+    if (req.series) match += "scope : \"" + series_scope(*req.series) + "\" AND ";
+    match += "text : (" + req.match + ")";
+
     std::lock_guard lock(read_mutex_);
-    const bool filtered = req.sessions.has_value();
-    const std::string sessions = filtered ? json_array(*req.sessions) : "[]";
-    const std::string filter =
-        filtered ? " AND p.session_id IN (SELECT value FROM json_each(?2))" : "";
     search_result out;
     auto refused = [&] { throw search_error(sqlite3_errmsg(reader_)); };
     try {
-        // Count up to the limit: a common word in a million posts is not counted to the end.
-        statement count(reader_,
-                        ("SELECT count(*) FROM (SELECT posts_fts.rowid FROM posts_fts "
-                         "JOIN posts p ON p.id = posts_fts.rowid WHERE posts_fts MATCH ?1" +
-                         filter + " LIMIT ?3)")
-                            .c_str());
-        count.bind(1, req.match);
-        if (filtered) count.bind(2, sessions);
-        count.bind(3, static_cast<std::int64_t>(counted_limit + 1));
-        if (count.step_raw() != SQLITE_ROW) refused();
-        const auto n = static_cast<std::size_t>(count.integer(0));
-        out.more = n > counted_limit;
-        out.matched = std::min(n, counted_limit);
-
-        // The newest matches (the FTS5 index walks its rowids backwards and stops), ranked.
-        statement ranked(
-            reader_,
-            ("SELECT id, session_id, seq, at, author, name, round FROM (SELECT posts_fts.rowid "
-             "AS id, bm25(posts_fts) AS score, p.session_id, p.seq, p.at, p.author, p.name, "
-             "p.round FROM posts_fts JOIN posts p ON p.id = posts_fts.rowid WHERE posts_fts "
-             "MATCH ?1" +
-             filter +
-             " ORDER BY posts_fts.rowid DESC LIMIT ?3) ORDER BY score, id DESC LIMIT ?4 OFFSET ?5")
-                .c_str());
-        ranked.bind(1, req.match);
-        if (filtered) ranked.bind(2, sessions);
-        ranked.bind(3, static_cast<std::int64_t>(ranked_window))
-            .bind(4, static_cast<std::int64_t>(req.limit))
-            .bind(5, static_cast<std::int64_t>(req.offset));
-        std::vector<std::int64_t> ids;
-        for (int rc = ranked.step_raw(); rc != SQLITE_DONE; rc = ranked.step_raw()) {
+        // The newest matches: the FTS5 index walks its rowids backwards and stops.
+        struct row {
+            std::int64_t id = 0;
+            double length = 0;
+            std::vector<double> tf;
+            double score = 0;
+        };
+        std::vector<row> rows;
+        statement window(reader_,
+                         "SELECT rowid, term_stats(posts_fts) FROM posts_fts WHERE posts_fts "
+                         "MATCH ?1 ORDER BY rowid DESC LIMIT ?2");
+        window.bind(1, match).bind(2, static_cast<std::int64_t>(ranked_window));
+        for (int rc = window.step_raw(); rc != SQLITE_DONE; rc = window.step_raw()) {
             if (rc != SQLITE_ROW) refused();
-            ids.push_back(ranked.integer(0));
-            search_hit h;
-            h.session_id = ranked.text(1);
-            h.seq = static_cast<core::seq_t>(ranked.integer(2));
-            h.at_ms = ranked.integer(3);
-            h.author = ranked.text(4);
-            h.name = ranked.text(5);
-            if (!ranked.is_null(6)) h.round = static_cast<int>(ranked.integer(6));
-            out.hits.push_back(std::move(h));
-        }
-        // Snippets only for the page shown.
-        statement snip(reader_,
-                       "SELECT snippet(posts_fts, 0, char(2), char(3), char(4), 24) FROM "
-                       "posts_fts WHERE posts_fts MATCH ?1 AND rowid = ?2");
-        for (std::size_t i = 0; i < ids.size(); ++i) {
-            snip.reset();
-            snip.bind(1, req.match).bind(2, ids[i]);
-            const int rc = snip.step_raw();
-            if (rc == SQLITE_ROW) {
-                out.hits[i].snippet = snip.text(0);
-            } else if (rc != SQLITE_DONE) {
-                refused();
+            row r;
+            r.id = window.integer(0);
+            const std::string stats = window.text(1);
+            std::size_t at = 0;
+            bool first = true;
+            while (at < stats.size()) {
+                const auto end = std::min(stats.find(' ', at), stats.size());
+                const double v = std::strtod(stats.c_str() + at, nullptr);
+                if (first) {
+                    r.length = v;
+                } else {
+                    r.tf.push_back(v);
+                }
+                first = false;
+                at = end + 1;
             }
+            rows.push_back(std::move(r));
+        }
+        out.matched = rows.size();
+        out.more = rows.size() == ranked_window;
+
+        // BM25 (k1 = 1.2, b = 0.75) with the document frequencies and average length of the
+        // window: a word in half a million posts costs no more than a rare one.
+        if (!rows.empty()) {
+            const std::size_t phrases = rows.front().tf.size();
+            double total_length = 0;
+            std::vector<double> df(phrases, 0);
+            for (const auto& r : rows) {
+                total_length += r.length;
+                for (std::size_t i = 0; i < phrases && i < r.tf.size(); ++i) {
+                    if (r.tf[i] > 0) ++df[i];
+                }
+            }
+            const double n = static_cast<double>(rows.size());
+            const double average = std::max(1.0, total_length / n);
+            std::vector<double> idf(phrases);
+            for (std::size_t i = 0; i < phrases; ++i) {
+                idf[i] = std::log(1.0 + (n - df[i] + 0.5) / (df[i] + 0.5));
+            }
+            for (auto& r : rows) {
+                for (std::size_t i = 0; i < phrases && i < r.tf.size(); ++i) {
+                    const double tf = r.tf[i];
+                    r.score += idf[i] * tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * r.length / average));
+                }
+            }
+            std::sort(rows.begin(), rows.end(), [](const row& a, const row& b) {
+                return a.score != b.score ? a.score > b.score : a.id > b.id;
+            });
+        }
+
+        // The page shown: its posts and their snippets.
+        statement hit(reader_,
+                      "SELECT p.session_id, p.seq, p.at, p.author, p.name, p.round, "
+                      "snippet(posts_fts, 0, char(2), char(3), char(4), 24) FROM posts_fts JOIN "
+                      "posts p ON p.id = posts_fts.rowid WHERE posts_fts MATCH ?1 AND "
+                      "posts_fts.rowid = ?2");
+        for (std::size_t i = req.offset; i < rows.size() && out.hits.size() < req.limit; ++i) {
+            hit.reset();
+            hit.bind(1, match).bind(2, rows[i].id);
+            const int rc = hit.step_raw();
+            if (rc == SQLITE_DONE) continue;
+            if (rc != SQLITE_ROW) refused();
+            search_hit h;
+            h.session_id = hit.text(0);
+            h.seq = static_cast<core::seq_t>(hit.integer(1));
+            h.at_ms = hit.integer(2);
+            h.author = hit.text(3);
+            h.name = hit.text(4);
+            if (!hit.is_null(5)) h.round = static_cast<int>(hit.integer(5));
+            h.snippet = hit.text(6);
+            out.hits.push_back(std::move(h));
         }
     } catch (const store_error& e) {
         throw search_error(e.what());

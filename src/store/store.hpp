@@ -68,7 +68,8 @@ struct post_index_op {
     std::string name;    // add
     std::optional<int> round;
     std::optional<core::seq_t> reply_to;
-    std::string text;  // add, edit
+    std::string text;   // add, edit
+    std::string scope;  // add: post_scope() of its session
 };
 
 struct write_batch {
@@ -84,10 +85,11 @@ struct write_batch {
 };
 
 // A full-text search. `match` is an FTS5 query (built by archive::fts_query, never raw user
-// text); `sessions`, if set, limits it to those sessions.
+// text), matched against the posts' text; `hashtag` and `series`, if set, keep it to those.
 struct search_request {
     std::string match;
-    std::optional<std::vector<std::string>> sessions;
+    std::optional<std::string> hashtag;
+    std::optional<std::string> series;
     std::size_t limit = 20;
     std::size_t offset = 0;
 };
@@ -104,8 +106,8 @@ struct search_hit {
 
 struct search_result {
     std::vector<search_hit> hits;
-    std::size_t matched = 0;  // matches counted, up to `counted_limit`
-    bool more = false;        // more than `counted_limit` matched
+    std::size_t matched = 0;  // matches, up to store::ranked_window
+    bool more = false;        // there may be more than that
 };
 
 // Per session, from the search index: visible posts and the people who wrote them.
@@ -153,10 +155,9 @@ class store {
 
     void add_key(const std::string& session_id, const core::moderator_key& key);
 
-    // Search: relevance (bm25) ranks the newest `ranked_window` matches; matches are counted up
-    // to `counted_limit`. Throws search_error if SQLite refuses the query.
+    // Search: the newest `ranked_window` matches, ranked by BM25 with the term statistics of
+    // that window. Throws search_error if SQLite refuses the query.
     static constexpr std::size_t ranked_window = 2000;
-    static constexpr std::size_t counted_limit = 1000;
     search_result search(const search_request& req);
     std::map<std::string, post_counts> counts(const std::vector<std::string>& session_ids);
     // Lower-case handles of the authors of visible posts in these sessions.

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "archive/search_query.hpp"
+#include "store/index_ops.hpp"
 #include "store/store.hpp"
 #include "test_support.hpp"
 
@@ -27,6 +28,9 @@ op add(const std::string& session, core::seq_t seq, const std::string& author,
     o.name = "Name " + author;
     o.round = 1;
     o.text = text;
+    o.scope =
+        store::post_scope(session == "s1" ? "#One" : "#two",
+                          session == "s1" ? std::optional<std::string>("series-1") : std::nullopt);
     return o;
 }
 
@@ -46,12 +50,14 @@ void commit(store::store& db, std::vector<op> ops) {
 }
 
 std::vector<core::seq_t> found(store::store& db, const std::string& query,
-                               std::optional<std::vector<std::string>> sessions = {}) {
+                               std::optional<std::string> hashtag = {},
+                               std::optional<std::string> series = {}) {
     auto q = archive::fts_query(query);
     REQUIRE(q.ok());
     store::search_request r;
     r.match = *q;
-    r.sessions = std::move(sessions);
+    r.hashtag = std::move(hashtag);
+    r.series = std::move(series);
     std::vector<core::seq_t> out;
     for (const auto& h : db.search(r).hits) out.push_back(h.seq);
     return out;
@@ -70,7 +76,12 @@ TEST_CASE("search follows posts, edits, hides, unhides and deletes", "[store][se
     using v = std::vector<core::seq_t>;
     CHECK(found(db, "tickets").size() == 2);
     CHECK(found(db, "whiteboards") == v{1, 2});  // the shorter post ranks first (bm25)
-    CHECK(found(db, "whiteboards", std::vector<std::string>{"s1"}) == v{2});
+    CHECK(found(db, "whiteboards", "one") == v{2});
+    CHECK(found(db, "whiteboards", "TWO") == v{1});
+    CHECK(found(db, "whiteboards", std::nullopt, "series-1") == v{2});
+    CHECK(found(db, "whiteboards", "one", "series-2").empty());
+    // The scope words are not text: searching for one finds nothing.
+    CHECK(found(db, store::hashtag_scope("one")).empty());
     CHECK(found(db, "\"every lesson\"") == v{1});
     CHECK(found(db, "white*") == v{1, 2});
 
@@ -128,7 +139,7 @@ TEST_CASE("a store from before the search index asks for it to be rebuilt", "[st
         db.commit(b);
         CHECK_FALSE(db.needs_reindex());
     }
-    // Make it look like version 2: no index tables.
+    // Make it look like version 2: no index tables (version 3's are dropped and made again).
     sqlite3* raw = nullptr;
     REQUIRE(sqlite3_open(file.c_str(), &raw) == SQLITE_OK);
     REQUIRE(sqlite3_exec(raw,
