@@ -26,7 +26,7 @@ nlohmann::json run_export(const export_options& o);
 // Writes the chat into a store in `dir` (for timing the server over HTTP); returns its id.
 std::string store_export_chat(const std::filesystem::path& dir, const export_options& o);
 
-// The store's rows for one event, as the server's committer writes them (room.cpp: index_ops).
+// The store's rows for one event, as the server's room writes them (store::index_ops).
 void add_event(store::write_batch& batch, const std::string& session_id, const std::string& scope,
                const core::event& e);
 

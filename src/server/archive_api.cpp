@@ -340,13 +340,10 @@ void search(hub& h, const http_request& req, std::string_view target, const resp
     sr.match = *match;
     sr.limit = std::max<std::size_t>(1, *limit);
     sr.offset = *offset;
-    std::map<std::string, core::session_config> configs;
-    for (const auto& r : h.rooms()) configs.emplace(r->id(), r->config());
     if (*tag && !(*tag)->empty()) sr.hashtag = normal_tag(**tag).substr(1);
     if (*series && !(*series)->empty()) sr.series = **series;
     hub* hp = &h;
-    net::post(h.archive_workers(), [hp, req, respond, sr = std::move(sr),
-                                    configs = std::move(configs), query = **q] {
+    net::post(h.archive_workers(), [hp, req, respond, sr = std::move(sr), query = **q] {
         store::search_result found;
         try {
             found = hp->db().search(sr);
@@ -359,12 +356,13 @@ void search(hub& h, const http_request& req, std::string_view target, const resp
         }
         json results = json::array();
         for (const auto& hit : found.hits) {
-            const auto c = configs.find(hit.session_id);
+            const auto r = hp->find(hit.session_id);
+            const auto c = r ? std::optional<core::session_config>(r->config()) : std::nullopt;
             results.push_back(
                 {{"session",
                   {{"id", hit.session_id},
-                   {"hashtag", c == configs.end() ? "" : c->second.hashtag},
-                   {"title", c == configs.end() ? "" : c->second.title}}},
+                   {"hashtag", c ? c->hashtag : ""},
+                   {"title", c ? c->title : ""}}},
                  {"seq", hit.seq},
                  {"permalink", archive::permalink(hit.session_id, hit.seq)},
                  {"at", protocol::format_instant(core::instant{core::duration{hit.at_ms}})},
