@@ -93,6 +93,12 @@ test('a scripted chat comes out of every export complete, escaped and in order',
             await carol.ok({ type: 'like', seq: s.a1 });
             await alice.ok({ type: 'like', seq: s.c1 });
             await host.ok({ type: 'announce', text: 'Q2 in two minutes' });
+            // While the chat runs its transcript is there too, without the questions to come.
+            const live = (await http(srv, 'GET', `/api/sessions/${id}/transcript.json`)).json;
+            assert.equal(live.session.state, 'live');
+            assert.equal(live.session.ended_at, null);
+            assert.deepEqual(live.questions.map((q) => q.number), [1], 'Q2 and Q3 are not revealed early');
+            assert.ok(!(await http(srv, 'GET', `/api/sessions/${id}/transcript.md`)).text.includes('Homework'));
             await advance(srv, 8 * 60); // Q2
             s.a2 = (await alice.post('A2 Homework should be optional')).seq;
             s.late = (await bob.post('A1 late answer: cold calling')).seq; // to Q1, during Q2
