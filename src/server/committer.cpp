@@ -55,6 +55,9 @@ void committer::run() {
             std::abort();
         }
         if (!merged.empty()) metrics_.commits.fetch_add(1, std::memory_order_relaxed);
+        if (!merged.events.empty()) {
+            metrics_.commit_batch_events.observe(static_cast<double>(merged.events.size()));
+        }
         metrics_.events_appended.fetch_add(merged.events.size(), std::memory_order_relaxed);
         for (auto& w : work) {
             if (w.done) w.done();

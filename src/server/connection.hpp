@@ -15,6 +15,13 @@ class room;
 
 using frame_ptr = std::shared_ptr<const std::string>;
 
+// Committed events for every live member of a session: built once per commit and shared.
+struct event_batch {
+    std::shared_ptr<const std::vector<frame_ptr>> frames;
+    std::size_t bytes = 0;       // of all the frames
+    std::int64_t origin_ms = 0;  // steady ms the oldest command in it reached the room (0: none)
+};
+
 class connection {
   public:
     virtual ~connection() = default;
@@ -23,8 +30,8 @@ class connection {
     virtual const std::string& address() const = 0;
     // A message of its own (welcome, ack, error, presence...).
     virtual void send(frame_ptr frame) = 0;
-    // One serialized event; queued events may be written together as one `events` message.
-    virtual void send_event(frame_ptr frame) = 0;
+    // Live events; queued events may be written together as one `events` message.
+    virtual void send_events(event_batch batch) = 0;
     // A chunk of the backlog. Unless `live`, the connection asks the room for more from `next`
     // once it has written this chunk.
     virtual void send_backlog(std::vector<frame_ptr> frames, core::seq_t next, bool live) = 0;

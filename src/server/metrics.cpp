@@ -11,6 +11,24 @@ void line(std::ostringstream& os, const char* name, const char* type, const char
     os << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n'
        << name << ' ' << v.load(std::memory_order_relaxed) << '\n';
 }
+template <std::size_t N>
+void histogram_lines(std::ostringstream& os, const char* name, const char* help,
+                     const histogram<N>& h) {
+    os << "# HELP " << name << ' ' << help << "\n# TYPE " << name << " histogram\n";
+    std::uint64_t cumulative = 0;
+    for (std::size_t i = 0; i <= N; ++i) {
+        cumulative += h.counts[i].load(std::memory_order_relaxed);
+        os << name << "_bucket{le=\"";
+        if (i < N) {
+            os << h.bounds[i];
+        } else {
+            os << "+Inf";
+        }
+        os << "\"} " << cumulative << '\n';
+    }
+    os << name << "_sum " << h.sum.load(std::memory_order_relaxed) << '\n'
+       << name << "_count " << h.total.load(std::memory_order_relaxed) << '\n';
+}
 }  // namespace
 
 std::string metrics::render() const {
@@ -20,7 +38,8 @@ std::string metrics::render() const {
     line(os, "hashchat_events_appended_total", "counter", "Events committed to the log.",
          events_appended);
     line(os, "hashchat_commits_total", "counter", "SQLite transactions committed.", commits);
-    line(os, "hashchat_deliveries_total", "counter", "Events written to connections.", deliveries);
+    line(os, "hashchat_deliveries_total", "counter",
+         "Events handed to connections for writing (live fan-out).", deliveries);
     line(os, "hashchat_write_batches_total", "counter", "WebSocket writes of queued messages.",
          write_batches);
     line(os, "hashchat_connections_dropped_total", "counter",
@@ -36,6 +55,16 @@ std::string metrics::render() const {
          commands_deferred);
     line(os, "hashchat_rate_limited_total", "counter", "Commands refused with rate_limited.",
          rate_limited);
+    histogram_lines(os, "hashchat_write_batch_events",
+                    "Events carried by one WebSocket write (one events message).",
+                    write_batch_events);
+    histogram_lines(os, "hashchat_commit_batch_events",
+                    "Events appended by one SQLite transaction (group commit).",
+                    commit_batch_events);
+    histogram_lines(os, "hashchat_delivery_seconds",
+                    "From a command reaching its session to its event written to a member's "
+                    "connection, per member.",
+                    delivery_seconds);
     return os.str();
 }
 

@@ -1,18 +1,41 @@
-// Counters an operator watches, rendered in the Prometheus text format.
+// Counters and histograms an operator watches, rendered in the Prometheus text format.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <string>
 
 namespace hashchat::server {
 
+// A Prometheus histogram with fixed upper bounds (the last is +Inf). Lock-free: any thread may
+// observe.
+template <std::size_t N>
+struct histogram {
+    std::array<double, N> bounds;  // upper bounds, ascending, without +Inf
+    std::array<std::atomic<std::uint64_t>, N + 1> counts{};
+    std::atomic<std::uint64_t> total{0};
+    std::atomic<double> sum{0};
+
+    // `n` observations of `value`.
+    void observe(double value, std::uint64_t n = 1) {
+        std::size_t i = 0;
+        while (i < N && value > bounds[i]) ++i;
+        counts[i].fetch_add(n, std::memory_order_relaxed);
+        total.fetch_add(n, std::memory_order_relaxed);
+        double s = sum.load(std::memory_order_relaxed);
+        while (!sum.compare_exchange_weak(s, s + value * static_cast<double>(n),
+                                          std::memory_order_relaxed)) {
+        }
+    }
+};
+
 struct metrics {
     std::atomic<std::int64_t> connections{0};  // open WebSocket connections
     std::atomic<std::int64_t> sessions{0};
     std::atomic<std::uint64_t> events_appended{0};
     std::atomic<std::uint64_t> commits{0};
-    std::atomic<std::uint64_t> deliveries{0};  // events written to connections
+    std::atomic<std::uint64_t> deliveries{0};  // events handed to connections for writing
     std::atomic<std::uint64_t> write_batches{0};
     std::atomic<std::uint64_t> connections_dropped{0};
     std::atomic<std::uint64_t> messages_received{0};
@@ -20,6 +43,13 @@ struct metrics {
     std::atomic<std::int64_t> queued_bytes{0};
     std::atomic<std::uint64_t> commands_deferred{0};  // waited for fan-out to catch up
     std::atomic<std::uint64_t> rate_limited{0};
+
+    // Events per WebSocket write (live fan-out and backlog), events per SQLite commit, and
+    // seconds from a command reaching its room to its event being written to each member.
+    histogram<10> write_batch_events{{1, 2, 4, 8, 16, 32, 64, 128, 256, 512}};
+    histogram<12> commit_batch_events{{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096}};
+    histogram<12> delivery_seconds{
+        {0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5}};
 
     std::string render() const;
 };

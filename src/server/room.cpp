@@ -73,9 +73,10 @@ void room::join(std::shared_ptr<connection> c, protocol::hello_msg hello,
 
 void room::command(std::shared_ptr<connection> c, core::command cmd, std::optional<std::string> rid,
                    std::optional<std::string> cid) {
-    net::post(strand_,
-              [self = shared_from_this(), c = std::move(c), cmd = std::move(cmd),
-               rid = std::move(rid), cid = std::move(cid)] { self->do_command(c, cmd, rid, cid); });
+    net::post(strand_, [self = shared_from_this(), c = std::move(c), cmd = std::move(cmd),
+                        rid = std::move(rid), cid = std::move(cid), arrived = steady_now_ms()] {
+        self->do_command(c, cmd, rid, cid, arrived);
+    });
 }
 
 void room::fetch(std::shared_ptr<connection> c, core::seq_t from, std::size_t max_bytes) {
@@ -229,8 +230,8 @@ void room::do_fetch(const std::shared_ptr<connection>& c, core::seq_t from, std:
 }
 
 void room::do_command(const std::shared_ptr<connection>& c, const core::command& cmd,
-                      const std::optional<std::string>& rid,
-                      const std::optional<std::string>& cid) {
+                      const std::optional<std::string>& rid, const std::optional<std::string>& cid,
+                      std::int64_t arrived_ms) {
     // Shutting down: what arrives after the drain began is not taken on, so that everything
     // committed was acknowledged before the 1012 close; the client sends it again to the next
     // process.
@@ -255,11 +256,13 @@ void room::do_command(const std::shared_ptr<connection>& c, const core::command&
         }
         deps_.stats.commands_deferred.fetch_add(1, std::memory_order_relaxed);
         const bool first = waiting_.empty();
-        waiting_.push_back({c, cmd, rid, cid});
+        waiting_.push_back({c, cmd, rid, cid, arrived_ms});
         if (first) process_waiting();
         return;
     }
+    origin_ms_ = arrived_ms;
     execute(c, it->second.who, cmd, rid, cid);
+    origin_ms_ = 0;
 }
 
 void room::execute(const std::shared_ptr<connection>& c, const core::actor& who,
@@ -350,13 +353,17 @@ void room::persist(const std::vector<core::event>& events, std::vector<core::mem
     const std::uint64_t number = ++submitted_batches_;
     const core::seq_t upto = log_.size();
     const std::uint64_t mod_upto = mod_log_.size();
-    deps_.commits.submit(std::move(batch), [self = shared_from_this(), number, upto, mod_upto] {
-        net::post(self->strand_,
-                  [self, number, upto, mod_upto] { self->on_committed(number, upto, mod_upto); });
-    });
+    const std::int64_t origin = origin_ms_;
+    deps_.commits.submit(std::move(batch),
+                         [self = shared_from_this(), number, upto, mod_upto, origin] {
+                             net::post(self->strand_, [self, number, upto, mod_upto, origin] {
+                                 self->on_committed(number, upto, mod_upto, origin);
+                             });
+                         });
 }
 
-void room::on_committed(std::uint64_t batch, core::seq_t upto, std::uint64_t mod_upto) {
+void room::on_committed(std::uint64_t batch, core::seq_t upto, std::uint64_t mod_upto,
+                        std::int64_t origin_ms) {
     for (std::uint64_t n = mod_committed_ + 1; n <= mod_upto; ++n) {
         for (auto& [id, m] : members_) {
             if (m.who.who == core::role::moderator && m.live) m.conn->send(mod_log_[n - 1]);
@@ -370,14 +377,25 @@ void room::on_committed(std::uint64_t batch, core::seq_t upto, std::uint64_t mod
     const auto now = steady_now_ms();
     std::size_t live = 0;
     std::size_t longest = 0;
+    // One batch for every member: one post to each connection, however many events.
+    event_batch shared;
+    if (upto > from) {
+        shared.frames = std::make_shared<const std::vector<frame_ptr>>(
+            log_.begin() + static_cast<std::ptrdiff_t>(from),
+            log_.begin() + static_cast<std::ptrdiff_t>(upto));
+        shared.bytes = bytes;
+        shared.origin_ms = origin_ms;
+    }
     for (auto& [id, m] : members_) {
         if (!m.live) continue;
         const std::size_t q = m.conn->queued_bytes();
         if (q == 0 || now - m.conn->last_progress_ms() < stalled_after_ms) {
             longest = std::max(longest, q + bytes);
         }
-        for (core::seq_t s = from + 1; s <= upto; ++s) m.conn->send_event(log_[s - 1]);
-        live += upto - from;
+        if (shared.frames) {
+            m.conn->send_events(shared);
+            live += upto - from;
+        }
     }
     fanout_backlog_ = longest;
     if (upto > from) committed_ = upto;

@@ -117,7 +117,8 @@ class room : public std::enable_shared_from_this<room> {
     void do_join(const std::shared_ptr<connection>& c, const protocol::hello_msg& hello,
                  const std::optional<std::string>& rid);
     void do_command(const std::shared_ptr<connection>& c, const core::command& cmd,
-                    const std::optional<std::string>& rid, const std::optional<std::string>& cid);
+                    const std::optional<std::string>& rid, const std::optional<std::string>& cid,
+                    std::int64_t arrived_ms);
     void do_fetch(const std::shared_ptr<connection>& c, core::seq_t from, std::size_t max_bytes);
     void do_tick(std::function<void()> done);
     void execute(const std::shared_ptr<connection>& c, const core::actor& who,
@@ -130,7 +131,8 @@ class room : public std::enable_shared_from_this<room> {
     void persist(const std::vector<core::event>& events, std::vector<core::member> members = {},
                  const std::vector<core::mod_entry>& mods = {},
                  std::vector<std::pair<std::string, std::string>> configs = {});
-    void on_committed(std::uint64_t batch, core::seq_t upto, std::uint64_t mod_upto);
+    void on_committed(std::uint64_t batch, core::seq_t upto, std::uint64_t mod_upto,
+                      std::int64_t origin_ms);
     // After a moderation outcome is durable: tell authors, close banned members.
     void after_moderation(const std::vector<core::mod_entry>& mods);
     void send_mod_log(const std::shared_ptr<connection>& c);
@@ -170,8 +172,12 @@ class room : public std::enable_shared_from_this<room> {
         core::command cmd;
         std::optional<std::string> rid;
         std::optional<std::string> cid;
+        std::int64_t arrived_ms = 0;
     };
     std::deque<waiting_command> waiting_;
+    // Steady ms the command being executed reached the room (0: a timer or the server), for the
+    // delivery latency of the events it makes.
+    std::int64_t origin_ms_ = 0;
     // Push-back: bytes of events persisted but not yet broadcast, and the longest queue among
     // live members that are still reading (as last seen).
     std::size_t pending_bytes_ = 0;

@@ -53,7 +53,9 @@ void room::process_waiting() {
         waiting_.pop_front();
         auto it = members_.find(w.conn->id());
         if (it == members_.end()) continue;  // left: it resends its posts after rejoining
+        origin_ms_ = w.arrived_ms;
         execute(w.conn, it->second.who, w.cmd, w.rid, w.cid);
+        origin_ms_ = 0;
     }
     if (!waiting_.empty()) {
         // Congestion ends when a queue drains (drained()) or when its reader turns out to have

@@ -158,9 +158,14 @@ void ws_session::send(frame_ptr frame) {
     });
 }
 
-void ws_session::send_event(frame_ptr frame) {
-    net::post(ws_.get_executor(), [self = shared_from_this(), f = std::move(frame)]() mutable {
-        self->enqueue(std::move(f), true);
+void ws_session::send_events(event_batch batch) {
+    net::post(ws_.get_executor(), [self = shared_from_this(), b = std::move(batch)]() mutable {
+        queued q;
+        q.bytes = b.bytes;
+        q.batch = std::move(b.frames);
+        q.event = true;
+        q.origin_ms = b.origin_ms;
+        self->enqueue(std::move(q));
     });
 }
 
@@ -197,14 +202,22 @@ void ws_session::maybe_fetch() {
 }
 
 void ws_session::enqueue(frame_ptr frame, bool event) {
-    if (closing_ || !accepted_) return;
+    queued q;
+    q.bytes = frame->size();
+    q.frame = std::move(frame);
+    q.event = event;
+    enqueue(std::move(q));
+}
+
+void ws_session::enqueue(queued q) {
+    if (closing_ || !accepted_ || q.bytes == 0) return;
     if (queue_.empty() && !writing_) {
         last_progress_ms_.store(steady_now_ms(), std::memory_order_relaxed);
     }
-    queued_bytes_ += frame->size();
-    hub_->stats().queued_bytes.fetch_add(static_cast<std::int64_t>(frame->size()),
+    queued_bytes_ += q.bytes;
+    hub_->stats().queued_bytes.fetch_add(static_cast<std::int64_t>(q.bytes),
                                          std::memory_order_relaxed);
-    queue_.push_back({std::move(frame), event});
+    queue_.push_back(std::move(q));
     if (queued_bytes_ > hub_->opts().queue_bytes) {
         spdlog::warn("connection {} from {}: send queue passed {} bytes, dropping it", id_, peer_,
                      hub_->opts().queue_bytes);
@@ -223,44 +236,75 @@ void ws_session::do_write() {
     }
     writing_ = true;
     in_flight_.clear();
+    in_flight_origins_.clear();
     buffers_.clear();
+    in_flight_bytes_ = 0;
+    in_flight_events_ = 0;
     if (!queue_.front().event) {
-        in_flight_.push_back(std::move(queue_.front().frame));
+        auto& q = queue_.front();
+        buffers_.emplace_back(net::buffer(*q.frame));
+        in_flight_bytes_ = q.bytes;
+        in_flight_.push_back(std::move(q.frame));
         queue_.pop_front();
-        buffers_.emplace_back(net::buffer(*in_flight_.back()));
     } else {
         // Consecutive queued events go out as one `events` message: the same bytes every other
-        // member gets, wrapped in a shared prefix and suffix.
-        std::size_t bytes = 0;
+        // member gets (shared, not copied), wrapped in a shared prefix and suffix, written with
+        // one gathered write.
         buffers_.push_back(events_prefix);
-        while (!queue_.empty() && queue_.front().event && in_flight_.size() < max_batch_events &&
-               (in_flight_.empty() || bytes + queue_.front().frame->size() <= max_batch_bytes)) {
-            if (!in_flight_.empty()) buffers_.push_back(events_comma);
-            bytes += queue_.front().frame->size();
-            in_flight_.push_back(std::move(queue_.front().frame));
+        while (!queue_.empty() && queue_.front().event && in_flight_events_ < max_batch_events) {
+            auto& q = queue_.front();
+            const frame_ptr& f = q.batch ? (*q.batch)[q.next] : q.frame;
+            if (in_flight_events_ > 0 && in_flight_bytes_ + f->size() > max_batch_bytes) break;
+            if (in_flight_events_ > 0) buffers_.push_back(events_comma);
+            buffers_.emplace_back(net::buffer(*f));
+            in_flight_bytes_ += f->size();
+            q.bytes -= f->size();
+            ++in_flight_events_;
+            if (q.origin_ms != 0) {
+                if (in_flight_origins_.empty() || in_flight_origins_.back().first != q.origin_ms) {
+                    in_flight_origins_.emplace_back(q.origin_ms, 0);
+                }
+                ++in_flight_origins_.back().second;
+            }
+            if (q.batch) {
+                // The batch stays alive while the write points into it.
+                if (in_flight_.empty() || in_flight_.back().get() != q.batch.get()) {
+                    in_flight_.push_back(q.batch);
+                }
+                if (++q.next < q.batch->size()) continue;
+            } else {
+                in_flight_.push_back(std::move(q.frame));
+            }
             queue_.pop_front();
-            buffers_.emplace_back(net::buffer(*in_flight_.back()));
         }
         buffers_.push_back(events_suffix);
-        if (in_flight_.size() == 1) {  // a single event is sent as itself
-            buffers_ = {net::buffer(*in_flight_.front())};
+        if (in_flight_events_ == 1) {  // a single event is sent as itself
+            buffers_ = {buffers_[1]};
         }
     }
     hub_->stats().write_batches.fetch_add(1, std::memory_order_relaxed);
+    if (in_flight_events_ > 0) {
+        hub_->stats().write_batch_events.observe(static_cast<double>(in_flight_events_));
+    }
     ws_.text(true);
     ws_.async_write(buffers_, beast::bind_front_handler(&ws_session::on_write, shared_from_this()));
 }
 
 void ws_session::on_write(beast::error_code ec, std::size_t) {
     writing_ = false;
-    std::size_t written = 0;
-    for (const auto& f : in_flight_) written += f->size();
+    const std::size_t written = in_flight_bytes_;
     queued_bytes_ -= written;
     hub_->stats().queued_bytes.fetch_sub(static_cast<std::int64_t>(written),
                                          std::memory_order_relaxed);
     in_flight_.clear();
+    in_flight_bytes_ = 0;
     if (ec) return fail(ec, "write");
-    last_progress_ms_.store(steady_now_ms(), std::memory_order_relaxed);
+    const auto now = steady_now_ms();
+    for (const auto& [origin, count] : in_flight_origins_) {
+        hub_->stats().delivery_seconds.observe(static_cast<double>(now - origin) / 1000.0, count);
+    }
+    in_flight_origins_.clear();
+    last_progress_ms_.store(now, std::memory_order_relaxed);
     shared_queued_bytes_.store(queued_bytes_, std::memory_order_relaxed);
     if (congested_ && queued_bytes_ <= hub_->opts().queue_bytes / 8) {
         congested_ = false;
@@ -294,7 +338,7 @@ void ws_session::do_close(std::uint16_t code) {
         // It stopped reading: what has not been written is dropped, and only the write in
         // flight still holds bytes.
         std::size_t dropped = 0;
-        for (const auto& q : queue_) dropped += q.frame->size();
+        for (const auto& q : queue_) dropped += q.bytes;
         queue_.clear();
         queued_bytes_ -= dropped;
         shared_queued_bytes_.store(queued_bytes_, std::memory_order_relaxed);

@@ -35,7 +35,7 @@ class ws_session final : public connection, public std::enable_shared_from_this<
     std::uint64_t id() const override { return id_; }
     const std::string& address() const override { return address_; }
     void send(frame_ptr frame) override;
-    void send_event(frame_ptr frame) override;
+    void send_events(event_batch batch) override;
     void send_backlog(std::vector<frame_ptr> frames, core::seq_t next, bool live) override;
     void joined(std::shared_ptr<room> r) override;
     void close(std::uint16_t code) override;
@@ -47,9 +47,15 @@ class ws_session final : public connection, public std::enable_shared_from_this<
     }
 
   private:
+    // A message of its own or one backlog event (`frame`), or live events (`batch`, from
+    // `next`), with the bytes not yet taken for a write.
     struct queued {
         frame_ptr frame;
-        bool event;
+        std::shared_ptr<const std::vector<frame_ptr>> batch;
+        std::size_t next = 0;
+        std::size_t bytes = 0;
+        bool event = false;
+        std::int64_t origin_ms = 0;
     };
 
     void on_accept(boost::beast::error_code ec);
@@ -57,6 +63,7 @@ class ws_session final : public connection, public std::enable_shared_from_this<
     void on_read(boost::beast::error_code ec, std::size_t bytes);
     void handle_message(const std::string& text);
     void enqueue(frame_ptr frame, bool event);
+    void enqueue(queued q);
     void do_write();
     void on_write(boost::beast::error_code ec, std::size_t bytes);
     void do_close(std::uint16_t code);
@@ -79,7 +86,11 @@ class ws_session final : public connection, public std::enable_shared_from_this<
 
     std::deque<queued> queue_;
     std::size_t queued_bytes_ = 0;
-    std::vector<frame_ptr> in_flight_;
+    // What the write in flight points into, its size, and for live events their origins.
+    std::vector<std::shared_ptr<const void>> in_flight_;
+    std::size_t in_flight_bytes_ = 0;
+    std::size_t in_flight_events_ = 0;
+    std::vector<std::pair<std::int64_t, std::size_t>> in_flight_origins_;
     std::vector<boost::asio::const_buffer> buffers_;
     bool writing_ = false;
     bool accepted_ = false;
