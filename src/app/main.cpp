@@ -41,6 +41,9 @@ Every option can also be set as an environment variable (shown in brackets); a f
                      with 4001 past it                             [HASHCHAT_QUEUE_BYTES] (1048576)
   --max-waiting=N    commands a session holds back while its fan-out catches up; past it,
                      rate_limited                                  [HASHCHAT_MAX_WAITING] (1024)
+  --fanout-interval-ms=N   a busy session broadcasts at most once per N ms, each time all
+                     that became durable since: fewer, larger writes under load (0: every
+                     commit at once)                    [HASHCHAT_FANOUT_INTERVAL_MS] (20)
   --socket-send-buffer=N   kernel send buffer per connection (SO_SNDBUF), 0: the kernel's own;
                      smaller makes the server's bounded queue, and so push-back, act sooner
                                                          [HASHCHAT_SOCKET_SEND_BUFFER] (0)
@@ -110,6 +113,7 @@ int main(int argc, char** argv) {
         {"test-clock", "HASHCHAT_TEST_CLOCK"},
         {"queue-bytes", "HASHCHAT_QUEUE_BYTES"},
         {"max-waiting", "HASHCHAT_MAX_WAITING"},
+        {"fanout-interval-ms", "HASHCHAT_FANOUT_INTERVAL_MS"},
         {"socket-send-buffer", "HASHCHAT_SOCKET_SEND_BUFFER"},
         {"max-connections-per-address", "HASHCHAT_MAX_CONNECTIONS_PER_ADDRESS"},
         {"max-sessions-per-hour", "HASHCHAT_MAX_SESSIONS_PER_HOUR"},
@@ -210,6 +214,9 @@ int main(int argc, char** argv) {
         } else if (name == "max-waiting") {
             if (!parse_int(value, 1, 1000000, n)) return bad_option(name, value, "1 to 1000000");
             opts.max_waiting = static_cast<std::size_t>(n);
+        } else if (name == "fanout-interval-ms") {
+            if (!parse_int(value, 0, 1000, n)) return bad_option(name, value, "0 to 1000 ms");
+            opts.fanout_interval_ms = static_cast<int>(n);
         } else if (name == "test-clock") {
             auto t = hashchat::protocol::parse_instant(value);
             if (!t) return bad_option(name, value, "an ISO instant such as 2026-11-26T19:00:00Z");

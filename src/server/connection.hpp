@@ -20,6 +20,9 @@ struct event_batch {
     std::shared_ptr<const std::vector<frame_ptr>> frames;
     std::size_t bytes = 0;       // of all the frames
     std::int64_t origin_ms = 0;  // steady ms the oldest command in it reached the room (0: none)
+    // Held until each connection has taken the batch into its queue; its release tells the
+    // room the next batch may go (connections must not keep it).
+    std::shared_ptr<void> taken;
 };
 
 class connection {

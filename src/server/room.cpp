@@ -28,6 +28,7 @@ room::room(net::any_io_executor strand, core::session s, room_deps deps)
       created_at_(s.config().created_at),
       session_(std::move(s)),
       recheck_(strand_),
+      fanout_timer_(strand_),
       timer_(strand_) {}
 
 void room::load(const std::vector<core::member>& members,
@@ -49,6 +50,7 @@ void room::load(const std::vector<core::member>& members,
         log_.push_back(frame(row.body));
     }
     committed_ = log_.size();
+    durable_ = log_.size();
     for (const auto& body : mod_entries) {
         auto m = protocol::parse_mod(body);
         if (!m || m->n != mod_log_.size() + 1) {
@@ -370,38 +372,78 @@ void room::on_committed(std::uint64_t batch, core::seq_t upto, std::uint64_t mod
         }
     }
     mod_committed_ = std::max(mod_committed_, mod_upto);
+    if (upto > durable_) {
+        durable_ = upto;
+        if (pending_origin_ms_ == 0) pending_origin_ms_ = origin_ms;
+    }
+    completed_batches_ = batch;
+    fan_out();
+}
+
+void room::fan_out() {
+    // Self-clocked: while the members' connections have not yet taken the previous batch, what
+    // becomes durable waits and goes out with the next one. Under light load each commit goes
+    // out at once; under heavy load batches grow, so each write carries more events instead of
+    // the I/O threads drowning in one handler and one write per member per event.
+    if (fanout_busy_ || fanout_timer_armed_) return;
     const core::seq_t from = committed_.load();
-    std::size_t bytes = 0;
-    for (core::seq_t s = from + 1; s <= upto; ++s) bytes += log_[s - 1]->size();
-    pending_bytes_ -= bytes;
-    const auto now = steady_now_ms();
-    std::size_t live = 0;
-    std::size_t longest = 0;
-    // One batch for every member: one post to each connection, however many events.
-    event_batch shared;
+    const core::seq_t upto = durable_;
+    // Coalescing in time: a session that broadcast less than the interval ago waits for the
+    // rest of it, so a burst of posts goes out as one batch, one write per member; a quiet
+    // session broadcasts at once.
+    const std::int64_t interval = deps_.fanout_interval_ms;
+    if (upto > from && interval > 0) {
+        const auto since = steady_now_ms() - last_fanout_ms_;
+        if (since < interval) {
+            fanout_timer_armed_ = true;
+            fanout_timer_.expires_after(std::chrono::milliseconds(interval - since));
+            fanout_timer_.async_wait([self = shared_from_this()](const boost::system::error_code&) {
+                self->fanout_timer_armed_ = false;
+                self->fan_out();
+            });
+            return;
+        }
+    }
     if (upto > from) {
+        last_fanout_ms_ = steady_now_ms();
+        std::size_t bytes = 0;
+        for (core::seq_t s = from + 1; s <= upto; ++s) bytes += log_[s - 1]->size();
+        pending_bytes_ -= bytes;
+        event_batch shared;
         shared.frames = std::make_shared<const std::vector<frame_ptr>>(
             log_.begin() + static_cast<std::ptrdiff_t>(from),
             log_.begin() + static_cast<std::ptrdiff_t>(upto));
         shared.bytes = bytes;
-        shared.origin_ms = origin_ms;
-    }
-    for (auto& [id, m] : members_) {
-        if (!m.live) continue;
-        const std::size_t q = m.conn->queued_bytes();
-        if (q == 0 || now - m.conn->last_progress_ms() < stalled_after_ms) {
-            longest = std::max(longest, q + bytes);
-        }
-        if (shared.frames) {
+        shared.origin_ms = pending_origin_ms_;
+        pending_origin_ms_ = 0;
+        // When every member's connection has taken the batch (the last copy of this token is
+        // released), the next batch may go.
+        fanout_busy_ = true;
+        shared.taken = std::shared_ptr<void>(nullptr, [self = shared_from_this()](void*) {
+            net::post(self->strand_, [self] {
+                self->fanout_busy_ = false;
+                self->fan_out();
+            });
+        });
+        const auto now = steady_now_ms();
+        std::size_t live = 0;
+        std::size_t longest = 0;
+        for (auto& [id, m] : members_) {
+            if (!m.live) continue;
+            const std::size_t q = m.conn->queued_bytes();
+            if (q == 0 || now - m.conn->last_progress_ms() < stalled_after_ms) {
+                longest = std::max(longest, q + bytes);
+            }
             m.conn->send_events(shared);
             live += upto - from;
         }
+        fanout_backlog_ = longest;
+        committed_ = upto;
+        deps_.stats.deliveries.fetch_add(live, std::memory_order_relaxed);
     }
-    fanout_backlog_ = longest;
-    if (upto > from) committed_ = upto;
-    deps_.stats.deliveries.fetch_add(live, std::memory_order_relaxed);
-    completed_batches_ = batch;
-    while (!after_commit_.empty() && after_commit_.front().first <= completed_batches_) {
+    // Acknowledgements and other waiting work follow the events they are about.
+    fanned_batches_ = completed_batches_;
+    while (!after_commit_.empty() && after_commit_.front().first <= fanned_batches_) {
         auto fn = std::move(after_commit_.front().second);
         after_commit_.pop_front();
         fn();
@@ -409,7 +451,7 @@ void room::on_committed(std::uint64_t batch, core::seq_t upto, std::uint64_t mod
 }
 
 void room::when_durable(std::function<void()> fn) {
-    if (completed_batches_ == submitted_batches_) {
+    if (fanned_batches_ == submitted_batches_) {
         fn();
     } else {
         after_commit_.emplace_back(submitted_batches_, std::move(fn));

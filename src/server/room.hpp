@@ -44,6 +44,7 @@ struct room_deps {
     std::size_t queue_bytes;    // a connection's send-queue bound
     std::size_t backlog_bytes;  // most bytes of backlog handed to a connection at once
     std::size_t max_waiting;    // commands waiting for fan-out; past this, rate_limited
+    int fanout_interval_ms;     // a busy session's broadcasts start at most this often
 };
 
 class room : public std::enable_shared_from_this<room> {
@@ -133,6 +134,8 @@ class room : public std::enable_shared_from_this<room> {
                  std::vector<std::pair<std::string, std::string>> configs = {});
     void on_committed(std::uint64_t batch, core::seq_t upto, std::uint64_t mod_upto,
                       std::int64_t origin_ms);
+    // Hands what is durable and not yet broadcast to every live member, as one batch.
+    void fan_out();
     // After a moderation outcome is durable: tell authors, close banned members.
     void after_moderation(const std::vector<core::mod_entry>& mods);
     void send_mod_log(const std::shared_ptr<connection>& c);
@@ -160,6 +163,10 @@ class room : public std::enable_shared_from_this<room> {
     std::vector<frame_ptr> mod_log_;  // mod_log_[n - 1]: the moderators' log, as sent
     std::uint64_t mod_committed_ = 0;
     std::atomic<core::seq_t> committed_{0};  // events up to here are durable and broadcast
+    core::seq_t durable_ = 0;                // events up to here are durable
+    bool fanout_busy_ = false;               // members' connections have not all taken a batch
+    std::int64_t pending_origin_ms_ = 0;     // origin of the oldest durable event not broadcast
+    std::uint64_t fanned_batches_ = 0;       // commit batches durable and broadcast
     std::uint64_t submitted_batches_ = 0;
     std::uint64_t completed_batches_ = 0;
     std::deque<std::pair<std::uint64_t, std::function<void()>>> after_commit_;
@@ -184,6 +191,9 @@ class room : public std::enable_shared_from_this<room> {
     std::size_t fanout_backlog_ = 0;
     void rescan_members();
     boost::asio::steady_timer recheck_;
+    bool fanout_timer_armed_ = false;
+    std::int64_t last_fanout_ms_ = 0;
+    boost::asio::steady_timer fanout_timer_;  // the next broadcast of a busy session
     bool draining_ = false;
     std::atomic<std::size_t> online_{0};
 

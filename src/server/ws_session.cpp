@@ -166,6 +166,7 @@ void ws_session::send_events(event_batch batch) {
         q.event = true;
         q.origin_ms = b.origin_ms;
         self->enqueue(std::move(q));
+        b.taken.reset();  // taken: the room may send its next batch
     });
 }
 
