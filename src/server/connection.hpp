@@ -41,6 +41,8 @@ class connection {
     // The join succeeded: further commands go to this room.
     virtual void joined(std::shared_ptr<room> r) = 0;
     virtual void close(std::uint16_t code) = 0;
+    // The room has taken on (done, refused or queued) one command this connection sent.
+    virtual void command_done() {}
     // Steady-clock milliseconds of the last write that completed (or when the queue last
     // started waiting): a connection whose queue is long and that has not progressed for a while
     // has stopped reading.

@@ -78,6 +78,7 @@ void room::command(std::shared_ptr<connection> c, core::command cmd, std::option
     net::post(strand_, [self = shared_from_this(), c = std::move(c), cmd = std::move(cmd),
                         rid = std::move(rid), cid = std::move(cid), arrived = steady_now_ms()] {
         self->do_command(c, cmd, rid, cid, arrived);
+        c->command_done();
     });
 }
 

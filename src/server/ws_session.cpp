@@ -87,7 +87,14 @@ void ws_session::on_read(beast::error_code ec, std::size_t) {
     const std::string text = beast::buffers_to_string(buffer_.data());
     buffer_.consume(buffer_.size());
     handle_message(text);
-    if (!closing_) do_read();
+    if (closing_) return;
+    // A client that sends faster than its room takes commands on is not read from until the
+    // room catches up: TCP pushes back on it, and the server's memory stays bounded.
+    if (pending_commands_.load(std::memory_order_relaxed) >= max_pending_commands) {
+        read_paused_ = true;
+        return;
+    }
+    do_read();
 }
 
 void ws_session::handle_message(const std::string& text) {
@@ -149,7 +156,20 @@ void ws_session::handle_message(const std::string& text) {
                            msg.rid, msg.cid)),
                        false);
     }
+    pending_commands_.fetch_add(1, std::memory_order_relaxed);
     room_->command(self, std::move(cmd), msg.rid, msg.cid);
+}
+
+void ws_session::command_done() {
+    // The first step down from the bound resumes reading (on the connection's strand).
+    if (pending_commands_.fetch_sub(1, std::memory_order_relaxed) == max_pending_commands) {
+        net::post(ws_.get_executor(), [self = shared_from_this()] {
+            if (self->read_paused_ && !self->closing_) {
+                self->read_paused_ = false;
+                self->do_read();
+            }
+        });
+    }
 }
 
 void ws_session::send(frame_ptr frame) {

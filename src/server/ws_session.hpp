@@ -39,6 +39,9 @@ class ws_session final : public connection, public std::enable_shared_from_this<
     void send_backlog(std::vector<frame_ptr> frames, core::seq_t next, bool live) override;
     void joined(std::shared_ptr<room> r) override;
     void close(std::uint16_t code) override;
+    void command_done() override;
+    // Commands posted to the room and not yet taken on; at this many, reading pauses.
+    static constexpr int max_pending_commands = 64;
     std::int64_t last_progress_ms() const override {
         return last_progress_ms_.load(std::memory_order_relaxed);
     }
@@ -100,6 +103,8 @@ class ws_session final : public connection, public std::enable_shared_from_this<
     bool congested_ = false;  // the queue passed half its bound: tell the room when it drains
     std::atomic<std::size_t> shared_queued_bytes_{0};  // queued_bytes_ for other threads
     std::atomic<std::int64_t> last_progress_ms_{0};
+    std::atomic<int> pending_commands_{0};
+    bool read_paused_ = false;
     boost::asio::steady_timer close_deadline_;  // cuts a close that cannot get out
     // Abuse limits per connection (docs/protocol.md, Limits).
     core::token_bucket post_bucket_;
