@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/events.hpp"
@@ -15,9 +16,16 @@ class room;
 
 using frame_ptr = std::shared_ptr<const std::string>;
 
+// How queued events are sent together: {"type":"events","events":[e1,e2,...]}.
+inline constexpr std::string_view events_open = "{\"type\":\"events\",\"events\":[";
+inline constexpr std::string_view events_close = "]}";
+
 // Committed events for every live member of a session: built once per commit and shared.
 struct event_batch {
     std::shared_ptr<const std::vector<frame_ptr>> frames;
+    // The same events as one message, built once for every member whose queue is empty (one
+    // buffer, one write).
+    frame_ptr message;
     std::size_t bytes = 0;       // of all the frames
     std::int64_t origin_ms = 0;  // steady ms the oldest command in it reached the room (0: none)
     // Held until each connection has taken the batch into its queue; its release tells the

@@ -415,6 +415,19 @@ void room::fan_out() {
             log_.begin() + static_cast<std::ptrdiff_t>(from),
             log_.begin() + static_cast<std::ptrdiff_t>(upto));
         shared.bytes = bytes;
+        if (upto - from == 1) {
+            shared.message = log_[from];
+        } else {
+            std::string m;
+            m.reserve(bytes + (upto - from) + events_open.size() + events_close.size());
+            m += events_open;
+            for (core::seq_t s = from + 1; s <= upto; ++s) {
+                if (s > from + 1) m += ',';
+                m += *log_[s - 1];
+            }
+            m += events_close;
+            shared.message = std::make_shared<const std::string>(std::move(m));
+        }
         shared.origin_ms = pending_origin_ms_;
         pending_origin_ms_ = 0;
         // When every member's connection has taken the batch (the last copy of this token is

@@ -55,6 +55,7 @@ class ws_session final : public connection, public std::enable_shared_from_this<
     struct queued {
         frame_ptr frame;
         std::shared_ptr<const std::vector<frame_ptr>> batch;
+        frame_ptr message;  // the whole batch as one message, if the room built it
         std::size_t next = 0;
         std::size_t bytes = 0;
         bool event = false;
