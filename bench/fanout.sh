@@ -90,22 +90,9 @@ load_step() {
     rm -f "$tmp" "$tmp.log"
 }
 
-fanout() {
-    bench/peers/build-chat-multi >/dev/null
-    local tmp
-    tmp="$(mktemp -d)"
-    log "fanout: 1,000 clients in one room, 10 senders, ${LOAD_SECONDS} s per step"
-    printf '%-16s %5s %9s %9s %9s %9s %9s %8s %8s %7s\n' server posts/s deliv/s p50_ms p99_ms \
-        max_ms lost/dup/ooo cpu_s rss_mb gen_cpu >&2
-    local n=0
-    for kind in $FANOUT_SERVERS; do
-        for rate in $FANOUT_RATES; do
-            n=$((n + 1))
-            load_step "$kind" "$rate" "$tmp/$n.json" --clients 1000 --sessions 1 --posters 10 ||
-                jq -n --arg s "$kind" --argjson r "$rate" '{server: {name: $s}, rate: $r, failed: true}' >"$tmp/$n.json"
-        done
-    done
-    mkdir -p "$RESULTS"
+# The steps (JSON files, one per step) and, per server, the sustained rate (highest deliveries/s
+# with p99 <= 50 ms and nothing lost), the peak, and what it does at twice the sustained rate.
+fanout_summary() {
     jq -s --argjson machine "$(machine_json)" --argjson seconds "$LOAD_SECONDS" '
         def summary: . as $steps
             | ([$steps[] | select((.failed | not) and .lost == 0 and .duplicated == 0 and .latency.p99_ms <= 50)]
@@ -124,7 +111,26 @@ fanout() {
          workload: "1,000 clients in one room, 10 senders; server on core 0 (taskset), hashchat-load on core 1",
          steps: .,
          servers: (group_by(.server.name) | map({key: .[0].server.name, value: summary}) | from_entries)}' \
-        "$tmp"/*.json >"$RESULTS/fanout.json"
+        "$@"
+}
+
+fanout() {
+    bench/peers/build-chat-multi >/dev/null
+    local tmp
+    tmp="$(mktemp -d)"
+    log "fanout: 1,000 clients in one room, 10 senders, ${LOAD_SECONDS} s per step"
+    printf '%-16s %5s %9s %9s %9s %9s %9s %8s %8s %7s\n' server posts/s deliv/s p50_ms p99_ms \
+        max_ms lost/dup/ooo cpu_s rss_mb gen_cpu >&2
+    local n=0
+    for kind in $FANOUT_SERVERS; do
+        for rate in $FANOUT_RATES; do
+            n=$((n + 1))
+            load_step "$kind" "$rate" "$tmp/$n.json" --clients 1000 --sessions 1 --posters 10 ||
+                jq -n --arg s "$kind" --argjson r "$rate" '{server: {name: $s}, rate: $r, failed: true}' >"$tmp/$n.json"
+        done
+    done
+    mkdir -p "$RESULTS"
+    fanout_summary "$tmp"/*.json >"$RESULTS/fanout.json"
     rm -rf "$tmp"
     log "fanout: summary (bench/results/fanout.json)"
     jq -r '.servers | to_entries[] | "  \(.key): sustained \(.value.sustained_deliveries_per_s | round)/s (p99 <= 50 ms), peak \(.value.peak_deliveries_per_s | round)/s, at 2x: \(if .value.at_double then "\(.value.at_double.deliveries_per_s | round)/s = \(.value.at_double.of_peak * 100 | round)% of peak, p99 \(.value.at_double.p99_ms) ms" else "not measured" end)"' \
