@@ -16,5 +16,7 @@ void markdown_escape(std::string& out, std::string_view s);
 // One quoted CSV cell. A cell that a spreadsheet would run as a formula (starting with = + - @,
 // a tab or a carriage return, or their full-width forms) gets a leading apostrophe.
 void csv_cell(std::string& out, std::string_view s);
+// A quoted JSON string (text that is not valid UTF-8 has its broken bytes replaced).
+void json_string(std::string& out, std::string_view s);
 
 }  // namespace hashchat::archive

@@ -504,44 +504,6 @@ json optional_instant(const std::optional<core::instant>& t) {
     return t ? json(protocol::format_instant(*t)) : json(nullptr);
 }
 
-// A JSON string. Text that is not valid UTF-8 (never stored, but not assumed) goes through the
-// library, which replaces what is broken.
-void json_string(std::string& out, std::string_view s) {
-    if (!core::utf8_length(s)) {
-        out += protocol::dump(json(std::string(s)));
-        return;
-    }
-    out += '"';
-    for (const char c : s) {
-        switch (c) {
-            case '"':
-                out += "\\\"";
-                break;
-            case '\\':
-                out += "\\\\";
-                break;
-            case '\n':
-                out += "\\n";
-                break;
-            case '\r':
-                out += "\\r";
-                break;
-            case '\t':
-                out += "\\t";
-                break;
-            default:
-                if (static_cast<unsigned char>(c) < 0x20) {
-                    char buf[8];
-                    std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
-                    out += buf;
-                } else {
-                    out += c;
-                }
-        }
-    }
-    out += '"';
-}
-
 // Posts are most of a transcript: they are written straight into the output (a JSON tree of
 // 50,000 posts costs more than the rest of the export).
 void post_json(std::string& out, const transcript& t, const export_context& ctx, const post& p,

@@ -55,8 +55,7 @@ void keys_route(hub& h, const http_request& req, const std::string& id, const st
                 const responder& respond) {
     auto r = h.find(id);
     if (!r) {
-        return respond(error_response(req, http::status::not_found, "not_found",
-                                      "There is no session with that id."));
+        return respond(no_such_session(req));
     }
     auto key = bearer(req);
     if (!key) {
@@ -108,8 +107,7 @@ void keys_route(hub& h, const http_request& req, const std::string& id, const st
 void calendar(hub& h, const http_request& req, const std::string& id, const responder& respond) {
     auto r = h.find(id);
     if (!r) {
-        return respond(error_response(req, http::status::not_found, "not_found",
-                                      "There is no session with that id."));
+        return respond(no_such_session(req));
     }
     auto ics = protocol::session_calendar(r->config(), base_url(req), h.time().now());
     if (!ics) {
@@ -125,8 +123,7 @@ void patch_session(hub& h, const http_request& req, const std::string& id,
                    const responder& respond) {
     auto r = h.find(id);
     if (!r) {
-        return respond(error_response(req, http::status::not_found, "not_found",
-                                      "There is no session with that id."));
+        return respond(no_such_session(req));
     }
     auto key = bearer(req);
     if (!key) {
@@ -347,8 +344,7 @@ void handle_http(hub& h, const http_request& req, bool from_loopback, const std:
         if (!get) return not_allowed();
         auto r = h.find(id);
         if (!r) {
-            return respond(error_response(req, http::status::not_found, "not_found",
-                                          "There is no session with that id."));
+            return respond(no_such_session(req));
         }
         return respond(json_response(req, http::status::ok, r->view_json()));
     }

@@ -79,8 +79,7 @@ void transcript_route(hub& h, const http_request& req, const std::string& id, fo
                       const responder& respond) {
     auto r = h.find(id);
     if (!r) {
-        return respond(error_response(req, http::status::not_found, "not_found",
-                                      "There is no session with that id."));
+        return respond(no_such_session(req));
     }
     const auto summary = r->summary();
     // The same log, host and format give the same document.
@@ -347,7 +346,7 @@ void search(hub& h, const http_request& req, std::string_view target, const resp
         store::search_result found;
         try {
             found = hp->db().search(sr);
-        } catch (const store::search_error& e) {
+        } catch (const store::search_error&) {
             return respond(error_response(req, http::status::bad_request, "bad_request",
                                           "That search cannot be run; try other words."));
         } catch (const std::exception& e) {

@@ -47,6 +47,11 @@ http_response error_response(const http_request& req, const core::error& e) {
     return error_response(req, status_of(e.code), core::to_string(e.code), e.message);
 }
 
+http_response no_such_session(const http_request& req) {
+    return error_response(req, http::status::not_found, "not_found",
+                          "There is no session with that id.");
+}
+
 std::string base_url(const http_request& req) {
     auto it = req.find(http::field::host);
     std::string host = it == req.end() ? "" : std::string(it->value());

@@ -19,6 +19,8 @@ http_response error_response(const http_request& req, boost::beast::http::status
 // The status and body for a core error (404 not_found, 403 not_allowed, 401 bad_key, else 400).
 http_response error_response(const http_request& req, const core::error& e);
 boost::beast::http::status status_of(core::error_code code);
+// 404 not_found for a session id that does not exist.
+http_response no_such_session(const http_request& req);
 
 // Where this request reached the server ("http://host:port"), for links in documents that leave
 // the page.

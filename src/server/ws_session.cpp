@@ -262,9 +262,10 @@ void ws_session::do_write() {
     buffers_.clear();
     in_flight_bytes_ = 0;
     in_flight_events_ = 0;
+    net::const_buffer whole;  // one message in one buffer, when that is what goes
     if (!queue_.front().event) {
         auto& q = queue_.front();
-        buffers_.emplace_back(net::buffer(*q.frame));
+        whole = net::buffer(*q.frame);
         in_flight_bytes_ = q.bytes;
         in_flight_.push_back(std::move(q.frame));
         queue_.pop_front();
@@ -276,14 +277,9 @@ void ws_session::do_write() {
         in_flight_bytes_ = q.bytes;
         in_flight_events_ = q.batch->size();
         if (q.origin_ms != 0) in_flight_origins_.emplace_back(q.origin_ms, in_flight_events_);
-        const net::const_buffer whole = net::buffer(*q.message);
+        whole = net::buffer(*q.message);
         in_flight_.push_back(std::move(q.message));
         queue_.pop_front();
-        hub_->stats().write_batches.fetch_add(1, std::memory_order_relaxed);
-        hub_->stats().write_batch_events.observe(static_cast<double>(in_flight_events_));
-        ws_.text(true);
-        return ws_.async_write(
-            whole, beast::bind_front_handler(&ws_session::on_write, shared_from_this()));
     } else {
         // Consecutive queued events go out as one `events` message: the same bytes every other
         // member gets (shared, not copied), wrapped in a shared prefix and suffix, written with
@@ -316,16 +312,16 @@ void ws_session::do_write() {
             queue_.pop_front();
         }
         buffers_.push_back(events_suffix);
-        if (in_flight_events_ == 1) {  // a single event is sent as itself
-            buffers_ = {buffers_[1]};
-        }
+        if (in_flight_events_ == 1) whole = buffers_[1];  // a single event is sent as itself
     }
     hub_->stats().write_batches.fetch_add(1, std::memory_order_relaxed);
     if (in_flight_events_ > 0) {
         hub_->stats().write_batch_events.observe(static_cast<double>(in_flight_events_));
     }
     ws_.text(true);
-    ws_.async_write(buffers_, beast::bind_front_handler(&ws_session::on_write, shared_from_this()));
+    auto done = beast::bind_front_handler(&ws_session::on_write, shared_from_this());
+    if (whole.size() > 0) return ws_.async_write(whole, std::move(done));
+    ws_.async_write(buffers_, std::move(done));
 }
 
 void ws_session::on_write(beast::error_code ec, std::size_t) {
