@@ -41,9 +41,10 @@ Every option can also be set as an environment variable (shown in brackets); a f
                      with 4001 past it                             [HASHCHAT_QUEUE_BYTES] (1048576)
   --max-waiting=N    commands a session holds back while its fan-out catches up; past it,
                      rate_limited                                  [HASHCHAT_MAX_WAITING] (1024)
-  --fanout-interval-ms=N   a busy session broadcasts at most once per N ms, each time all
+  --fanout-interval-ms=N   a busy session broadcasts at most once per N ms (plus 1 ms per
+                     event beyond the first in its last broadcast, up to 8), each time all
                      that became durable since: fewer, larger writes under load (0: every
-                     commit at once)                    [HASHCHAT_FANOUT_INTERVAL_MS] (20)
+                     commit at once)                    [HASHCHAT_FANOUT_INTERVAL_MS] (12)
   --socket-send-buffer=N   kernel send buffer per connection (SO_SNDBUF), 0: the kernel's own;
                      smaller makes the server's bounded queue, and so push-back, act sooner
                                                          [HASHCHAT_SOCKET_SEND_BUFFER] (0)

@@ -2,17 +2,36 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/post.hpp>
+#include <utility>
+
 namespace hashchat::server {
 
-committer::committer(store::store& s, metrics& m)
-    : store_(s), metrics_(m), thread_([this] { run(); }) {}
+committer::committer(store::store& s, metrics& m, boost::asio::any_io_executor turns)
+    : store_(s), metrics_(m), turns_(std::move(turns)), thread_([this] { run(); }) {}
 
 committer::~committer() { stop(); }
 
 void committer::submit(store::write_batch batch, std::function<void()> done) {
+    bool post_release = false;
     {
         std::lock_guard lock(mutex_);
-        queue_.push_back({std::move(batch), std::move(done)});
+        staged_.push_back({std::move(batch), std::move(done)});
+        post_release = !std::exchange(release_posted_, true);
+    }
+    // Posted, so it runs after the handlers already waiting: the rest of this turn's reads
+    // join the same transaction. Releasing at once made one commit per post under load
+    // (1.3 events per transaction at 4,000 posts/s over 250 sessions), and each commit costs
+    // a WAL write and an fsync.
+    if (post_release) boost::asio::post(turns_, [this] { release(); });
+}
+
+void committer::release() {
+    {
+        std::lock_guard lock(mutex_);
+        release_posted_ = false;
+        for (auto& i : staged_) queue_.push_back(std::move(i));
+        staged_.clear();
     }
     cv_.notify_one();
 }
@@ -22,6 +41,9 @@ void committer::stop() {
         std::lock_guard lock(mutex_);
         if (stopping_ && !thread_.joinable()) return;
         stopping_ = true;
+        // The I/O threads have stopped: what they staged is released here.
+        for (auto& i : staged_) queue_.push_back(std::move(i));
+        staged_.clear();
     }
     cv_.notify_one();
     if (thread_.joinable()) thread_.join();

@@ -1,8 +1,11 @@
-// Group commit: one thread owns the writes to the store. Whatever was submitted while the
-// previous transaction was committing goes into the next one, so a burst of posts from many
-// connections and sessions shares a transaction. Completions run in submission order.
+// Group commit: one thread owns the writes to the store. What the I/O threads submit is staged
+// until the end of their current turn (a handler posted behind the ones already queued), then
+// released to the committer as one transaction: every post read from the sockets in one pass
+// shares a commit. Whatever is released while the previous transaction is committing goes into
+// the next one. Completions run in submission order.
 #pragma once
 
+#include <boost/asio/any_io_executor.hpp>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -16,7 +19,8 @@ namespace hashchat::server {
 
 class committer {
   public:
-    committer(store::store& s, metrics& m);
+    // `turns` is where the staged batches are released (the I/O threads' io_context).
+    committer(store::store& s, metrics& m, boost::asio::any_io_executor turns);
     ~committer();
     committer(const committer&) = delete;
     committer& operator=(const committer&) = delete;
@@ -33,13 +37,17 @@ class committer {
         std::function<void()> done;
     };
 
+    void release();
     void run();
 
     store::store& store_;
     metrics& metrics_;
+    boost::asio::any_io_executor turns_;
     std::mutex mutex_;
     std::condition_variable cv_;
-    std::deque<item> queue_;
+    std::deque<item> staged_;  // submitted in the current turn of the I/O threads
+    bool release_posted_ = false;
+    std::deque<item> queue_;  // released: the next transaction
     bool stopping_ = false;
     std::thread thread_;
 };

@@ -9,6 +9,7 @@
 #include "protocol/server_messages.hpp"
 #include "protocol/session_json.hpp"
 #include "server/crypto.hpp"
+#include "server/fanout_interval.hpp"
 #include "server/steady.hpp"
 #include "store/index_ops.hpp"
 
@@ -392,12 +393,12 @@ void room::fan_out() {
     // Coalescing in time: a session that broadcast less than the interval ago waits for the
     // rest of it, so a burst of posts goes out as one batch, one write per member; a quiet
     // session broadcasts at once.
-    const std::int64_t interval = deps_.fanout_interval_ms;
+    const std::int64_t interval = fanout_interval_us_;
     if (upto > from && interval > 0) {
-        const auto since = steady_now_ms() - last_fanout_ms_;
+        const auto since = steady_now_us() - last_fanout_us_;
         if (since < interval) {
             fanout_timer_armed_ = true;
-            fanout_timer_.expires_after(std::chrono::milliseconds(interval - since));
+            fanout_timer_.expires_after(std::chrono::microseconds(interval - since));
             fanout_timer_.async_wait([self = shared_from_this()](const boost::system::error_code&) {
                 self->fanout_timer_armed_ = false;
                 self->fan_out();
@@ -406,7 +407,8 @@ void room::fan_out() {
         }
     }
     if (upto > from) {
-        last_fanout_ms_ = steady_now_ms();
+        last_fanout_us_ = steady_now_us();
+        fanout_interval_us_ = fanout_interval_us(deps_.fanout_interval_ms, upto - from);
         std::size_t bytes = 0;
         for (core::seq_t s = from + 1; s <= upto; ++s) bytes += log_[s - 1]->size();
         pending_bytes_ -= bytes;

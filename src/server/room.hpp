@@ -192,7 +192,8 @@ class room : public std::enable_shared_from_this<room> {
     void rescan_members();
     boost::asio::steady_timer recheck_;
     bool fanout_timer_armed_ = false;
-    std::int64_t last_fanout_ms_ = 0;
+    std::int64_t last_fanout_us_ = 0;
+    std::int64_t fanout_interval_us_ = 0;     // before the next broadcast (fanout_interval.hpp)
     boost::asio::steady_timer fanout_timer_;  // the next broadcast of a busy session
     bool draining_ = false;
     std::atomic<std::size_t> online_{0};

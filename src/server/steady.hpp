@@ -13,4 +13,10 @@ inline std::int64_t steady_now_ms() {
         .count();
 }
 
+inline std::int64_t steady_now_us() {
+    return std::chrono::duration_cast<std::chrono::microseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
 }  // namespace hashchat::server

@@ -10,12 +10,14 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/events.hpp"
 #include "core/session.hpp"
 
 struct sqlite3;
+struct sqlite3_stmt;
 
 namespace hashchat::store {
 
@@ -173,9 +175,12 @@ class store {
   private:
     void exec(const char* sql);
     void write_index(const std::vector<post_index_op>& ops);  // inside commit's transaction
+    // The commit path's statements, prepared once (keyed by their SQL literal; under mutex_).
+    sqlite3_stmt* prepared(const char* sql);
 
     std::mutex mutex_;
     sqlite3* db_ = nullptr;
+    std::unordered_map<const char*, sqlite3_stmt*> prepared_;
     // Searches read through their own connection (WAL: readers do not block the writer).
     std::mutex read_mutex_;
     sqlite3* reader_ = nullptr;
