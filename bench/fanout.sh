@@ -3,7 +3,13 @@
 # starts a fresh server, so its CPU time and peak RSS are its own.
 
 LOAD_SECONDS="${BENCH_SECONDS:-30}"            # measured window of each step (the issue: >= 30)
-FANOUT_RATES="${FANOUT_RATES:-50 100 150 200 300 400 600}"  # posts/s; x1,000 clients = deliveries/s
+# Posts/s per step (x1,000 clients = deliveries/s). The peers collapse past 100-150; hashchat is
+# swept past its sustained rate to twice it. FANOUT_RATES, if set, is used for every server.
+PEER_RATES="${FANOUT_RATES:-50 100 150 200 400}"
+HASHCHAT_RATES="${FANOUT_RATES:-50 100 200 400 600 800 1000 1500 2000}"
+HASHCHAT_NORMAL_RATES="${FANOUT_RATES:-100 400 1000}"
+# Offered posts/s of the commit scenario; the result is the highest one the server keeps up with.
+COMMIT_RATES="${COMMIT_RATES:-4000 6000 8000 10000 12000 16000 20000}"
 FANOUT_SERVERS="${FANOUT_SERVERS:-chat-multi node-ws hashchat-normal hashchat}"
 
 free_port() {
@@ -123,7 +129,10 @@ fanout() {
         max_ms lost/dup/ooo cpu_s rss_mb gen_cpu >&2
     local n=0
     for kind in $FANOUT_SERVERS; do
-        for rate in $FANOUT_RATES; do
+        local rates="$PEER_RATES"
+        [ "$kind" = hashchat ] && rates="$HASHCHAT_RATES"
+        [ "$kind" = hashchat-normal ] && rates="$HASHCHAT_NORMAL_RATES"
+        for rate in $rates; do
             n=$((n + 1))
             load_step "$kind" "$rate" "$tmp/$n.json" --clients 1000 --sessions 1 --posters 10 ||
                 jq -n --arg s "$kind" --argjson r "$rate" '{server: {name: $s}, rate: $r, failed: true}' >"$tmp/$n.json"
@@ -171,13 +180,28 @@ idle() {
 
 # Acknowledged posts per second with synchronous=FULL: 500 posters over 250 sessions.
 commit() {
-    log "commit: 500 posting clients over 250 sessions, synchronous=FULL"
-    local tmp
+    log "commit: 500 posting clients over 250 sessions, synchronous=FULL, ${LOAD_SECONDS} s per step"
+    local tmp n=0
     tmp="$(mktemp -d)"
-    load_step hashchat "${COMMIT_RATE:-40000}" "$tmp/commit.json" --clients 500 --sessions 250 --posters 500
+    printf '%-16s %5s %9s %9s %9s %9s %9s %8s %8s %7s\n' server posts/s deliv/s p50_ms p99_ms \
+        max_ms lost/dup/ooo cpu_s rss_mb gen_cpu >&2
+    for rate in $COMMIT_RATES; do
+        n=$((n + 1))
+        load_step hashchat "$rate" "$tmp/$n.json" --clients 500 --sessions 250 --posters 500 ||
+            jq -n --argjson r "$rate" '{server: {name: "hashchat"}, rate: $r, failed: true}' >"$tmp/$n.json"
+        jq -r '"  offered \(.rate)/s: acknowledged \(.posts_acked_per_s // 0 | round)/s, post->ack p50 \(.ack_latency.p50_ms) ms p99 \(.ack_latency.p99_ms) ms"' "$tmp/$n.json" >&2
+    done
     mkdir -p "$RESULTS"
-    jq --argjson machine "$(machine_json)" '{scenario: "commit", machine: $machine} + .' \
-        "$tmp/commit.json" >"$RESULTS/commit.json"
+    # Kept up: acknowledged at least 98% of what was offered in the window, nothing lost.
+    jq -s --argjson machine "$(machine_json)" --argjson seconds "$LOAD_SECONDS" '
+        ([.[] | select((.failed | not) and .lost == 0 and .posts_acked_per_s >= 0.98 * .rate)]
+         | max_by(.rate)) as $kept
+        | {scenario: "commit", machine: $machine, seconds_per_step: $seconds,
+           workload: "500 posting clients over 250 sessions (2 per session), synchronous=FULL; server on core 0, hashchat-load on core 1",
+           sustained_acked_posts_per_s: ($kept.posts_acked_per_s // 0),
+           sustained_at_rate: ($kept.rate // null),
+           ack_latency_at_sustained: ($kept.ack_latency // null),
+           steps: .}' "$tmp"/*.json >"$RESULTS/commit.json"
     rm -rf "$tmp"
-    jq -r '"  \(.posts_acked_per_s | round) acknowledged posts/s (target >= 20,000), post->ack in the report, p99 delivery \(.latency.p99_ms) ms"' "$RESULTS/commit.json"
+    jq -r '"  sustained \(.sustained_acked_posts_per_s | round) acknowledged posts/s (target >= 20,000) at \(.sustained_at_rate) offered; post->ack p50 \(.ack_latency_at_sustained.p50_ms) ms, p99 \(.ack_latency_at_sustained.p99_ms) ms"' "$RESULTS/commit.json"
 }

@@ -45,6 +45,9 @@ Every option can also be set as an environment variable (shown in brackets); a f
                      event beyond the first in its last broadcast, up to 8), each time all
                      that became durable since: fewer, larger writes under load (0: every
                      commit at once)                    [HASHCHAT_FANOUT_INTERVAL_MS] (12)
+  --index-delay-ms=N   the search index is written after the log, at least this often (and
+                     at once when a search asks), in larger transactions
+                                                      [HASHCHAT_INDEX_DELAY_MS] (250)
   --socket-send-buffer=N   kernel send buffer per connection (SO_SNDBUF), 0: the kernel's own;
                      smaller makes the server's bounded queue, and so push-back, act sooner
                                                          [HASHCHAT_SOCKET_SEND_BUFFER] (0)
@@ -115,6 +118,7 @@ int main(int argc, char** argv) {
         {"queue-bytes", "HASHCHAT_QUEUE_BYTES"},
         {"max-waiting", "HASHCHAT_MAX_WAITING"},
         {"fanout-interval-ms", "HASHCHAT_FANOUT_INTERVAL_MS"},
+        {"index-delay-ms", "HASHCHAT_INDEX_DELAY_MS"},
         {"socket-send-buffer", "HASHCHAT_SOCKET_SEND_BUFFER"},
         {"max-connections-per-address", "HASHCHAT_MAX_CONNECTIONS_PER_ADDRESS"},
         {"max-sessions-per-hour", "HASHCHAT_MAX_SESSIONS_PER_HOUR"},
@@ -218,6 +222,9 @@ int main(int argc, char** argv) {
         } else if (name == "fanout-interval-ms") {
             if (!parse_int(value, 0, 1000, n)) return bad_option(name, value, "0 to 1000 ms");
             opts.fanout_interval_ms = static_cast<int>(n);
+        } else if (name == "index-delay-ms") {
+            if (!parse_int(value, 0, 3600000, n)) return bad_option(name, value, "0 to 3600000 ms");
+            opts.index_delay_ms = static_cast<int>(n);
         } else if (name == "test-clock") {
             auto t = hashchat::protocol::parse_instant(value);
             if (!t) return bad_option(name, value, "an ISO instant such as 2026-11-26T19:00:00Z");

@@ -60,6 +60,7 @@ std::optional<std::set<std::string>> earlier_authors(hub& h, const core::session
         if (r->id() == c.id) break;
         ids.push_back(r->id());
     }
+    h.sync_index();
     return h.db().authors(ids);
 }
 
@@ -194,6 +195,24 @@ core::result<std::size_t> number_param(std::string_view target, std::string_view
     return n;
 }
 
+http_response archive_page(hub& h, const http_request& req, const listing_filter& f,
+                           std::size_t limit, std::size_t offset);
+http_response feed_document(hub& h, const http_request& req, const std::string& tag);
+
+// Runs `make` on an archive worker and answers with what it makes (503 if the store fails).
+template <typename Make>
+void on_worker(hub& h, const http_request& req, const responder& respond, const char* what,
+               Make make) {
+    net::post(h.archive_workers(), [req, respond, what, make = std::move(make)] {
+        try {
+            respond(make());
+        } catch (const std::exception& e) {
+            spdlog::error("{}: {}", what, e.what());
+            respond(unavailable(req));
+        }
+    });
+}
+
 void list_archive(hub& h, const http_request& req, std::string_view target,
                   const responder& respond) {
     listing_filter f;
@@ -218,7 +237,16 @@ void list_archive(hub& h, const http_request& req, std::string_view target,
     if (!limit) return respond(error_response(req, limit.err()));
     auto offset = number_param(target, "offset", 0, 100000);
     if (!offset) return respond(error_response(req, offset.err()));
+    // The post counts come from the search index: read on an archive worker.
+    hub* hp = &h;
+    on_worker(h, req, respond, "archive list",
+              [hp, req, f = std::move(f), limit = *limit, offset = *offset] {
+                  return archive_page(*hp, req, f, limit, offset);
+              });
+}
 
+http_response archive_page(hub& h, const http_request& req, const listing_filter& f,
+                           std::size_t limit, std::size_t offset) {
     std::vector<room_summary> all;
     for (const auto& r : h.rooms()) all.push_back(r->summary());
     std::sort(all.begin(), all.end(), [](const room_summary& a, const room_summary& b) {
@@ -240,11 +268,12 @@ void list_archive(hub& h, const http_request& req, std::string_view target,
         matching.push_back(&s);
     }
     std::vector<const room_summary*> page;
-    for (std::size_t i = *offset; i < matching.size() && page.size() < *limit; ++i) {
+    for (std::size_t i = offset; i < matching.size() && page.size() < limit; ++i) {
         page.push_back(matching[i]);
     }
     std::vector<std::string> ids;
     for (const auto* s : page) ids.push_back(s->config.id);
+    h.sync_index();
     const auto counts = h.db().counts(ids);
     json sessions = json::array();
     for (const auto* s : page) {
@@ -285,13 +314,13 @@ void list_archive(hub& h, const http_request& req, std::string_view target,
                 {{"id", *s.config.series}, {"hashtag", info->hashtag}, {"title", info->title}});
         }
     }
-    respond(json_response(req, http::status::ok,
-                          protocol::dump(json{{"sessions", std::move(sessions)},
-                                              {"total", matching.size()},
-                                              {"offset", *offset},
-                                              {"limit", *limit},
-                                              {"hashtags", std::move(hashtags)},
-                                              {"series", std::move(series)}})));
+    return json_response(req, http::status::ok,
+                         protocol::dump(json{{"sessions", std::move(sessions)},
+                                             {"total", matching.size()},
+                                             {"offset", offset},
+                                             {"limit", limit},
+                                             {"hashtags", std::move(hashtags)},
+                                             {"series", std::move(series)}}));
 }
 
 // A snippet's text split at the match markers (\x02 ... \x03; \x04 where it was cut).
@@ -345,6 +374,7 @@ void search(hub& h, const http_request& req, std::string_view target, const resp
     net::post(h.archive_workers(), [hp, req, respond, sr = std::move(sr), query = **q] {
         store::search_result found;
         try {
+            hp->sync_index();
             found = hp->db().search(sr);
         } catch (const store::search_error&) {
             return respond(error_response(req, http::status::bad_request, "bad_request",
@@ -383,12 +413,19 @@ void search(hub& h, const http_request& req, std::string_view target, const resp
 void feed(hub& h, const http_request& req, std::string_view target, const responder& respond) {
     auto tag = query_param(target, "hashtag");
     if (!tag) return respond(error_response(req, tag.err()));
-    const bool by_tag = *tag && !(*tag)->empty();
+    // The post counts come from the search index: read on an archive worker.
+    hub* hp = &h;
+    on_worker(h, req, respond, "feed",
+              [hp, req, tag = tag->value_or("")] { return feed_document(*hp, req, tag); });
+}
+
+http_response feed_document(hub& h, const http_request& req, const std::string& tag) {
+    const bool by_tag = !tag.empty();
     std::vector<room_summary> ended;
     for (const auto& r : h.rooms()) {
         auto s = r->summary();
         if (s.state != archive::chat_state::ended) continue;
-        if (by_tag && normal_tag(**tag) != normal_tag(s.config.hashtag)) continue;
+        if (by_tag && normal_tag(tag) != normal_tag(s.config.hashtag)) continue;
         ended.push_back(std::move(s));
     }
     std::sort(ended.begin(), ended.end(), [](const room_summary& a, const room_summary& b) {
@@ -397,10 +434,11 @@ void feed(hub& h, const http_request& req, std::string_view target, const respon
     if (ended.size() > 50) ended.resize(50);
     std::vector<std::string> ids;
     for (const auto& s : ended) ids.push_back(s.config.id);
+    h.sync_index();
     const auto counts = h.db().counts(ids);
     const std::string base = base_url(req);
     archive::feed_info info;
-    const std::string tag_name = by_tag ? normal_tag(**tag) : "";
+    const std::string tag_name = by_tag ? normal_tag(tag) : "";
     info.id = stable_urn("hashchat-feed:" + tag_name);
     info.title = by_tag ? tag_name + " chat archives" : "hashchat archives";
     info.base_url = base;
@@ -428,7 +466,7 @@ void feed(hub& h, const http_request& req, std::string_view target, const respon
                              "application/atom+xml; charset=utf-8");
     res.set(http::field::cache_control, "no-cache");
     if (req.method() == http::verb::head) res.body().clear();
-    respond(std::move(res));
+    return res;
 }
 
 }  // namespace

@@ -34,6 +34,7 @@ void hub::load() {
         series_[stored.id] = *s;
         series_keys_[stored.id] = stored.key_hash;
     }
+    const auto indexed = db_.index_watermarks();
     for (const auto& stored : db_.sessions()) {
         auto config = protocol::config_from_json(stored.config_json);
         if (!config) {
@@ -42,13 +43,20 @@ void hub::load() {
         core::session s(std::move(*config), {}, core::limits{opts_.max_text, 50});
         s.set_keys(stored.keys);
         auto r = make_room(std::move(s));
+        // The search index is written after the log (committer): what it had not read when
+        // the server stopped is indexed now.
+        const auto mark = indexed.find(stored.id);
+        const core::seq_t indexed_upto = mark == indexed.end() ? 0 : mark->second;
+        const auto events = db_.events(stored.id);
         std::vector<store::post_index_op> reindex;
-        r->load(db_.members(stored.id), db_.events(stored.id), db_.mod_entries(stored.id),
-                db_.needs_reindex() ? &reindex : nullptr);
-        if (!reindex.empty()) {
+        r->load(db_.members(stored.id), events, db_.mod_entries(stored.id), indexed_upto, reindex);
+        if (events.size() > indexed_upto) {
             store::write_batch batch;
             batch.index = std::move(reindex);
+            batch.indexed.emplace_back(stored.id, events.size());
             db_.commit(batch);
+            spdlog::info("session {}: indexed events {} to {} for search", stored.id,
+                         indexed_upto + 1, events.size());
         }
         {
             std::lock_guard lock(mutex_);

@@ -47,6 +47,9 @@ class hub : public std::enable_shared_from_this<hub> {
     const clock& time() const { return time_; }
     metrics& stats() { return stats_; }
     store::store& db() { return db_; }
+    // Before reading the search index (search, post counts, authors): waits until it holds
+    // every post committed so far. Archive worker threads only, never an I/O thread.
+    void sync_index() { commits_.flush_index(); }
     // Archive work (transcripts, exports, search) runs here, off the I/O threads.
     boost::asio::thread_pool& archive_workers() { return archive_workers_; }
 

@@ -34,8 +34,8 @@ room::room(net::any_io_executor strand, core::session s, room_deps deps)
 
 void room::load(const std::vector<core::member>& members,
                 const std::vector<store::stored_event>& events,
-                const std::vector<std::string>& mod_entries,
-                std::vector<store::post_index_op>* reindex) {
+                const std::vector<std::string>& mod_entries, core::seq_t indexed_upto,
+                std::vector<store::post_index_op>& reindex) {
     for (const auto& m : members) session_.set_member(m);
     const auto scope = store::post_scope(session_.config().hashtag, session_.config().series);
     log_.reserve(events.size());
@@ -47,7 +47,7 @@ void room::load(const std::vector<core::member>& members,
         }
         session_.apply(*e);
         note_phase(*e);
-        if (reindex) store::index_ops(id_, scope, *e, *reindex);
+        if (e->seq > indexed_upto) store::index_ops(id_, scope, *e, reindex);
         log_.push_back(frame(row.body));
     }
     committed_ = log_.size();

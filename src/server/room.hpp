@@ -62,10 +62,12 @@ class room : public std::enable_shared_from_this<room> {
     // Rebuilds the state from the store; call before the room is shared.
     // `reindex`, if given, receives the search index entries of the whole log (after an upgrade
     // of a store that had no index).
+    // Replays the stored log; adds to `reindex` the search index operations of the events
+    // after `indexed_upto` (what the index has not read yet).
     void load(const std::vector<core::member>& members,
               const std::vector<store::stored_event>& events,
-              const std::vector<std::string>& mod_entries,
-              std::vector<store::post_index_op>* reindex = nullptr);
+              const std::vector<std::string>& mod_entries, core::seq_t indexed_upto,
+              std::vector<store::post_index_op>& reindex);
 
     // Thread-safe entry points (each posts to the room's strand).
     void start();  // releases what is due and sets the timer

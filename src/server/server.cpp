@@ -44,7 +44,8 @@ int run(const options& opts) {
     store::store db(opts.data_dir / "hashchat.sqlite3", opts.durability);
     metrics stats;
     net::io_context ioc(opts.threads);
-    committer commits(db, stats, ioc.get_executor());
+    committer commits(db, stats, ioc.get_executor(),
+                      std::chrono::milliseconds(opts.index_delay_ms));
     auto h = std::make_shared<hub>(ioc, opts, *time, db, commits, stats);
     h->load();
 

@@ -155,7 +155,19 @@ CREATE TRIGGER IF NOT EXISTS posts_reindexed AFTER UPDATE ON posts BEGIN
     INSERT INTO posts_fts(rowid, text, scope)
         SELECT new.id, new.text, new.scope WHERE new.hidden = 0 AND new.deleted = 0;
 END;
-PRAGMA user_version = 4;
+-- How far the search index has read each session's log. The server indexes after the log's
+-- own commit, in larger transactions; on start it indexes what lies after this.
+CREATE TABLE IF NOT EXISTS indexed(
+    session_id TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL
+) WITHOUT ROWID;
+PRAGMA user_version = 5;
+)sql";
+
+// Version 4 indexed each post in the transaction that logged it: its index is complete.
+constexpr const char* migrate_4_to_5 = R"sql(
+INSERT OR REPLACE INTO indexed(session_id, seq)
+    SELECT session_id, max(seq) FROM events GROUP BY session_id;
 )sql";
 
 // A JSON array of strings, for `IN (SELECT value FROM json_each(?))`.
@@ -259,11 +271,10 @@ store::store(const std::filesystem::path& file, durability d) {
     }
     if (version == 1) exec(migrate_1_to_2);
     if (version == 3) exec(drop_index_3);
-    if (version >= 1 && version < 4) {
-        statement any(db_, "SELECT EXISTS(SELECT 1 FROM events)");
-        needs_reindex_ = any.step() && any.text(0) == "1";
-    }
+    // Before version 4 there was no index (or a dropped one): no session is indexed, so the
+    // server indexes every stored post when it starts.
     exec(schema);
+    if (version == 4) exec(migrate_4_to_5);
     if (sqlite3_open_v2(file.c_str(), &reader_, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX,
                         nullptr) != SQLITE_OK) {
         std::string msg = reader_ ? sqlite3_errmsg(reader_) : "out of memory";
@@ -355,6 +366,14 @@ std::vector<core::member> store::members(const std::string& session_id) {
     statement q(db_, "SELECT handle, name, token_hash FROM members WHERE session_id = ?");
     q.bind(1, session_id);
     while (q.step()) out.push_back({q.text(0), q.text(1), q.text(2)});
+    return out;
+}
+
+std::map<std::string, core::seq_t> store::index_watermarks() {
+    std::lock_guard lock(mutex_);
+    std::map<std::string, core::seq_t> out;
+    statement q(db_, "SELECT session_id, seq FROM indexed");
+    while (q.step()) out[q.text(0)] = static_cast<core::seq_t>(q.integer(1));
     return out;
 }
 
@@ -450,6 +469,13 @@ void store::commit(const write_batch& batch) {
             cfg.bind(1, config).bind(2, id).step();
         }
         write_index(batch.index);
+        statement mark(db_, prepared("INSERT INTO indexed(session_id, seq) VALUES(?,?) "
+                                     "ON CONFLICT(session_id) DO UPDATE SET "
+                                     "seq = max(seq, excluded.seq)"));
+        for (const auto& [id, seq] : batch.indexed) {
+            mark.reset();
+            mark.bind(1, id).bind(2, static_cast<std::int64_t>(seq)).step();
+        }
         statement mod(
             db_,
             prepared("INSERT INTO mod_events(session_id, n, at, kind, body) VALUES(?,?,?,?,?)"));

@@ -77,12 +77,14 @@ struct post_index_op {
 struct write_batch {
     std::vector<event_row> events;
     std::vector<post_index_op> index;
+    // The search index now covers these sessions' logs up to these seqs (index_watermarks).
+    std::vector<std::pair<std::string, core::seq_t>> indexed;
     std::vector<member_row> members;
     std::vector<mod_row> mods;
     std::vector<std::pair<std::string, std::string>> configs;  // session id -> new config JSON
     bool empty() const {
         return events.empty() && members.empty() && mods.empty() && configs.empty() &&
-               index.empty();
+               index.empty() && indexed.empty();
     }
 };
 
@@ -164,9 +166,9 @@ class store {
     std::map<std::string, post_counts> counts(const std::vector<std::string>& session_ids);
     // Lower-case handles of the authors of visible posts in these sessions.
     std::set<std::string> authors(const std::vector<std::string>& session_ids);
-    // True once after opening a store written before the search index existed: the caller
-    // rebuilds it with commit() (index ops only), session by session.
-    bool needs_reindex() const { return needs_reindex_; }
+    // How far the search index has read each session's log (absent: not at all). The server
+    // indexes the rest when it starts, with commit() (index ops and `indexed`).
+    std::map<std::string, core::seq_t> index_watermarks();
     void revoke_key(const std::string& session_id, const std::string& key_id);
 
     // Appends events and upserts members in one transaction (a group commit).
@@ -184,7 +186,6 @@ class store {
     // Searches read through their own connection (WAL: readers do not block the writer).
     std::mutex read_mutex_;
     sqlite3* reader_ = nullptr;
-    bool needs_reindex_ = false;
 };
 
 }  // namespace hashchat::store

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
     startServer, stopServer, killServer, removeDataDir, createSession, getSession, advance, advanceTo,
-    phases, assertPhase, dropAll, step, addMinutes, Client,
+    phases, assertPhase, dropAll, step, addMinutes, Client, http,
 } from './harness.mjs';
 import { Q1, Q2, Q3, expectPostEvent, expectEvent, assertAllSame, lastSeq, join } from './common.mjs';
 
@@ -343,6 +343,47 @@ test('every acked post survives a SIGKILL in the middle of a burst', { timeout: 
         const again = await w2.expectReply({ type: 'post', cid: cid0, text: 'resend' }, 'ack');
         assert.equal(again.seq, seq0);
         assert.equal((await getSession(srv, id)).head, head);
+        await stopServer(srv);
+    } finally {
+        dropAll(clients);
+        await killServer(srv);
+        await removeDataDir(dataDir);
+    }
+});
+
+test('posts acknowledged before a crash that the search index had not read are found after the restart', { timeout: 120_000 }, async () => {
+    let srv;
+    let dataDir;
+    const clients = [];
+    try {
+        // The index waits an hour (and nothing here reads it) so the crash comes before it.
+        srv = await startServer({ clock: '2026-11-26T18:55:00Z', args: ['--index-delay-ms=3600000'] });
+        dataDir = srv.dataDir;
+        const created = await createSession(srv, SPEC);
+        const id = created.id;
+        const { ann, bob, acks } = await runUntil(srv, id, created.moderator_key, clients);
+        const more = await ann.post('A2: quokkas before the crash', { cid: 'ann-quokka' });
+        await bob.ok({ type: 'edit', seq: acks.b2.seq, text: 'A2 homework is quokka practice' });
+        srv.proc.kill('SIGKILL'); // a crash: no drain, no last index write
+        await srv.exited;
+        dropAll(clients);
+
+        srv = await startServer({ dataDir, clock: T(16) });
+        await step('the restart indexes the log the index had not read', async () => {
+            assert.match(srv.log(), new RegExp(`session ${id}: indexed events 1 to \\d+ for search`));
+            const res = await http(srv, 'GET', '/api/search?q=quokka*');
+            assert.equal(res.status, 200, res.text);
+            assert.deepEqual(res.json.results.map((r) => r.seq).sort((a, b) => a - b), [acks.b2.seq, more.seq].sort((a, b) => a - b));
+            const edited = await http(srv, 'GET', '/api/search?q=edited');
+            assert.deepEqual(edited.json.results.map((r) => r.seq), [acks.a2.seq], 'the edit of A2 is indexed');
+        });
+        await step('a second restart has nothing left to index', async () => {
+            await stopServer(srv);
+            srv = await startServer({ dataDir, clock: T(16) });
+            assert.doesNotMatch(srv.log(), /indexed events/);
+            const res = await http(srv, 'GET', '/api/search?q=quokka*');
+            assert.equal(res.json.results.length, 2);
+        });
         await stopServer(srv);
     } finally {
         dropAll(clients);

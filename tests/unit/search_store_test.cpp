@@ -1,8 +1,10 @@
 // The search index in the store: kept in step with posts, edits, hides and deletes by commit(),
-// ranked with highlighted snippets, filtered by session, and rebuilt for a store that had none.
+// ranked with highlighted snippets, filtered by session, its watermarks (how far it has read each
+// log), and rebuilt for a store that had none.
 #include <sqlite3.h>
 
 #include <catch2/catch.hpp>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -123,32 +125,92 @@ TEST_CASE("a query SQLite refuses is a search_error, not a crash", "[store][sear
     CHECK_THROWS_AS(db.search(r), store::search_error);
 }
 
-TEST_CASE("a store from before the search index asks for it to be rebuilt", "[store][search]") {
+namespace {
+
+// A store with session s1 and `n` logged events (without their index operations).
+void log_events(store::store& db, core::seq_t n) {
+    REQUIRE(db.create_session("s1", "{}", "k", 0));
+    store::write_batch b;
+    for (core::seq_t seq = 1; seq <= n; ++seq) {
+        store::event_row e;
+        e.session_id = "s1";
+        e.seq = seq;
+        e.kind = "post";
+        e.body = std::make_shared<const std::string>("{}");
+        b.events.push_back(e);
+    }
+    db.commit(b);
+}
+
+void raw_exec(const std::filesystem::path& file, const char* sql) {
+    sqlite3* raw = nullptr;
+    REQUIRE(sqlite3_open(file.c_str(), &raw) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(raw, sql, nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(raw);
+}
+
+}  // namespace
+
+TEST_CASE("the store records how far the search index has read each log", "[store][search]") {
     temp_dir dir;
     const auto file = dir.file("hashchat.db");
     {
         store::store db(file, store::durability::normal);
-        REQUIRE(db.create_session("s1", "{}", "k", 0));
+        log_events(db, 3);
+        // The log is written first, the index later: nothing is indexed yet.
+        CHECK(db.index_watermarks().empty());
         store::write_batch b;
-        store::event_row e;
-        e.session_id = "s1";
-        e.seq = 1;
-        e.kind = "post";
-        e.body = std::make_shared<const std::string>("{}");
-        b.events.push_back(e);
+        b.index = {add("s1", 1, "ann", "first words")};
+        b.indexed = {{"s1", 2}};
         db.commit(b);
-        CHECK_FALSE(db.needs_reindex());
+        CHECK(db.index_watermarks() == std::map<std::string, core::seq_t>{{"s1", 2}});
+        // A watermark only moves forward.
+        store::write_batch older;
+        older.indexed = {{"s1", 1}};
+        db.commit(older);
+        CHECK(db.index_watermarks() == std::map<std::string, core::seq_t>{{"s1", 2}});
+    }
+    store::store db(file, store::durability::normal);  // kept across a restart
+    CHECK(db.index_watermarks() == std::map<std::string, core::seq_t>{{"s1", 2}});
+    CHECK(found(db, "first") == std::vector<core::seq_t>{1});
+}
+
+TEST_CASE("a store from before the search index has nothing indexed", "[store][search]") {
+    temp_dir dir;
+    const auto file = dir.file("hashchat.db");
+    {
+        store::store db(file, store::durability::normal);
+        log_events(db, 1);
     }
     // Make it look like version 2: no index tables (version 3's are dropped and made again).
-    sqlite3* raw = nullptr;
-    REQUIRE(sqlite3_open(file.c_str(), &raw) == SQLITE_OK);
-    REQUIRE(sqlite3_exec(raw,
-                         "DROP TRIGGER posts_indexed; DROP TRIGGER posts_reindexed; DROP TABLE "
-                         "posts_fts; DROP TABLE posts; PRAGMA user_version = 2;",
-                         nullptr, nullptr, nullptr) == SQLITE_OK);
-    sqlite3_close(raw);
+    raw_exec(file,
+             "DROP TRIGGER posts_indexed; DROP TRIGGER posts_reindexed; DROP TABLE posts_fts; "
+             "DROP TABLE posts; DROP TABLE indexed; PRAGMA user_version = 2;");
     store::store db(file, store::durability::normal);
-    CHECK(db.needs_reindex());
+    CHECK(db.index_watermarks().empty());  // the server indexes every session from seq 1
     commit(db, {add("s1", 1, "ann", "rebuilt")});
     CHECK(found(db, "rebuilt") == std::vector<core::seq_t>{1});
+}
+
+TEST_CASE("a version 4 store, indexed with its log, counts as indexed to its end",
+          "[store][search]") {
+    temp_dir dir;
+    const auto file = dir.file("hashchat.db");
+    {
+        store::store db(file, store::durability::normal);
+        log_events(db, 4);
+    }
+    raw_exec(file, "DROP TABLE indexed; PRAGMA user_version = 4;");
+    {
+        store::store db(file, store::durability::normal);
+        CHECK(db.index_watermarks() == std::map<std::string, core::seq_t>{{"s1", 4}});
+    }
+    sqlite3* raw = nullptr;
+    REQUIRE(sqlite3_open(file.c_str(), &raw) == SQLITE_OK);
+    sqlite3_stmt* q = nullptr;
+    REQUIRE(sqlite3_prepare_v2(raw, "PRAGMA user_version", -1, &q, nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_step(q) == SQLITE_ROW);
+    CHECK(sqlite3_column_int(q, 0) == 5);
+    sqlite3_finalize(q);
+    sqlite3_close(raw);
 }
