@@ -156,6 +156,7 @@ std::string store_export_chat(const std::filesystem::path& dir, const export_opt
     store::write_batch batch;
     const auto scope = store::post_scope(chat.config.hashtag, chat.config.series);
     for (const auto& e : chat.events) add_event(batch, id, scope, e);
+    batch.indexed.emplace_back(id, chat.events.size());  // indexed with its log, as by the server
     db.commit(batch);
     return id;
 }
