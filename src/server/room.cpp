@@ -398,21 +398,17 @@ void room::fan_out() {
         const auto since = steady_now_us() - last_fanout_us_;
         if (since < interval) {
             fanout_timer_armed_ = true;
-            const std::int64_t due = steady_now_us() + (interval - since);
             fanout_timer_.expires_after(std::chrono::microseconds(interval - since));
-            fanout_timer_.async_wait(
-                [self = shared_from_this(), due](const boost::system::error_code&) {
-                    self->fanout_timer_armed_ = false;
-                    self->fanout_late_us_ += (steady_now_us() - due - self->fanout_late_us_) / 4;
-                    self->fan_out();
-                });
+            fanout_timer_.async_wait([self = shared_from_this()](const boost::system::error_code&) {
+                self->fanout_timer_armed_ = false;
+                self->fan_out();
+            });
             return;
         }
     }
     if (upto > from) {
         last_fanout_us_ = steady_now_us();
-        fanout_interval_us_ =
-            fanout_interval_us(deps_.fanout_interval_ms, upto - from, fanout_late_us_);
+        fanout_interval_us_ = fanout_interval_us(deps_.fanout_interval_ms, upto - from);
         std::size_t bytes = 0;
         for (core::seq_t s = from + 1; s <= upto; ++s) bytes += log_[s - 1]->size();
         pending_bytes_ -= bytes;

@@ -196,7 +196,6 @@ class room : public std::enable_shared_from_this<room> {
     bool fanout_timer_armed_ = false;
     std::int64_t last_fanout_us_ = 0;
     std::int64_t fanout_interval_us_ = 0;     // before the next broadcast (fanout_interval.hpp)
-    std::int64_t fanout_late_us_ = 0;         // how late its timer has fired (smoothed)
     boost::asio::steady_timer fanout_timer_;  // the next broadcast of a busy session
     bool draining_ = false;
     std::atomic<std::size_t> online_{0};
