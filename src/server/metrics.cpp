@@ -50,6 +50,9 @@ std::string metrics::render() const {
          errors_sent);
     line(os, "hashchat_queued_bytes", "gauge", "Bytes waiting in connection send queues.",
          queued_bytes);
+    line(os, "hashchat_cpu_busy_permille", "gauge",
+         "Thousandths of the process's CPUs in use (smoothed over about a second).",
+         cpu_busy_permille);
     line(os, "hashchat_commands_deferred_total", "counter",
          "Commands that waited because their session's fan-out could not keep up.",
          commands_deferred);

@@ -41,6 +41,9 @@ struct metrics {
     std::atomic<std::uint64_t> messages_received{0};
     std::atomic<std::uint64_t> errors_sent{0};
     std::atomic<std::int64_t> queued_bytes{0};
+    // Share of the process's CPUs it used over the last fraction of a second (smoothed), in
+    // thousandths: the fan-out interval stretches when it is high (fanout_interval.hpp).
+    std::atomic<std::int64_t> cpu_busy_permille{0};
     std::atomic<std::uint64_t> commands_deferred{0};  // waited for fan-out to catch up
     std::atomic<std::uint64_t> rate_limited{0};
 

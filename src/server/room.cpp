@@ -408,7 +408,9 @@ void room::fan_out() {
     }
     if (upto > from) {
         last_fanout_us_ = steady_now_us();
-        fanout_interval_us_ = fanout_interval_us(deps_.fanout_interval_ms, upto - from);
+        fanout_interval_us_ =
+            fanout_interval_us(deps_.fanout_interval_ms, upto - from,
+                               deps_.stats.cpu_busy_permille.load(std::memory_order_relaxed));
         std::size_t bytes = 0;
         for (core::seq_t s = from + 1; s <= upto; ++s) bytes += log_[s - 1]->size();
         pending_bytes_ -= bytes;

@@ -1,6 +1,8 @@
 #include "server/server.hpp"
 
+#include <sched.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -14,6 +16,7 @@
 #include "protocol/time_format.hpp"
 #include "server/hub.hpp"
 #include "server/listener.hpp"
+#include "server/steady.hpp"
 
 namespace hashchat::server {
 
@@ -71,6 +74,42 @@ int run(const options& opts) {
     spdlog::info("listening on {}:{} with {} threads, data in {}", bound.address().to_string(),
                  bound.port(), opts.threads, opts.data_dir.string());
 
+    // How busy the process's CPUs are, every 200 ms (smoothed), for the fan-out interval.
+    net::steady_timer cpu_sampler(ioc);
+    std::function<void()> sample_cpu;
+    {
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        const int cpus =
+            sched_getaffinity(0, sizeof set, &set) == 0 ? std::max(1, CPU_COUNT(&set)) : 1;
+        auto cpu_us = [] {
+            rusage u{};
+            getrusage(RUSAGE_SELF, &u);
+            return (std::int64_t{u.ru_utime.tv_sec} + u.ru_stime.tv_sec) * 1'000'000 +
+                   u.ru_utime.tv_usec + u.ru_stime.tv_usec;
+        };
+        auto last_cpu = std::make_shared<std::int64_t>(cpu_us());
+        auto last_at = std::make_shared<std::int64_t>(steady_now_us());
+        sample_cpu = [&, cpus, cpu_us, last_cpu, last_at] {
+            cpu_sampler.expires_after(std::chrono::milliseconds(200));
+            cpu_sampler.async_wait([&, cpus, cpu_us, last_cpu,
+                                    last_at](const boost::system::error_code& ec) {
+                if (ec) return;
+                const std::int64_t now_cpu = cpu_us();
+                const std::int64_t now = steady_now_us();
+                const std::int64_t wall = std::max<std::int64_t>(1, now - *last_at) * cpus;
+                const std::int64_t sample =
+                    std::min<std::int64_t>(1000, (now_cpu - *last_cpu) * 1000 / wall);
+                const std::int64_t old = stats.cpu_busy_permille.load(std::memory_order_relaxed);
+                stats.cpu_busy_permille.store(old + (sample - old) / 2, std::memory_order_relaxed);
+                *last_cpu = now_cpu;
+                *last_at = now;
+                sample_cpu();
+            });
+        };
+    }
+    sample_cpu();
+
     net::signal_set signals(ioc, SIGINT, SIGTERM);
     net::steady_timer grace(ioc);
     net::steady_timer hard_stop(ioc);
@@ -79,6 +118,7 @@ int run(const options& opts) {
         if (ec) return;
         spdlog::info("signal {}: shutting down", sig);
         l->stop();
+        cpu_sampler.cancel();
         // Whatever was received is committed and acknowledged before the connections are told
         // to reconnect (1012). The process stops once every connection has closed, or after a
         // grace period for peers that do not answer.

@@ -42,6 +42,8 @@ test('metrics count deliveries, write and commit batches, and delivery latency',
         }
         assert.ok(metric(m, 'hashchat_deliveries_total') - before.get('hashchat_deliveries_total') >= posts * 3);
         assert.equal(metric(m, 'hashchat_queued_bytes'), 0, 'nothing left queued');
+        const busy = metric(m, 'hashchat_cpu_busy_permille');
+        assert.ok(Number.isInteger(busy) && busy >= 0 && busy <= 1000, `CPU busy ${busy} in thousandths`);
         for (const name of ['hashchat_write_batch_events', 'hashchat_commit_batch_events', 'hashchat_delivery_seconds']) {
             const b = buckets(text, name);
             assert.ok(b.length >= 10, `${name} has its buckets`);
