@@ -73,6 +73,21 @@ http_response unavailable(const http_request& req) {
     return res;
 }
 
+// Runs `make` on an archive worker (off the I/O threads: it reads SQLite or renders a whole
+// log) and answers with what it makes, or 503 if that throws.
+template <typename Make>
+void on_worker(hub& h, const http_request& req, const responder& respond, std::string what,
+               Make make) {
+    net::post(h.archive_workers(), [req, respond, what = std::move(what), make = std::move(make)] {
+        try {
+            respond(make());
+        } catch (const std::exception& e) {
+            spdlog::error("{}: {}", what, e.what());
+            respond(unavailable(req));
+        }
+    });
+}
+
 http_response render(hub& h, const http_request& req, format f, const room_summary& summary,
                      const std::string& etag, const std::vector<frame_ptr>& frames);
 
@@ -97,14 +112,9 @@ void transcript_route(hub& h, const http_request& req, const std::string& id, fo
     }
     hub* hp = &h;
     r->committed_log([hp, req, respond, f, summary, etag](std::vector<frame_ptr> frames) {
-        net::post(hp->archive_workers(),
-                  [hp, req, respond, f, summary, etag, frames = std::move(frames)] {
-                      try {
-                          respond(render(*hp, req, f, summary, etag, frames));
-                      } catch (const std::exception& e) {
-                          spdlog::error("transcript of {}: {}", summary.config.id, e.what());
-                          respond(unavailable(req));
-                      }
+        on_worker(*hp, req, respond, "transcript of " + summary.config.id,
+                  [hp, req, f, summary, etag, frames = std::move(frames)] {
+                      return render(*hp, req, f, summary, etag, frames);
                   });
     });
 }
@@ -198,20 +208,6 @@ core::result<std::size_t> number_param(std::string_view target, std::string_view
 http_response archive_page(hub& h, const http_request& req, const listing_filter& f,
                            std::size_t limit, std::size_t offset);
 http_response feed_document(hub& h, const http_request& req, const std::string& tag);
-
-// Runs `make` on an archive worker and answers with what it makes (503 if the store fails).
-template <typename Make>
-void on_worker(hub& h, const http_request& req, const responder& respond, const char* what,
-               Make make) {
-    net::post(h.archive_workers(), [req, respond, what, make = std::move(make)] {
-        try {
-            respond(make());
-        } catch (const std::exception& e) {
-            spdlog::error("{}: {}", what, e.what());
-            respond(unavailable(req));
-        }
-    });
-}
 
 void list_archive(hub& h, const http_request& req, std::string_view target,
                   const responder& respond) {
@@ -371,17 +367,14 @@ void search(hub& h, const http_request& req, std::string_view target, const resp
     if (*tag && !(*tag)->empty()) sr.hashtag = normal_tag(**tag).substr(1);
     if (*series && !(*series)->empty()) sr.series = **series;
     hub* hp = &h;
-    net::post(h.archive_workers(), [hp, req, respond, sr = std::move(sr), query = **q] {
+    on_worker(h, req, respond, "search", [hp, req, sr = std::move(sr), query = **q] {
         store::search_result found;
         try {
             hp->sync_index();
             found = hp->db().search(sr);
         } catch (const store::search_error&) {
-            return respond(error_response(req, http::status::bad_request, "bad_request",
-                                          "That search cannot be run; try other words."));
-        } catch (const std::exception& e) {
-            spdlog::error("search: {}", e.what());
-            return respond(unavailable(req));
+            return error_response(req, http::status::bad_request, "bad_request",
+                                  "That search cannot be run; try other words.");
         }
         json results = json::array();
         for (const auto& hit : found.hits) {
@@ -400,13 +393,13 @@ void search(hub& h, const http_request& req, std::string_view target, const resp
                  {"round", hit.round ? json(*hit.round) : json(nullptr)},
                  {"snippet", snippet_parts(hit.snippet)}});
         }
-        respond(json_response(req, http::status::ok,
-                              protocol::dump(json{{"query", query},
-                                                  {"matched", found.matched},
-                                                  {"more", found.more},
-                                                  {"offset", sr.offset},
-                                                  {"limit", sr.limit},
-                                                  {"results", std::move(results)}})));
+        return json_response(req, http::status::ok,
+                             protocol::dump(json{{"query", query},
+                                                 {"matched", found.matched},
+                                                 {"more", found.more},
+                                                 {"offset", sr.offset},
+                                                 {"limit", sr.limit},
+                                                 {"results", std::move(results)}}));
     });
 }
 
