@@ -124,7 +124,7 @@ CREATE TABLE IF NOT EXISTS series(
 );
 -- The search index: one row per post of the public log, kept in step by store::commit, and its
 -- FTS5 index over the text (and the scope words: hashtag, series) of the posts that are neither
--- hidden nor deleted (external content, kept in step by the triggers).
+-- hidden nor deleted (external content, kept in step by store::write_index).
 CREATE TABLE IF NOT EXISTS posts(
     id INTEGER PRIMARY KEY,
     session_id TEXT NOT NULL,
@@ -145,23 +145,18 @@ CREATE VIRTUAL TABLE IF NOT EXISTS posts_fts USING fts5(
     text, scope, content='posts', content_rowid='id',
     tokenize='unicode61 remove_diacritics 2', prefix='2 3 4 5 6'
 );
-CREATE TRIGGER IF NOT EXISTS posts_indexed AFTER INSERT ON posts
-WHEN new.hidden = 0 AND new.deleted = 0 BEGIN
-    INSERT INTO posts_fts(rowid, text, scope) VALUES(new.id, new.text, new.scope);
-END;
-CREATE TRIGGER IF NOT EXISTS posts_reindexed AFTER UPDATE ON posts BEGIN
-    INSERT INTO posts_fts(posts_fts, rowid, text, scope)
-        SELECT 'delete', old.id, old.text, old.scope WHERE old.hidden = 0 AND old.deleted = 0;
-    INSERT INTO posts_fts(rowid, text, scope)
-        SELECT new.id, new.text, new.scope WHERE new.hidden = 0 AND new.deleted = 0;
-END;
+-- The index was kept by triggers up to version 5. A trigger makes every insert a statement with
+-- its own savepoint, and FTS5 writes its pending terms to disk at each savepoint: one index
+-- segment per post, then merges. store::write_index now writes the index rows itself.
+DROP TRIGGER IF EXISTS posts_indexed;
+DROP TRIGGER IF EXISTS posts_reindexed;
 -- How far the search index has read each session's log. The server indexes after the log's
 -- own commit, in larger transactions; on start it indexes what lies after this.
 CREATE TABLE IF NOT EXISTS indexed(
     session_id TEXT PRIMARY KEY,
     seq INTEGER NOT NULL
 ) WITHOUT ROWID;
-PRAGMA user_version = 5;
+PRAGMA user_version = 6;
 )sql";
 
 // Version 4 indexed each post in the transaction that logged it: its index is complete.
@@ -500,51 +495,83 @@ void store::write_index(const std::vector<post_index_op>& ops) {
     statement add(
         db_, prepared("INSERT OR IGNORE INTO posts(session_id, seq, at, author, author_key, name, "
                       "round, reply_to, text, scope) VALUES(?,?,?,?,?,?,?,?,?,?)"));
-    statement edit(db_, prepared("UPDATE posts SET text = ? WHERE session_id = ? AND seq = ?"));
-    statement hide(db_, prepared("UPDATE posts SET hidden = ? WHERE session_id = ? AND seq = ?"));
-    statement remove(db_,
-                     prepared("UPDATE posts SET deleted = 1 WHERE session_id = ? AND seq = ?"));
+    statement find(db_, prepared("SELECT id, text, scope, hidden, deleted FROM posts WHERE "
+                                 "session_id = ? AND seq = ?"));
+    statement change(db_,
+                     prepared("UPDATE posts SET text = ?, hidden = ?, deleted = ? WHERE id = ?"));
+    // Single-row statements on the FTS5 table: no savepoint, so FTS5 keeps the terms in memory
+    // and writes them as one segment when the transaction commits.
+    statement index(db_, prepared("INSERT INTO posts_fts(rowid, text, scope) VALUES(?,?,?)"));
+    statement unindex(db_, prepared("INSERT INTO posts_fts(posts_fts, rowid, text, scope) "
+                                    "VALUES('delete',?,?,?)"));
     for (const auto& op : ops) {
         const auto seq = static_cast<std::int64_t>(op.seq);
-        switch (op.what) {
-            case post_index_op::kind::add: {
-                const std::string author_key = core::handle_key(op.author);  // bound, not copied
-                add.reset();
-                add.bind(1, op.session_id)
-                    .bind(2, seq)
-                    .bind(3, op.at_ms)
-                    .bind(4, op.author)
-                    .bind(5, author_key)
-                    .bind(6, op.name);
-                if (op.round) {
-                    add.bind(7, std::int64_t{*op.round});
-                } else {
-                    add.bind_null(7);
-                }
-                if (op.reply_to) {
-                    add.bind(8, static_cast<std::int64_t>(*op.reply_to));
-                } else {
-                    add.bind_null(8);
-                }
-                add.bind(9, op.text).bind(10, op.scope).step();
-                break;
+        if (op.what == post_index_op::kind::add) {
+            const std::string author_key = core::handle_key(op.author);  // bound, not copied
+            add.reset();
+            add.bind(1, op.session_id)
+                .bind(2, seq)
+                .bind(3, op.at_ms)
+                .bind(4, op.author)
+                .bind(5, author_key)
+                .bind(6, op.name);
+            if (op.round) {
+                add.bind(7, std::int64_t{*op.round});
+            } else {
+                add.bind_null(7);
             }
+            if (op.reply_to) {
+                add.bind(8, static_cast<std::int64_t>(*op.reply_to));
+            } else {
+                add.bind_null(8);
+            }
+            add.bind(9, op.text).bind(10, op.scope).step();
+            if (sqlite3_changes(db_) == 0) continue;  // indexed already
+            index.reset();
+            index.bind(1, sqlite3_last_insert_rowid(db_)).bind(2, op.text).bind(3, op.scope).step();
+            continue;
+        }
+        find.reset();
+        find.bind(1, op.session_id).bind(2, seq);
+        if (!find.step()) continue;
+        const std::int64_t id = find.integer(0);
+        const std::string text = find.text(1);
+        const std::string scope = find.text(2);
+        const bool hidden = find.integer(3) != 0;
+        const bool deleted = find.integer(4) != 0;
+        find.reset();
+        std::string new_text = text;
+        bool new_hidden = hidden;
+        bool new_deleted = deleted;
+        switch (op.what) {
             case post_index_op::kind::edit:
-                edit.reset();
-                edit.bind(1, op.text).bind(2, op.session_id).bind(3, seq).step();
+                new_text = op.text;
                 break;
             case post_index_op::kind::hide:
+                new_hidden = true;
+                break;
             case post_index_op::kind::unhide:
-                hide.reset();
-                hide.bind(1, std::int64_t{op.what == post_index_op::kind::hide ? 1 : 0})
-                    .bind(2, op.session_id)
-                    .bind(3, seq)
-                    .step();
+                new_hidden = false;
                 break;
             case post_index_op::kind::remove:
-                remove.reset();
-                remove.bind(1, op.session_id).bind(2, seq).step();
+                new_deleted = true;
                 break;
+            case post_index_op::kind::add:
+                break;
+        }
+        if (!hidden && !deleted) {
+            unindex.reset();
+            unindex.bind(1, id).bind(2, text).bind(3, scope).step();
+        }
+        change.reset();
+        change.bind(1, new_text)
+            .bind(2, std::int64_t{new_hidden ? 1 : 0})
+            .bind(3, std::int64_t{new_deleted ? 1 : 0})
+            .bind(4, id)
+            .step();
+        if (!new_hidden && !new_deleted) {
+            index.reset();
+            index.bind(1, id).bind(2, new_text).bind(3, scope).step();
         }
     }
 }
