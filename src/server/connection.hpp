@@ -41,8 +41,10 @@ class connection {
     virtual const std::string& address() const = 0;
     // A message of its own (welcome, ack, error, presence...).
     virtual void send(frame_ptr frame) = 0;
-    // Live events; queued events may be written together as one `events` message.
-    virtual void send_events(event_batch batch) = 0;
+    // Live events, then this connection's replies that waited for them (acks), in one write if
+    // nothing is queued before them; queued events may be written together as one `events`
+    // message.
+    virtual void send_events(event_batch batch, std::vector<frame_ptr> replies) = 0;
     // A chunk of the backlog. Unless `live`, the connection asks the room for more from `next`
     // once it has written this chunk.
     virtual void send_backlog(std::vector<frame_ptr> frames, core::seq_t next, bool live) = 0;

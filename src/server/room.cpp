@@ -311,7 +311,7 @@ void room::execute(const std::shared_ptr<connection>& c, const core::actor& who,
         reply = protocol::ok_message(rid, seq);
     }
     if (!reply.empty()) {
-        when_durable([c, f = frame(std::move(reply))] { c->send(f); });
+        reply_when_durable(c, frame(std::move(reply)));
     }
     if (std::holds_alternative<core::control_cmd>(cmd)) arm_timer();
 }
@@ -443,6 +443,17 @@ void room::fan_out() {
                 self->fan_out();
             });
         });
+        // The replies this batch releases ride with the events to their live members: an ack
+        // goes in the same write as the poster's own event.
+        std::unordered_map<std::uint64_t, std::vector<frame_ptr>> replies;
+        for (auto& a : after_commit_) {
+            if (a.batch > completed_batches_) break;
+            if (!a.to) continue;
+            const auto it = members_.find(a.to->id());
+            if (it == members_.end() || !it->second.live || it->second.conn != a.to) continue;
+            replies[a.to->id()].push_back(std::move(a.reply));
+            a.to.reset();
+        }
         const auto now = steady_now_ms();
         std::size_t live = 0;
         std::size_t longest = 0;
@@ -452,7 +463,12 @@ void room::fan_out() {
             if (q == 0 || now - m.conn->last_progress_ms() < stalled_after_ms) {
                 longest = std::max(longest, q + bytes);
             }
-            m.conn->send_events(shared);
+            std::vector<frame_ptr> mine;
+            if (!replies.empty()) {
+                if (const auto r = replies.find(id); r != replies.end())
+                    mine = std::move(r->second);
+            }
+            m.conn->send_events(shared, std::move(mine));
             live += upto - from;
         }
         fanout_backlog_ = longest;
@@ -461,10 +477,14 @@ void room::fan_out() {
     }
     // Acknowledgements and other waiting work follow the events they are about.
     fanned_batches_ = completed_batches_;
-    while (!after_commit_.empty() && after_commit_.front().first <= fanned_batches_) {
-        auto fn = std::move(after_commit_.front().second);
+    while (!after_commit_.empty() && after_commit_.front().batch <= fanned_batches_) {
+        auto a = std::move(after_commit_.front());
         after_commit_.pop_front();
-        fn();
+        if (a.fn) {
+            a.fn();
+        } else if (a.to) {
+            a.to->send(std::move(a.reply));
+        }
     }
 }
 
@@ -472,7 +492,15 @@ void room::when_durable(std::function<void()> fn) {
     if (fanned_batches_ == submitted_batches_) {
         fn();
     } else {
-        after_commit_.emplace_back(submitted_batches_, std::move(fn));
+        after_commit_.push_back({submitted_batches_, std::move(fn), nullptr, nullptr});
+    }
+}
+
+void room::reply_when_durable(const std::shared_ptr<connection>& c, frame_ptr reply) {
+    if (fanned_batches_ == submitted_batches_) {
+        c->send(std::move(reply));
+    } else {
+        after_commit_.push_back({submitted_batches_, nullptr, c, std::move(reply)});
     }
 }
 

@@ -144,6 +144,7 @@ class room : public std::enable_shared_from_this<room> {
     std::vector<std::string> address_hashes_of(const std::string& handle) const;
     // Runs `fn` once everything submitted so far is durable.
     void when_durable(std::function<void()> fn);
+    void reply_when_durable(const std::shared_ptr<connection>& c, frame_ptr reply);
     void send_error(const std::shared_ptr<connection>& c, const core::error& e,
                     const std::optional<std::string>& rid, const std::optional<std::string>& cid);
     void presence_changed();
@@ -171,7 +172,15 @@ class room : public std::enable_shared_from_this<room> {
     std::uint64_t fanned_batches_ = 0;       // commit batches durable and broadcast
     std::uint64_t submitted_batches_ = 0;
     std::uint64_t completed_batches_ = 0;
-    std::deque<std::pair<std::uint64_t, std::function<void()>>> after_commit_;
+    // Work waiting for a commit batch to be durable and broadcast: a function, or a reply to
+    // one connection (an ack, an ok), which goes to a live member with the events it follows.
+    struct after_commit {
+        std::uint64_t batch = 0;
+        std::function<void()> fn;
+        std::shared_ptr<connection> to;
+        frame_ptr reply;
+    };
+    std::deque<after_commit> after_commit_;
 
     std::unordered_map<std::uint64_t, member_entry> members_;
     bool presence_pending_ = false;

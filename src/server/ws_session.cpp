@@ -4,6 +4,7 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/websocket/error.hpp>
@@ -61,6 +62,12 @@ void ws_session::run(http::request<http::string_body> req) {
         [](websocket::response_type& res) { res.set(http::field::server, "hashchat"); }));
     ws_.read_message_max(hub_->opts().max_frame);
     ws_.auto_fragment(false);
+    // do_write tries each write at once and must not block on a full socket.
+    beast::error_code ec;
+    ws_.next_layer().socket().non_blocking(true, ec);
+    if (ec) return fail(ec, "socket");
+    // Beast's own frames are queued for do_write; it runs next, not inside Beast's call.
+    ws_.next_layer().on_control = [this] { schedule_write(); };
     ws_.async_accept(req, beast::bind_front_handler(&ws_session::on_accept, shared_from_this()));
 }
 
@@ -87,6 +94,7 @@ void ws_session::on_read(beast::error_code ec, std::size_t) {
     const std::string text = beast::buffers_to_string(buffer_.data());
     buffer_.consume(buffer_.size());
     handle_message(text);
+    do_write();  // an error or a pong it queued
     if (closing_) return;
     // A client that sends faster than its room takes commands on is not read from until the
     // room catches up: TCP pushes back on it, and the server's memory stays bounded.
@@ -175,20 +183,24 @@ void ws_session::command_done() {
 void ws_session::send(frame_ptr frame) {
     net::post(ws_.get_executor(), [self = shared_from_this(), f = std::move(frame)]() mutable {
         self->enqueue(std::move(f), false);
+        self->do_write();
     });
 }
 
-void ws_session::send_events(event_batch batch) {
-    net::post(ws_.get_executor(), [self = shared_from_this(), b = std::move(batch)]() mutable {
-        queued q;
-        q.bytes = b.bytes;
-        q.batch = std::move(b.frames);
-        q.message = std::move(b.message);
-        q.event = true;
-        q.origin_ms = b.origin_ms;
-        self->enqueue(std::move(q));
-        b.taken.reset();  // taken: the room may send its next batch
-    });
+void ws_session::send_events(event_batch batch, std::vector<frame_ptr> replies) {
+    net::post(ws_.get_executor(),
+              [self = shared_from_this(), b = std::move(batch), r = std::move(replies)]() mutable {
+                  queued q;
+                  q.bytes = b.bytes;
+                  q.batch = std::move(b.frames);
+                  q.message = std::move(b.message);
+                  q.event = true;
+                  q.origin_ms = b.origin_ms;
+                  self->enqueue(std::move(q));
+                  b.taken.reset();  // taken: the room may send its next batch
+                  for (auto& f : r) self->enqueue(std::move(f), false);
+                  self->do_write();  // the events and the acks after them: one write
+              });
 }
 
 void ws_session::send_backlog(std::vector<frame_ptr> frames, core::seq_t next, bool live) {
@@ -198,6 +210,7 @@ void ws_session::send_backlog(std::vector<frame_ptr> frames, core::seq_t next, b
                   self->catching_up_ = !live;
                   self->backlog_next_ = next;
                   for (auto& f : frames) self->enqueue(std::move(f), true);
+                  self->do_write();
                   self->maybe_fetch();
               });
 }
@@ -248,91 +261,199 @@ void ws_session::enqueue(queued q) {
     }
     shared_queued_bytes_.store(queued_bytes_, std::memory_order_relaxed);
     if (joined_ && queued_bytes_ > hub_->opts().queue_bytes / 2) congested_ = true;
-    if (!writing_) do_write();
 }
 
-void ws_session::do_write() {
-    if (queue_.empty()) {
-        if (closing_ && close_code_ != 0 && !close_sent_) start_close();
-        return;
+void ws_session::schedule_write() {
+    // For Beast's frames: the write goes after Beast's call has returned.
+    if (writing_ || write_scheduled_) return;
+    write_scheduled_ = true;
+    net::post(ws_.get_executor(), [self = shared_from_this()] {
+        self->write_scheduled_ = false;
+        self->do_write();
+    });
+}
+
+namespace {
+
+// Writes a server frame's header (FIN, text, unmasked, the payload length) at `out`; returns
+// its size (2, 4 or 10 bytes).
+std::size_t text_frame_header(std::size_t length, unsigned char* out) {
+    out[0] = 0x81;
+    if (length < 126) {
+        out[1] = static_cast<unsigned char>(length);
+        return 2;
     }
-    writing_ = true;
+    if (length <= 0xffff) {
+        out[1] = 126;
+        out[2] = static_cast<unsigned char>(length >> 8);
+        out[3] = static_cast<unsigned char>(length);
+        return 4;
+    }
+    out[1] = 127;
+    for (int i = 0; i < 8; ++i) {
+        out[2 + i] = static_cast<unsigned char>(static_cast<std::uint64_t>(length) >> (56 - 8 * i));
+    }
+    return 10;
+}
+
+// Drops the first `n` bytes of a buffer list.
+void consume(std::vector<net::const_buffer>& buffers, std::size_t n) {
+    std::size_t whole = 0;
+    while (whole < buffers.size() && n >= buffers[whole].size()) n -= buffers[whole++].size();
+    buffers.erase(buffers.begin(), buffers.begin() + static_cast<std::ptrdiff_t>(whole));
+    if (n > 0) buffers.front() += n;
+}
+
+}  // namespace
+
+void ws_session::do_write() {
+    if (writing_) return;
+    if (failed_) {
+        ws_.next_layer().control.clear();
+        queue_.clear();
+        return finish_if_idle();
+    }
+    auto& socket = ws_.next_layer().socket();
+    while (gather()) {
+        // The socket usually has room: then this is the write's only system call, and no
+        // completion handler runs. What does not fit goes out when the socket has room, and
+        // nothing else is written before it.
+        for (;;) {
+            beast::error_code ec;
+            const std::size_t n = socket.write_some(buffers_, ec);
+            if (ec == net::error::would_block || ec == net::error::try_again) break;
+            if (ec) return fail(ec, "write");
+            consume(buffers_, n);
+            if (buffers_.empty()) break;
+        }
+        if (!buffers_.empty()) {
+            writing_ = true;
+            net::async_write(socket, buffers_,
+                             beast::bind_front_handler(&ws_session::on_write, shared_from_this()));
+            return;
+        }
+        written();
+    }
+    finish_if_idle();
+}
+
+bool ws_session::gather() {
     in_flight_.clear();
     in_flight_origins_.clear();
+    control_in_flight_.clear();
     buffers_.clear();
     in_flight_bytes_ = 0;
     in_flight_events_ = 0;
-    net::const_buffer whole;  // one message in one buffer, when that is what goes
-    if (!queue_.front().event) {
+    // Beast's own frames first (the handshake's response, a pong, the close frame).
+    auto& control = ws_.next_layer().control;
+    while (!control.empty()) {
+        control_in_flight_.push_back(std::move(control.front()));
+        control.pop_front();
+        const auto& c = control_in_flight_.back();
+        if (!c.empty() && static_cast<unsigned char>(c[0]) == 0x88) close_frame_sent_ = true;
+    }
+    for (const auto& c : control_in_flight_) buffers_.emplace_back(net::buffer(c));
+    // Then the connection's messages: after a close frame, none.
+    std::size_t messages = 0;
+    std::size_t header_at = 0;
+    while (!queue_.empty() && !close_frame_sent_ && !close_sent_ && messages < max_messages &&
+           in_flight_bytes_ < max_batch_bytes) {
+        const std::size_t header_buffer = buffers_.size();
+        buffers_.emplace_back();  // the header, once the length is known
+        std::size_t length = 0;
         auto& q = queue_.front();
-        whole = net::buffer(*q.frame);
-        in_flight_bytes_ = q.bytes;
-        in_flight_.push_back(std::move(q.frame));
-        queue_.pop_front();
-    } else if (auto& q = queue_.front();
-               q.message && q.next == 0 && (queue_.size() == 1 || !queue_[1].event) &&
-               q.batch->size() <= max_batch_events && q.bytes <= max_batch_bytes) {
-        // The usual case: a whole live batch and nothing else waiting. It goes as the message
-        // the room built once for every member: one buffer, nothing gathered or copied.
-        in_flight_bytes_ = q.bytes;
-        in_flight_events_ = q.batch->size();
-        if (q.origin_ms != 0) in_flight_origins_.emplace_back(q.origin_ms, in_flight_events_);
-        whole = net::buffer(*q.message);
-        in_flight_.push_back(std::move(q.message));
-        queue_.pop_front();
-    } else {
-        // Consecutive queued events go out as one `events` message: the same bytes every other
-        // member gets (shared, not copied), wrapped in a shared prefix and suffix, written with
-        // one gathered write.
-        buffers_.push_back(events_prefix);
-        while (!queue_.empty() && queue_.front().event && in_flight_events_ < max_batch_events) {
-            auto& q = queue_.front();
-            const frame_ptr& f = q.batch ? (*q.batch)[q.next] : q.frame;
-            if (in_flight_events_ > 0 && in_flight_bytes_ + f->size() > max_batch_bytes) break;
-            if (in_flight_events_ > 0) buffers_.push_back(events_comma);
-            buffers_.emplace_back(net::buffer(*f));
-            in_flight_bytes_ += f->size();
-            q.bytes -= f->size();
-            ++in_flight_events_;
-            if (q.origin_ms != 0) {
-                if (in_flight_origins_.empty() || in_flight_origins_.back().first != q.origin_ms) {
-                    in_flight_origins_.emplace_back(q.origin_ms, 0);
-                }
-                ++in_flight_origins_.back().second;
-            }
-            if (q.batch) {
-                // The batch stays alive while the write points into it.
-                if (in_flight_.empty() || in_flight_.back().get() != q.batch.get()) {
-                    in_flight_.push_back(q.batch);
-                }
-                if (++q.next < q.batch->size()) continue;
-            } else {
-                in_flight_.push_back(std::move(q.frame));
-            }
+        if (!q.event) {
+            buffers_.emplace_back(net::buffer(*q.frame));
+            length = q.bytes;
+            in_flight_bytes_ += q.bytes;
+            in_flight_.push_back(std::move(q.frame));
             queue_.pop_front();
+        } else if (q.message && q.next == 0 && (queue_.size() == 1 || !queue_[1].event) &&
+                   q.batch->size() <= max_batch_events && q.bytes <= max_batch_bytes) {
+            // The usual case: a whole live batch and no other events waiting. It goes as the
+            // message the room built once for every member: one buffer, nothing copied.
+            buffers_.emplace_back(net::buffer(*q.message));
+            length = q.message->size();
+            in_flight_bytes_ += q.bytes;
+            in_flight_events_ += q.batch->size();
+            if (q.origin_ms != 0) in_flight_origins_.emplace_back(q.origin_ms, q.batch->size());
+            in_flight_.push_back(std::move(q.message));
+            queue_.pop_front();
+        } else {
+            // Consecutive queued events go out as one `events` message: the same bytes every
+            // other member gets (shared, not copied), between a shared prefix and suffix.
+            std::size_t events = 0;
+            std::size_t bytes = 0;
+            const std::size_t first = buffers_.size();
+            buffers_.push_back(events_prefix);
+            while (!queue_.empty() && queue_.front().event && events < max_batch_events) {
+                auto& e = queue_.front();
+                const frame_ptr& f = e.batch ? (*e.batch)[e.next] : e.frame;
+                if (events > 0 && bytes + f->size() > max_batch_bytes) break;
+                if (events > 0) buffers_.push_back(events_comma);
+                buffers_.emplace_back(net::buffer(*f));
+                bytes += f->size();
+                e.bytes -= f->size();
+                ++events;
+                if (e.origin_ms != 0) {
+                    if (in_flight_origins_.empty() ||
+                        in_flight_origins_.back().first != e.origin_ms) {
+                        in_flight_origins_.emplace_back(e.origin_ms, 0);
+                    }
+                    ++in_flight_origins_.back().second;
+                }
+                if (e.batch) {
+                    // The batch stays alive while the write points into it.
+                    if (in_flight_.empty() || in_flight_.back().get() != e.batch.get()) {
+                        in_flight_.push_back(e.batch);
+                    }
+                    if (++e.next < e.batch->size()) continue;
+                } else {
+                    in_flight_.push_back(std::move(e.frame));
+                }
+                queue_.pop_front();
+            }
+            buffers_.push_back(events_suffix);
+            if (events == 1) {
+                // A single event is sent as itself.
+                buffers_.erase(buffers_.end() - 1);
+                buffers_.erase(buffers_.begin() + static_cast<std::ptrdiff_t>(first));
+                length = bytes;
+            } else {
+                length = bytes + (events - 1) + events_open.size() + events_close.size();
+            }
+            in_flight_bytes_ += bytes;
+            in_flight_events_ += events;
         }
-        buffers_.push_back(events_suffix);
-        if (in_flight_events_ == 1) whole = buffers_[1];  // a single event is sent as itself
+        unsigned char* header = headers_.data() + header_at;
+        const std::size_t size = text_frame_header(length, header);
+        buffers_[header_buffer] = net::const_buffer(header, size);
+        header_at += size;
+        ++messages;
     }
-    hub_->stats().write_batches.fetch_add(1, std::memory_order_relaxed);
-    if (in_flight_events_ > 0) {
-        hub_->stats().write_batch_events.observe(static_cast<double>(in_flight_events_));
+    if (messages > 0) {
+        hub_->stats().write_batches.fetch_add(1, std::memory_order_relaxed);
+        if (in_flight_events_ > 0) {
+            hub_->stats().write_batch_events.observe(static_cast<double>(in_flight_events_));
+        }
     }
-    ws_.text(true);
-    auto done = beast::bind_front_handler(&ws_session::on_write, shared_from_this());
-    if (whole.size() > 0) return ws_.async_write(whole, std::move(done));
-    ws_.async_write(buffers_, std::move(done));
+    return !buffers_.empty();
 }
 
 void ws_session::on_write(beast::error_code ec, std::size_t) {
     writing_ = false;
-    const std::size_t written = in_flight_bytes_;
-    queued_bytes_ -= written;
-    hub_->stats().queued_bytes.fetch_sub(static_cast<std::int64_t>(written),
+    if (ec) return fail(ec, "write");
+    written();
+    do_write();
+}
+
+void ws_session::written() {
+    queued_bytes_ -= in_flight_bytes_;
+    hub_->stats().queued_bytes.fetch_sub(static_cast<std::int64_t>(in_flight_bytes_),
                                          std::memory_order_relaxed);
     in_flight_.clear();
+    control_in_flight_.clear();
     in_flight_bytes_ = 0;
-    if (ec) return fail(ec, "write");
     const auto now = steady_now_ms();
     for (const auto& [origin, count] : in_flight_origins_) {
         hub_->stats().delivery_seconds.observe(static_cast<double>(now - origin) / 1000.0, count);
@@ -345,7 +466,13 @@ void ws_session::on_write(beast::error_code ec, std::size_t) {
         if (room_) room_->drained();
     }
     maybe_fetch();
-    do_write();
+}
+
+void ws_session::finish_if_idle() {
+    if (writing_) return;
+    // Beast's teardown (after a close frame) waits until everything before it is written.
+    if (ws_.next_layer().teardown_pending()) return ws_.next_layer().run_teardown();
+    if (!failed_ && closing_ && close_code_ != 0 && !close_sent_ && queue_.empty()) start_close();
 }
 
 void ws_session::do_close(std::uint16_t code) {
@@ -385,8 +512,7 @@ void ws_session::do_close(std::uint16_t code) {
 }
 
 void ws_session::start_close() {
-    close_sent_ = true;
-    writing_ = true;  // a close is a write: nothing else may start
+    close_sent_ = true;  // no message after it; Beast's close frame goes through do_write
     ws_.async_close(websocket::close_reason(close_code_),
                     [self = shared_from_this()](beast::error_code ec) {
                         self->close_deadline_.cancel();
@@ -405,6 +531,7 @@ void ws_session::fail(beast::error_code ec, const char* what) {
         hub_->remove_connection(id_);
     }
     closing_ = true;
+    failed_ = true;
     if (ec == net::error::operation_aborted || ec == websocket::error::closed ||
         ec == net::error::eof || ec == net::error::connection_reset ||
         ec == beast::error::timeout) {

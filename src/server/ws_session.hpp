@@ -1,8 +1,11 @@
-// One WebSocket client. Reads messages and hands them to its room; writes with one write in
-// flight, batching queued events into a single `events` message without copying them. The send
-// queue is bounded in bytes: a client that stops reading is dropped (close 4001).
+// One WebSocket client. Reads messages and hands them to its room. Writes its queue itself, framed
+// here and several messages to a system call (an ack and the events it follows, say), batching
+// queued events into a single `events` message without copying them; Beast's own frames go
+// between (ws_transport). The send queue is bounded in bytes: a client that stops reading is
+// dropped (close 4001).
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -18,6 +21,7 @@
 #include "core/rate_limit.hpp"
 #include "server/connection.hpp"
 #include "server/options.hpp"
+#include "server/ws_transport.hpp"
 
 namespace hashchat::server {
 
@@ -35,7 +39,7 @@ class ws_session final : public connection, public std::enable_shared_from_this<
     std::uint64_t id() const override { return id_; }
     const std::string& address() const override { return address_; }
     void send(frame_ptr frame) override;
-    void send_events(event_batch batch) override;
+    void send_events(event_batch batch, std::vector<frame_ptr> replies) override;
     void send_backlog(std::vector<frame_ptr> frames, core::seq_t next, bool live) override;
     void joined(std::shared_ptr<room> r) override;
     void close(std::uint16_t code) override;
@@ -68,14 +72,21 @@ class ws_session final : public connection, public std::enable_shared_from_this<
     void handle_message(const std::string& text);
     void enqueue(frame_ptr frame, bool event);
     void enqueue(queued q);
+    void schedule_write();  // do_write, once, after what is waiting on the strand
     void do_write();
+    bool gather();   // takes what goes in the next write; false if nothing
+    void written();  // the write is out
     void on_write(boost::beast::error_code ec, std::size_t bytes);
+    void finish_if_idle();  // nothing to write: a teardown or a close may go
     void do_close(std::uint16_t code);
     void start_close();
     void fail(boost::beast::error_code ec, const char* what);
     void maybe_fetch();
 
-    boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+    // Most messages in one write, and room for their frame headers.
+    static constexpr std::size_t max_messages = 32;
+
+    boost::beast::websocket::stream<ws_transport> ws_;
     boost::beast::flat_buffer buffer_;
     std::shared_ptr<hub> hub_;
     std::string peer_;
@@ -95,12 +106,17 @@ class ws_session final : public connection, public std::enable_shared_from_this<
     std::size_t in_flight_bytes_ = 0;
     std::size_t in_flight_events_ = 0;
     std::vector<std::pair<std::int64_t, std::size_t>> in_flight_origins_;
-    std::vector<boost::asio::const_buffer> buffers_;
-    bool writing_ = false;
+    std::vector<std::string> control_in_flight_;  // Beast's frames in the write
+    std::array<unsigned char, 10 * max_messages> headers_{};
+    std::vector<boost::asio::const_buffer> buffers_;  // what is left of the write
+    bool writing_ = false;                            // the rest of a write waits for the socket
+    bool write_scheduled_ = false;
     bool accepted_ = false;
     bool closing_ = false;
     std::uint16_t close_code_ = 0;
-    bool close_sent_ = false;
+    bool close_sent_ = false;        // async_close began
+    bool close_frame_sent_ = false;  // a close frame was written: no message may follow
+    bool failed_ = false;            // the connection is over: nothing more is written
     bool congested_ = false;  // the queue passed half its bound: tell the room when it drains
     std::atomic<std::size_t> shared_queued_bytes_{0};  // queued_bytes_ for other threads
     std::atomic<std::int64_t> last_progress_ms_{0};

@@ -5,35 +5,20 @@ server's own queue, not the kernel, takes the backlog. Usage:
 After every BURST events it prints "paused" and stops reading until a line "resume" arrives on
 stdin (the test resumes it once the server has pushed back). At the end it prints one JSON line:
 {"seqs": [...], "close": code or null}."""
-import base64
 import json
-import os
-import socket
 import struct
 import sys
+
+import raw_ws
 
 port, session, handle, until = int(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
 burst = int(sys.argv[5])
 
-sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 32 * 1024)
-sock.connect(("127.0.0.1", port))
-key = base64.b64encode(os.urandom(16)).decode()
-sock.sendall((f"GET /ws HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
-              f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
-buf = b""
-while b"\r\n\r\n" not in buf:
-    buf += sock.recv(4096)
-buf = buf.split(b"\r\n\r\n", 1)[1]
+sock, buf = raw_ws.connect(port, 32 * 1024)
 
 
 def send(obj, opcode=1):
-    data = json.dumps(obj).encode() if opcode == 1 else obj
-    mask = os.urandom(4)
-    head = bytes([0x80 | opcode])
-    n = len(data)
-    head += bytes([0x80 | n]) if n < 126 else bytes([0x80 | 126]) + struct.pack(">H", n)
-    sock.sendall(head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data)))
+    raw_ws.send_frame(sock, json.dumps(obj).encode() if opcode == 1 else obj, opcode)
 
 
 send({"type": "hello", "session": session, "handle": handle, "name": handle})
