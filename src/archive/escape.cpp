@@ -1,10 +1,7 @@
 #include "archive/escape.hpp"
 
 #include <array>
-#include <cstdio>
-#include <nlohmann/json.hpp>
 
-#include "core/text.hpp"
 #include "protocol/event_json.hpp"
 
 namespace hashchat::archive {
@@ -77,42 +74,8 @@ void csv_cell(std::string& out, std::string_view s) {
     out += '"';
 }
 
-// A JSON string. Text that is not valid UTF-8 (never stored, but not assumed) goes through the
-// library, which replaces what is broken.
-void json_string(std::string& out, std::string_view s) {
-    if (!core::utf8_length(s)) {
-        out += protocol::dump(nlohmann::json(std::string(s)));
-        return;
-    }
-    out += '"';
-    for (const char c : s) {
-        switch (c) {
-            case '"':
-                out += "\\\"";
-                break;
-            case '\\':
-                out += "\\\\";
-                break;
-            case '\n':
-                out += "\\n";
-                break;
-            case '\r':
-                out += "\\r";
-                break;
-            case '\t':
-                out += "\\t";
-                break;
-            default:
-                if (static_cast<unsigned char>(c) < 0x20) {
-                    char buf[8];
-                    std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
-                    out += buf;
-                } else {
-                    out += c;
-                }
-        }
-    }
-    out += '"';
-}
+// A JSON string, as the events are written (text that is not valid UTF-8, never stored but not
+// assumed, goes through the library, which replaces what is broken).
+void json_string(std::string& out, std::string_view s) { protocol::append_json_string(out, s); }
 
 }  // namespace hashchat::archive

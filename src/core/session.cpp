@@ -391,13 +391,13 @@ void session::apply(const event& e) {
     head_ = e.seq;
     std::visit(overloaded{
                    [&](const post_event& p) {
-                       if (p.author_role == role::participant)
-                           note_post(handle_key(p.author), e.at);
                        const auto key = handle_key(p.author);
+                       if (p.author_role == role::participant) note_post(key, e.at);
                        post_state s;
                        s.author_key = key;
                        s.round = p.round;
-                       posts_[e.seq] = std::move(s);
+                       // Seqs only grow: the new post goes at the end, without a search.
+                       posts_.insert_or_assign(posts_.end(), e.seq, std::move(s));
                        if (!p.cid.empty()) cids_[cid_key(key, p.cid)] = e.seq;
                    },
                    [&](const edit_event&) {},

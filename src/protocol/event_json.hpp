@@ -14,6 +14,11 @@ namespace hashchat::protocol {
 
 // {"type":"event","seq":..,"at":..,"kind":..,...}; the post's cid is not included.
 std::string serialize_event(const core::event& e);
+// The same, always through nlohmann::json: the reference serialize_event is tested against.
+std::string serialize_event_with_library(const core::event& e);
+
+// Appends `s` as a JSON string, byte for byte as nlohmann::json's dump (see `dump`) writes it.
+void append_json_string(std::string& out, std::string_view s);
 
 // The inverse of serialize_event, for replaying the store. `cid` comes from its own column.
 std::optional<core::event> parse_event(std::string_view json_text, std::string cid);

@@ -259,6 +259,11 @@ store::store(const std::filesystem::path& file, durability d) {
     // last pages of each session's log, its posts and the search index; with the small cache
     // they were read back from the file (5% of the server's CPU in pread under 250 sessions).
     exec("PRAGMA cache_size=-65536");
+    // A checkpoint every 10,000 WAL pages (40 MiB) instead of 1,000: under load the same pages
+    // (each session's last page of log, the index's) are written to the WAL again and again,
+    // and a checkpoint copies each once, so fewer checkpoints copy fewer pages in all (the
+    // committer's time fell by about 4% at 13,000 posts/s; the WAL file stays at most ~40 MiB).
+    exec("PRAGMA wal_autocheckpoint=10000");
     int version = 0;
     {
         statement q(db_, "PRAGMA user_version");

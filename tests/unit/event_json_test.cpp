@@ -376,3 +376,54 @@ TEST_CASE("parse_event refuses what is not an event", "[protocol]") {
         CHECK_FALSE(protocol::parse_event(bad, "").has_value());
     }
 }
+
+TEST_CASE("posts and likes are written byte for byte as the library writes them", "[protocol]") {
+    // Strings with every kind of character JSON escapes, multi-byte UTF-8 and invalid UTF-8
+    // (which the library replaces; the direct writer hands such a string to it).
+    const std::vector<std::string> strings = {
+        "",
+        "plain",
+        "quote \" and backslash \\ and slash /",
+        "controls \b\f\n\r\t \x01\x1f\x7f end",
+        "caf\xC3\xA9 \xF0\x9F\x93\x9A \xE2\x80\xA8 \xEF\xBB\xBF",
+        "broken \xC3 UTF-8 \xFF\xFE",
+        "<script>alert(1)</script> & ' =cmd|",
+        std::string("nul \0 inside", 12),
+    };
+    const std::vector<core::instant> instants = {instant_of("2026-11-26T19:02:11.120Z"),
+                                                 instant_of("1999-01-01T00:00:00Z"),
+                                                 instant_of("2026-11-26T19:02:11.001Z")};
+    std::size_t compared = 0;
+    for (std::size_t i = 0; i < strings.size(); ++i) {
+        for (std::size_t j = 0; j < strings.size(); ++j) {
+            core::post_event p;
+            p.author = strings[i];
+            p.name = strings[j];
+            p.text = strings[(i + j) % strings.size()];
+            p.author_role = (i + j) % 2 ? core::role::moderator : core::role::participant;
+            if (i % 2) p.round = static_cast<int>(j) - 3;
+            if (j % 2) p.reply_to = 1000000000000ULL + i;
+            for (std::size_t k = 0; k < j % 3; ++k) p.mentions.push_back(strings[(i + k) % 8]);
+            p.cid = "not shown";
+            const core::event post{static_cast<core::seq_t>(i * 97 + j), instants[(i + j) % 3], p};
+            CHECK(protocol::serialize_event(post) == protocol::serialize_event_with_library(post));
+            const core::event like{
+                static_cast<core::seq_t>(j + 1), instants[i % 3],
+                core::like_event{i * 7, strings[j], static_cast<int>(i), j % 2 == 0}};
+            CHECK(protocol::serialize_event(like) == protocol::serialize_event_with_library(like));
+            compared += 2;
+        }
+    }
+    CHECK(compared == 128);
+    // And they parse back.
+    core::post_event p;
+    p.author = "ann";
+    p.name = "Ann \"A\" Lee";
+    p.text = "A1: line\none";
+    p.mentions = {"ben"};
+    const auto back =
+        protocol::parse_event(protocol::serialize_event(core::event{5, instants[0], p}), "c-1");
+    REQUIRE(back);
+    CHECK(std::get<core::post_event>(back->body).text == "A1: line\none");
+    CHECK(std::get<core::post_event>(back->body).name == "Ann \"A\" Lee");
+}
