@@ -42,10 +42,10 @@ Every option can also be set as an environment variable (shown in brackets); a f
   --max-waiting=N    commands a session holds back while its fan-out catches up; past it,
                      rate_limited                                  [HASHCHAT_MAX_WAITING] (1024)
   --fanout-interval-ms=N   a busy session broadcasts at most once per N ms (plus 1 ms per
-                     event beyond the first in its last broadcast, or up to 8 ms while the
-                     CPUs are over 70% busy; at most 8 ms more), each time all
+                     event beyond the first in its last broadcast, or up to 10 ms while the
+                     CPUs are over 70% busy; at most 10 ms more), each time all
                      that became durable since: fewer, larger writes under load (0: every
-                     commit at once)                    [HASHCHAT_FANOUT_INTERVAL_MS] (12)
+                     commit at once)                    [HASHCHAT_FANOUT_INTERVAL_MS] (10)
   --index-delay-ms=N   the search index is written after the log, at least this often (and
                      at once when a search asks), in larger transactions
                                                       [HASHCHAT_INDEX_DELAY_MS] (250)

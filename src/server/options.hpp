@@ -26,7 +26,7 @@ struct options {
     std::size_t queue_bytes = 1024 * 1024;  // a connection's send queue bound
     std::size_t max_frame = 64 * 1024;      // largest WebSocket message accepted
     std::size_t max_waiting = 1024;         // commands a session holds back under overload
-    int fanout_interval_ms = 12;            // a session's broadcasts start at most this often
+    int fanout_interval_ms = 10;            // a session's broadcasts start at most this often
     int index_delay_ms = 250;               // the search index follows the log at most this late
     std::size_t socket_send_buffer = 0;     // SO_SNDBUF of accepted sockets; 0: the kernel's
 
