@@ -6,10 +6,10 @@ LOAD_SECONDS="${BENCH_SECONDS:-30}"            # measured window of each step (t
 # Posts/s per step (x1,000 clients = deliveries/s). The peers collapse past 100-150; hashchat is
 # swept past its sustained rate to twice it. FANOUT_RATES, if set, is used for every server.
 PEER_RATES="${FANOUT_RATES:-50 100 150 200 400}"
-HASHCHAT_RATES="${FANOUT_RATES:-50 100 200 400 600 800 1000 1500 2000}"
+HASHCHAT_RATES="${FANOUT_RATES:-50 100 200 400 600 800 1000 1500 2000 3000}"
 HASHCHAT_NORMAL_RATES="${FANOUT_RATES:-100 400 1000}"
 # Offered posts/s of the commit scenario; the result is the highest one the server keeps up with.
-COMMIT_RATES="${COMMIT_RATES:-4000 6000 8000 10000 12000 16000 20000}"
+COMMIT_RATES="${COMMIT_RATES:-4000 8000 12000 16000 20000 22000 24000}"
 FANOUT_SERVERS="${FANOUT_SERVERS:-chat-multi node-ws hashchat-normal hashchat}"
 
 free_port() {
