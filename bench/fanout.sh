@@ -68,10 +68,29 @@ stop_server() {
     printf '{"cpu_s":%s,"peak_rss_mb":%s}\n' "$cpu" "$rss"
 }
 
+# Waits (at most 30 s) until both cores are nearly idle: after a peer is stopped with millions of
+# messages still queued, the kernel frees its sockets' buffers for seconds on core 0, and the
+# next step would share the core with that (it made the step after the peers slow: p50 73 ms).
+settle() {
+    local busy
+    for _ in $(seq 1 60); do
+        busy="$(
+            read -r _ a1 b1 c1 d1 e1 f1 g1 _ </proc/stat
+            sleep 0.5
+            read -r _ a2 b2 c2 d2 e2 f2 g2 _ </proc/stat
+            echo $(((a2 + b2 + c2 + f2 + g2 - a1 - b1 - c1 - f1 - g1) * 100 /
+                ((a2 + b2 + c2 + d2 + e2 + f2 + g2 - a1 - b1 - c1 - d1 - e1 - f1 - g1) | 1)))
+        )"
+        [ "$busy" -lt 5 ] && return
+    done
+    echo "settle: the machine stayed ${busy}% busy" >&2
+}
+
 # One step: SERVER RATE OUT.json [extra hashchat-load options].
 load_step() {
     local kind="$1" rate="$2" out="$3"
     shift 3
+    settle
     start_server "$kind"
     local tmp status=0
     tmp="$(mktemp)"

@@ -49,6 +49,8 @@ Every option can also be set as an environment variable (shown in brackets); a f
   --index-delay-ms=N   the search index is written after the log, at least this often (and
                      at once when a search asks), in larger transactions
                                                       [HASHCHAT_INDEX_DELAY_MS] (250)
+  --sqlite-cache-mb=N   SQLite's page cache for the writer, which fills as the store grows
+                     (less memory, more reads from the file) [HASHCHAT_SQLITE_CACHE_MB] (64)
   --socket-send-buffer=N   kernel send buffer per connection (SO_SNDBUF), 0: the kernel's own;
                      smaller makes the server's bounded queue, and so push-back, act sooner
                                                          [HASHCHAT_SOCKET_SEND_BUFFER] (0)
@@ -120,6 +122,7 @@ int main(int argc, char** argv) {
         {"max-waiting", "HASHCHAT_MAX_WAITING"},
         {"fanout-interval-ms", "HASHCHAT_FANOUT_INTERVAL_MS"},
         {"index-delay-ms", "HASHCHAT_INDEX_DELAY_MS"},
+        {"sqlite-cache-mb", "HASHCHAT_SQLITE_CACHE_MB"},
         {"socket-send-buffer", "HASHCHAT_SOCKET_SEND_BUFFER"},
         {"max-connections-per-address", "HASHCHAT_MAX_CONNECTIONS_PER_ADDRESS"},
         {"max-sessions-per-hour", "HASHCHAT_MAX_SESSIONS_PER_HOUR"},
@@ -226,6 +229,9 @@ int main(int argc, char** argv) {
         } else if (name == "index-delay-ms") {
             if (!parse_int(value, 0, 3600000, n)) return bad_option(name, value, "0 to 3600000 ms");
             opts.index_delay_ms = static_cast<int>(n);
+        } else if (name == "sqlite-cache-mb") {
+            if (!parse_int(value, 1, 65536, n)) return bad_option(name, value, "1 to 65536 MB");
+            opts.sqlite_cache_mb = static_cast<int>(n);
         } else if (name == "test-clock") {
             auto t = hashchat::protocol::parse_instant(value);
             if (!t) return bad_option(name, value, "an ISO instant such as 2026-11-26T19:00:00Z");

@@ -258,10 +258,17 @@ void hub::remove_connection(std::uint64_t id) {
 void hub::release() {
     archive_workers_.stop();
     archive_workers_.join();
-    std::lock_guard lock(mutex_);
-    for (auto& [id, r] : rooms_) r->release_members();
-    rooms_.clear();
-    connections_.clear();
+    decltype(rooms_) rooms;
+    decltype(connections_) connections;
+    {
+        std::lock_guard lock(mutex_);
+        rooms.swap(rooms_);
+        connections.swap(connections_);
+    }
+    // Outside the lock: a connection whose last owner is its room (it left after the I/O
+    // threads stopped, so the room never heard) gives its address's place back as it goes,
+    // and that takes the lock (it deadlocked here).
+    for (auto& [id, r] : rooms) r->release_members();
 }
 
 void hub::shutdown(std::function<void()> done) {

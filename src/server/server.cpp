@@ -44,7 +44,7 @@ int run(const options& opts) {
         spdlog::warn("synchronous=NORMAL: a power failure may lose the last acknowledged posts");
     }
 
-    store::store db(opts.data_dir / "hashchat.sqlite3", opts.durability);
+    store::store db(opts.data_dir / "hashchat.sqlite3", opts.durability, opts.sqlite_cache_mb);
     metrics stats;
     net::io_context ioc(opts.threads);
     committer commits(db, stats, ioc.get_executor(),

@@ -308,11 +308,9 @@ void consume(std::vector<net::const_buffer>& buffers, std::size_t n) {
 
 void ws_session::do_write() {
     if (writing_) return;
-    if (failed_) {
-        ws_.next_layer().control.clear();
-        queue_.clear();
-        return finish_if_idle();
-    }
+    // Over: nothing more of its own, but Beast's frames still go (the HTTP answer to a refused
+    // handshake; a close frame).
+    if (failed_) queue_.clear();
     auto& socket = ws_.next_layer().socket();
     while (gather()) {
         // The socket usually has room: then this is the write's only system call, and no
@@ -322,7 +320,10 @@ void ws_session::do_write() {
             beast::error_code ec;
             const std::size_t n = socket.write_some(buffers_, ec);
             if (ec == net::error::would_block || ec == net::error::try_again) break;
-            if (ec) return fail(ec, "write");
+            if (ec) {
+                fail(ec, "write");
+                return finish_if_idle();  // a teardown Beast waits for still runs
+            }
             consume(buffers_, n);
             if (buffers_.empty()) break;
         }
@@ -346,18 +347,17 @@ bool ws_session::gather() {
     in_flight_events_ = 0;
     // Beast's own frames first (the handshake's response, a pong, the close frame).
     auto& control = ws_.next_layer().control;
-    while (!control.empty()) {
-        control_in_flight_.push_back(std::move(control.front()));
-        control.pop_front();
-        const auto& c = control_in_flight_.back();
+    for (auto& c : control) {
         if (!c.empty() && static_cast<unsigned char>(c[0]) == 0x88) close_frame_sent_ = true;
+        control_in_flight_.push_back(std::move(c));
     }
+    control.clear();
     for (const auto& c : control_in_flight_) buffers_.emplace_back(net::buffer(c));
     // Then the connection's messages: after a close frame, none.
     std::size_t messages = 0;
     std::size_t header_at = 0;
-    while (!queue_.empty() && !close_frame_sent_ && !close_sent_ && messages < max_messages &&
-           in_flight_bytes_ < max_batch_bytes) {
+    while (!queue_.empty() && !failed_ && !close_frame_sent_ && !close_sent_ &&
+           messages < max_messages && in_flight_bytes_ < max_batch_bytes) {
         const std::size_t header_buffer = buffers_.size();
         buffers_.emplace_back();  // the header, once the length is known
         std::size_t length = 0;
@@ -442,7 +442,10 @@ bool ws_session::gather() {
 
 void ws_session::on_write(beast::error_code ec, std::size_t) {
     writing_ = false;
-    if (ec) return fail(ec, "write");
+    if (ec) {
+        fail(ec, "write");
+        return finish_if_idle();
+    }
     written();
     do_write();
 }
@@ -522,7 +525,7 @@ void ws_session::start_close() {
 }
 
 void ws_session::fail(beast::error_code ec, const char* what) {
-    if (room_) {
+    if (room_ && !failed_) {
         room_->leave(id_);
     }
     if (accepted_) {

@@ -14,12 +14,12 @@
 #include <boost/beast/core/role.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/websocket/teardown.hpp>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 namespace hashchat::server {
 
@@ -48,10 +48,12 @@ class ws_transport {
                 boost::asio::buffer_copy(boost::asio::buffer(bytes), b);
                 const std::size_t n = bytes.size();
                 control.push_back(std::move(bytes));
+                // The writer first: a refused handshake's answer goes out before Beast reports
+                // the failure that ends the connection.
+                if (on_control) on_control();
                 boost::asio::post(
                     stream_.get_executor(),
                     boost::beast::bind_front_handler(std::move(h), boost::beast::error_code{}, n));
-                if (on_control) on_control();
             },
             handler, buffers);
     }
@@ -69,7 +71,8 @@ class ws_transport {
         t->run();
     }
 
-    std::deque<std::string> control;   // Beast's frames, for the writer to send next
+    std::vector<std::string> control;  // Beast's frames, for the writer to send next (a vector
+                                       // allocates nothing until used)
     std::function<void()> on_control;  // tells the writer there is something for it
 
   private:

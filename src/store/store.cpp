@@ -243,7 +243,7 @@ ALTER TABLE moderator_keys ADD COLUMN created_at INTEGER NOT NULL DEFAULT 0;
 
 }  // namespace
 
-store::store(const std::filesystem::path& file, durability d) {
+store::store(const std::filesystem::path& file, durability d, int cache_mb) {
     if (sqlite3_open_v2(file.c_str(), &db_,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
                         nullptr) != SQLITE_OK) {
@@ -255,10 +255,11 @@ store::store(const std::filesystem::path& file, durability d) {
     exec("PRAGMA journal_mode=WAL");
     exec(d == durability::full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
     exec("PRAGMA foreign_keys=ON");
-    // 64 MiB of page cache instead of SQLite's 2 MB: the commits of many sessions touch the
-    // last pages of each session's log, its posts and the search index; with the small cache
-    // they were read back from the file (5% of the server's CPU in pread under 250 sessions).
-    exec("PRAGMA cache_size=-65536");
+    // 64 MiB of page cache by default (`cache_mb`, --sqlite-cache-mb) instead of SQLite's 2 MB:
+    // the commits of many sessions touch the last pages of each session's log, its posts and
+    // the search index; with the small cache they were read back from the file (5% of the
+    // server's CPU in pread under 250 sessions). It fills as the store grows.
+    exec(("PRAGMA cache_size=-" + std::to_string(std::int64_t{cache_mb} * 1024)).c_str());
     // A checkpoint every 10,000 WAL pages (40 MiB) instead of 1,000: under load the same pages
     // (each session's last page of log, the index's) are written to the WAL again and again,
     // and a checkpoint copies each once, so fewer checkpoints copy fewer pages in all (the

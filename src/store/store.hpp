@@ -134,7 +134,8 @@ class search_error : public std::runtime_error {
 
 class store {
   public:
-    store(const std::filesystem::path& file, durability d);
+    // `cache_mb`: the writer's page cache (PRAGMA cache_size).
+    store(const std::filesystem::path& file, durability d, int cache_mb = 64);
     ~store();
     store(const store&) = delete;
     store& operator=(const store&) = delete;

@@ -1,16 +1,18 @@
 // The server frames its own messages and writes several in one system call; Beast's frames
-// (pongs, the close) go between them. A reader that pings while a write to it is half sent gets
-// every pong and every event intact and in order, and a clean close.
+// (pongs, the close, a refused handshake's answer) go between them. A reader that pings while a
+// write to it is half sent gets every pong and every event intact and in order, and a clean
+// close; a handshake Beast refuses still gets its HTTP answer.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EventEmitter } from 'node:events';
 import {
     startServer, stopServer, killServer, createSession, getSession, metrics, metric, dropAll,
-    step, withTimeout,
+    step, withTimeout, http,
 } from './harness.mjs';
 import { Q1, join } from './common.mjs';
 
@@ -90,6 +92,41 @@ test('pings while a write is half sent: pongs and events intact, in order', { ti
     } finally {
         if (reader && reader.exitCode === null) reader.kill('SIGKILL');
         dropAll(clients);
+        if (srv) await stopServer(srv).catch(async (e) => { await killServer(srv); throw e; });
+    }
+});
+
+// The answer to a refused handshake is written by Beast through the same queue.
+function rawUpgrade(port, version) {
+    return withTimeout(new Promise((resolve, reject) => {
+        const s = net.connect(port, '127.0.0.1', () => {
+            s.write(`GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+                `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: ${version}\r\n\r\n`);
+        });
+        let got = '';
+        s.on('data', (d) => {
+            got += d.toString('latin1');
+            if (got.includes('\r\n\r\n')) {
+                s.destroy();
+                resolve(got);
+            }
+        });
+        s.on('error', reject);
+        s.on('close', () => resolve(got));
+    }), 10_000, 'an answer to the upgrade');
+}
+
+test('a handshake Beast refuses is answered (426), and the server stays up', { timeout: 60_000 }, async () => {
+    let srv;
+    try {
+        srv = await startServer();
+        const refused = await rawUpgrade(srv.port, '12');
+        assert.match(refused, /^HTTP\/1\.1 426 Upgrade Required\r\n/);
+        assert.match(refused, /\r\nSec-WebSocket-Version: 13\r\n/i);
+        const accepted = await rawUpgrade(srv.port, '13');
+        assert.match(accepted, /^HTTP\/1\.1 101 Switching Protocols\r\n/);
+        assert.equal((await http(srv, 'GET', '/healthz')).status, 200);
+    } finally {
         if (srv) await stopServer(srv).catch(async (e) => { await killServer(srv); throw e; });
     }
 });

@@ -157,7 +157,9 @@ test('a stalled reader is dropped at its bound, others keep receiving, server me
     try {
         srv = await startServer({
             clock: '2026-11-26T18:55:00Z',
-            args: [`--queue-bytes=${MEM_QUEUE_BYTES}`],
+            // SQLite's page cache fills as the store grows (64 MiB by default, by design): a small
+            // one keeps what is measured here to what the server itself holds.
+            args: [`--queue-bytes=${MEM_QUEUE_BYTES}`, '--sqlite-cache-mb=4'],
             env: { ASAN_OPTIONS: [process.env.ASAN_OPTIONS, 'quarantine_size_mb=1'].filter(Boolean).join(':') },
         });
         const pid = srv.proc.pid;
