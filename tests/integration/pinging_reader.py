@@ -48,17 +48,10 @@ def read_more():
 def next_frame():
     """One whole frame: (byte0, opcode, payload); every rule a server frame must keep."""
     global buf
-    while len(buf) < 2:
+    while (bounds := raw_ws.frame_bounds(buf)) is None:
         read_more()
+    h, n = bounds
     b0, b1 = buf[0], buf[1]
-    n = b1 & 0x7F
-    h = 2 if n < 126 else (4 if n == 126 else 10)
-    while len(buf) < h:
-        read_more()
-    if n == 126:
-        n = struct.unpack(">H", buf[2:4])[0]
-    elif n == 127:
-        n = struct.unpack(">Q", buf[2:10])[0]
     if b1 & 0x80:
         bad.append("a masked frame from the server")
     if b0 & 0x70:

@@ -27,3 +27,19 @@ def send_frame(sock, data, opcode):
     n = len(data)
     head = bytes([0x80 | opcode]) + (bytes([0x80 | n]) if n < 126 else bytes([0x80 | 126]) + struct.pack(">H", n))
     sock.sendall(head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data)))
+
+
+def frame_bounds(buf):
+    """A server frame's header length and payload length at the start of `buf`, or None while
+    its header is incomplete."""
+    if len(buf) < 2:
+        return None
+    n = buf[1] & 0x7F
+    h = 2 if n < 126 else (4 if n == 126 else 10)
+    if len(buf) < h:
+        return None
+    if n == 126:
+        n = struct.unpack(">H", buf[2:4])[0]
+    elif n == 127:
+        n = struct.unpack(">Q", buf[2:10])[0]
+    return h, n

@@ -28,25 +28,11 @@ seqs, close, next_pause = [], None, burst
 def frames():
     global buf
     while True:
-        while len(buf) < 2 or len(buf) < header_len(buf) + payload_len(buf):
+        while (bounds := raw_ws.frame_bounds(buf)) is None or len(buf) < sum(bounds):
             yield None
-        h, n = header_len(buf), payload_len(buf)
+        h, n = bounds
         op, payload, buf = buf[0] & 0x0F, buf[h:h + n], buf[h + n:]
         yield op, payload
-
-
-def header_len(b):
-    n = b[1] & 0x7F
-    return 2 if n < 126 else (4 if n == 126 else 10)
-
-
-def payload_len(b):
-    n = b[1] & 0x7F
-    if n < 126:
-        return n
-    if len(b) < header_len(b):
-        return 1 << 40
-    return struct.unpack(">H", b[2:4])[0] if n == 126 else struct.unpack(">Q", b[2:10])[0]
 
 
 parser = frames()
