@@ -9,10 +9,33 @@ cd "$ROOT"
 APT_PACKAGES=(
     g++ cmake ninja-build ccache pkg-config curl ca-certificates tzdata
     libboost1.81-dev nlohmann-json3-dev libspdlog-dev catch2 libsqlite3-dev libssl-dev
-    libhowardhinnant-date-dev clang-format
+    libhowardhinnant-date-dev libqrencode-dev clang-format
 )
 
-log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+# Each log line starts a stage; the time each stage took is printed when the next one starts,
+# and stage_summary lists them all.
+STAGE_NAME=""
+STAGE_START=$SECONDS
+STAGE_TIMES=()
+stage_done() {
+    if [ -n "$STAGE_NAME" ]; then
+        local took=$((SECONDS - STAGE_START))
+        STAGE_TIMES+=("$(printf '%5d s  %s' "$took" "$STAGE_NAME")")
+        printf '    (%d s)\n' "$took" >&2
+    fi
+    STAGE_NAME=""
+}
+log() {
+    stage_done
+    STAGE_NAME="$*"
+    STAGE_START=$SECONDS
+    printf '\033[1m==> %s\033[0m\n' "$*" >&2
+}
+stage_summary() {
+    stage_done
+    printf '\033[1m==> time per stage (%d s in all)\033[0m\n' "$SECONDS" >&2
+    printf '%s\n' "${STAGE_TIMES[@]}" >&2
+}
 
 as_root() {
     if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi

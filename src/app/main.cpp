@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "protocol/time_format.hpp"
+#include "server/http_util.hpp"
 #include "server/server.hpp"
 
 #ifndef HASHCHAT_DEFAULT_WEB_ROOT
@@ -63,6 +64,9 @@ Every option can also be set as an environment variable (shown in brackets); a f
   --allowed-origins=A,B   web origins besides this server's own that may open WebSockets
                      (e.g. https://chat.school.example)                [HASHCHAT_ALLOWED_ORIGINS]
   --creation-token=T creating sessions needs Authorization: Bearer T  [HASHCHAT_CREATION_TOKEN]
+  --public-url=URL   where participants reach the server, for join links and QR codes
+                     (e.g. https://chat.school.example); else the request's Host
+                                                                        [HASHCHAT_PUBLIC_URL]
   --profile=loadtest lifts the per-connection rate limits and the per-address caps, for load
                      tests on a closed network (never in production)         [HASHCHAT_PROFILE]
   --test-clock=ISO   FOR TESTS ONLY: time stands still at ISO (e.g. 2026-11-26T19:00:00Z) and
@@ -129,6 +133,7 @@ int main(int argc, char** argv) {
         {"trust-proxy", "HASHCHAT_TRUST_PROXY"},
         {"allowed-origins", "HASHCHAT_ALLOWED_ORIGINS"},
         {"creation-token", "HASHCHAT_CREATION_TOKEN"},
+        {"public-url", "HASHCHAT_PUBLIC_URL"},
         {"profile", "HASHCHAT_PROFILE"}};
     for (const auto& [name, var] : env_names) {
         if (auto v = env(var)) settings.emplace_back(name, *v);
@@ -215,6 +220,10 @@ int main(int argc, char** argv) {
             }
         } else if (name == "creation-token") {
             opts.creation_token = value;
+        } else if (name == "public-url") {
+            auto url = hashchat::server::normal_public_url(value);
+            if (!url) return bad_option(name, value, "http(s)://host[:port][/path]");
+            opts.public_url = *url;
         } else if (name == "profile") {
             if (value != "loadtest") return bad_option(name, value, "loadtest");
             opts.post_rate = opts.like_rate = opts.other_rate = {0, 0};

@@ -389,7 +389,7 @@ class markdown_writer {
         out_ += " \u00b7 " + plural(t_.stats.participants, "participant", "participants") +
                 " \u00b7 " + plural(t_.stats.posts, "post", "posts") + "_\n\n";
         if (!c.description.empty()) {
-            block(c.description, "");
+            markdown_lines(out_, c.description, "", true);
             out_ += "\n\n";
         }
         out_ += "Archive: <" + ctx_.base_url + "/archive/" + c.id + ">\n";
@@ -398,7 +398,7 @@ class markdown_writer {
             for (const auto i : t_.roll_call) item(t_.posts[i], 1);
         }
         for (const auto& q : t_.questions) {
-            out_ += "\n## Q" + std::to_string(q.number) + "\\. ";
+            out_ += "\n## Q" + std::to_string(q.number) + ". ";
             markdown_escape(out_, q.text);
             out_ += "\n\n";
             for (const auto i : q.answers) item(t_.posts[i], 1);
@@ -417,7 +417,7 @@ class markdown_writer {
                 out_ += "- " + stamp(t_, clock_, a.at) + " **";
                 markdown_escape(out_, a.name);
                 out_ += "**: ";
-                block(a.text, "  ");
+                markdown_lines(out_, a.text, "  ", false);
                 out_ += "\n";
             }
         }
@@ -433,7 +433,7 @@ class markdown_writer {
             int rank = 0;
             for (const auto& p : st.top_contributors) {
                 out_ += std::to_string(++rank) + ". ";
-                markdown_escape(out_, p.name + " (@" + p.handle + ")");
+                markdown_escape(out_, p.name + " (@" + p.handle + ")", true);
                 out_ += ": " + plural(p.posts, "post", "posts") + ", " +
                         plural(static_cast<std::size_t>(p.likes), "like", "likes") + "\n";
             }
@@ -452,26 +452,6 @@ class markdown_writer {
     }
 
   private:
-    // Text whose every line is escaped; later lines are indented to stay in the list item.
-    void block(std::string_view s, const std::string& indent) {
-        std::size_t start = 0;
-        bool first = true;
-        while (start <= s.size()) {
-            auto end = s.find('\n', start);
-            if (end == std::string_view::npos) end = s.size();
-            auto line = s.substr(start, end - start);
-            if (!first) {
-                out_ += "\\\n" + indent;
-                while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) {
-                    line.remove_prefix(1);  // leading blanks would start a code block
-                }
-            }
-            first = false;
-            markdown_escape(out_, line);
-            start = end + 1;
-        }
-    }
-
     void item(const post& p, int depth) {
         const std::string indent(static_cast<std::size_t>(depth - 1) * 2, ' ');
         out_ += indent + "- **";
@@ -485,7 +465,7 @@ class markdown_writer {
         if (p.edited) out_ += " \u00b7 edited";
         if (p.reply_to_removed) out_ += " \u00b7 _in reply to a removed post_";
         out_ += ": ";
-        block(p.text, indent + "  ");
+        markdown_lines(out_, p.text, indent + "  ", false);
         out_ += "\n";
         for (const auto i : shown_replies(t_, p, depth)) {
             item(t_.posts[i], depth + 1);

@@ -75,6 +75,12 @@ std::vector<event> session::tick(instant now) {
     return out;
 }
 
+std::optional<error> session::check_since(seq_t since) const {
+    if (since <= head_) return std::nullopt;
+    return make_error(error_code::bad_since, "This session has only " + std::to_string(head_) +
+                                                 " events; load it again from 0.");
+}
+
 result<join_result> session::join(const join_request& req) const {
     if (!valid_handle(req.handle)) {
         return make_error(error_code::bad_handle,
@@ -94,10 +100,7 @@ result<join_result> session::join(const join_request& req) const {
         who = role::moderator;
         key_id = k->id;
     }
-    if (req.since > head_) {
-        return make_error(error_code::bad_since, "This session has only " + std::to_string(head_) +
-                                                     " events; load it again from 0.");
-    }
+    if (auto e = check_since(req.since)) return *e;
     join_result out;
     const auto key = handle_key(req.handle);
     // An address ban does not lock out moderators, who may sit in the same pub or school.

@@ -158,6 +158,9 @@ class session {
     std::vector<event> tick(instant now);
 
     result<join_result> join(const join_request& req) const;
+    // `bad_since` when the log is shorter than `since`: for a join, and for a read-only viewer
+    // (a pub screen), which is no member, so `since` is all it can get wrong.
+    std::optional<error> check_since(seq_t since) const;
     // Records a member (after a successful join, or when loading from the store).
     void set_member(member m);
 

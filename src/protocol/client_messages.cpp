@@ -106,13 +106,22 @@ std::variant<core::error, hello_msg, ping_msg, core::command> parse_body(const j
         return value;
     };
     if (type == "hello") {
-        r.allow_only({"session", "handle", "name", "token", "since", "key"});
         hello_msg m;
+        if (auto view = j.find("view"); view != j.end()) {
+            // A viewer (a pub screen) watches without a handle: no token, no key, no member.
+            r.allow_only({"session", "since", "view"});
+            if (!view->is_boolean() || !view->get<bool>()) {
+                r.fail(bad("Field \"view\" must be true (or left out to join with a handle)."));
+            }
+            m.view = true;
+        } else {
+            r.allow_only({"session", "handle", "name", "token", "since", "key"});
+            m.handle = r.str("handle", true).value_or("");
+            m.name = r.str("name", true).value_or("");
+            m.token = r.str("token", false);
+            m.key = r.str("key", false);
+        }
         m.session = r.str("session", true).value_or("");
-        m.handle = r.str("handle", true).value_or("");
-        m.name = r.str("name", true).value_or("");
-        m.token = r.str("token", false);
-        m.key = r.str("key", false);
         m.since = r.uint("since", false, max_seq).value_or(0);
         return done(m);
     }

@@ -20,6 +20,7 @@ struct hello_msg {
     std::optional<std::string> token;
     std::optional<std::string> key;
     core::seq_t since = 0;
+    bool view = false;  // a read-only viewer (handle, name, token and key are then absent)
 };
 
 struct ping_msg {};

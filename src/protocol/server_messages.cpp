@@ -16,16 +16,28 @@ void add_rid(json& j, const std::optional<std::string>& rid) {
 }
 }  // namespace
 
-std::string welcome_message(const core::session& s, const core::actor& you,
-                            const std::optional<std::string>& issued_token, std::size_t online,
-                            core::instant now, const std::optional<std::string>& rid) {
-    json who{{"handle", you.handle}, {"name", you.name}, {"role", core::to_string(you.who)}};
-    if (issued_token) who["token"] = *issued_token;
+namespace {
+std::string welcome_with(const core::session& s, json who, std::size_t online, core::instant now,
+                         const std::optional<std::string>& rid) {
     json j{{"type", "welcome"},          {"protocol", protocol_version},
            {"now", format_instant(now)}, {"head", s.head()},
            {"you", std::move(who)},      {"session", session_view(s, online)}};
     add_rid(j, rid);
     return dump(j);
+}
+}  // namespace
+
+std::string welcome_message(const core::session& s, const core::actor& you,
+                            const std::optional<std::string>& issued_token, std::size_t online,
+                            core::instant now, const std::optional<std::string>& rid) {
+    json who{{"handle", you.handle}, {"name", you.name}, {"role", core::to_string(you.who)}};
+    if (issued_token) who["token"] = *issued_token;
+    return welcome_with(s, std::move(who), online, now, rid);
+}
+
+std::string viewer_welcome_message(const core::session& s, std::size_t online, core::instant now,
+                                   const std::optional<std::string>& rid) {
+    return welcome_with(s, json{{"role", "viewer"}}, online, now, rid);
 }
 
 std::string ack_message(const std::string& cid, core::seq_t seq,

@@ -16,6 +16,9 @@ inline constexpr int protocol_version = 1;
 std::string welcome_message(const core::session& s, const core::actor& you,
                             const std::optional<std::string>& issued_token, std::size_t online,
                             core::instant now, const std::optional<std::string>& rid);
+// A read-only viewer's welcome: `you` is {"role":"viewer"} (no handle, no token).
+std::string viewer_welcome_message(const core::session& s, std::size_t online, core::instant now,
+                                   const std::optional<std::string>& rid);
 std::string ack_message(const std::string& cid, core::seq_t seq,
                         const std::optional<std::string>& rid);
 std::string pending_ack_message(const std::string& cid, std::uint64_t pending,

@@ -3,6 +3,7 @@
 #include <boost/beast/http/verb.hpp>
 #include <nlohmann/json.hpp>
 
+#include "archive/qr_code.hpp"
 #include "protocol/calendar.hpp"
 #include "protocol/event_json.hpp"
 #include "protocol/server_messages.hpp"
@@ -37,7 +38,9 @@ void create_session(hub& h, const http_request& req, const std::string& address,
               {"urls",
                {{"join", join},
                 {"moderate", join + "/moderate#key=" + created->moderator_key},
-                {"screen", join + "/screen"}}}};
+                {"screen", join + "/screen"},
+                {"join_url", base_url(req, h.opts().public_url) + join},
+                {"qr", "/api/sessions/" + created->id + "/qr.svg"}}}};
     respond(json_response(req, http::status::created, protocol::dump(body)));
 }
 
@@ -104,12 +107,43 @@ void keys_route(hub& h, const http_request& req, const std::string& id, const st
                            "That method is not allowed here."));
 }
 
+// The join link as participants reach it, and its QR code (dark on light, quiet zone: see
+// archive/qr_code.hpp), for the pub screen, the moderator console and the creation page.
+void links(hub& h, const http_request& req, const std::string& id, bool svg,
+           const responder& respond) {
+    auto r = h.find(id);
+    if (!r) {
+        return respond(no_such_session(req));
+    }
+    const std::string join = base_url(req, h.opts().public_url) + "/s/" + id;
+    if (!svg) {
+        return respond(
+            json_response(req, http::status::ok,
+                          protocol::dump(json{{"join", join},
+                                              {"screen", join + "/screen"},
+                                              {"qr", "/api/sessions/" + id + "/qr.svg"}})));
+    }
+    auto grid = archive::qr_encode(join);
+    if (!grid) {
+        return respond(error_response(req, http::status::internal_server_error, "too_long",
+                                      "The join link is too long for a QR code."));
+    }
+    const auto c = r->config();
+    auto res = make_response(req, http::status::ok,
+                             archive::qr_svg(*grid, "QR code: join " + c.hashtag + " at " + join),
+                             "image/svg+xml");
+    res.set(http::field::cache_control, "no-cache");
+    res.set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'");
+    respond(std::move(res));
+}
+
 void calendar(hub& h, const http_request& req, const std::string& id, const responder& respond) {
     auto r = h.find(id);
     if (!r) {
         return respond(no_such_session(req));
     }
-    auto ics = protocol::session_calendar(r->config(), base_url(req), h.time().now());
+    auto ics =
+        protocol::session_calendar(r->config(), base_url(req, h.opts().public_url), h.time().now());
     if (!ics) {
         return respond(error_response(req, ics.err()));
     }
@@ -234,8 +268,8 @@ void series_route(hub& h, const http_request& req, const std::string& id, const 
     if (rest == "calendar.ics") {
         std::vector<core::session_config> configs;
         for (auto& r : rooms) configs.push_back(r->config());
-        auto ics = protocol::sessions_calendar(configs, s->hashtag + " " + s->title, base_url(req),
-                                               h.time().now());
+        auto ics = protocol::sessions_calendar(configs, s->hashtag + " " + s->title,
+                                               base_url(req, h.opts().public_url), h.time().now());
         if (!ics) {
             return respond(error_response(req, ics.err()));
         }
@@ -330,6 +364,10 @@ void handle_http(hub& h, const http_request& req, bool from_loopback, const std:
             const std::string rest = id.substr(slash + 1);
             id.resize(slash);
             if (rest == "keys") return keys_route(h, req, id, "", respond);
+            if (rest == "qr.svg" || rest == "links") {
+                if (!get) return not_allowed();
+                return links(h, req, id, rest == "qr.svg", respond);
+            }
             if (rest == "calendar.ics") {
                 if (!get) return not_allowed();
                 return calendar(h, req, id, respond);
@@ -361,8 +399,13 @@ void handle_http(hub& h, const http_request& req, bool from_loopback, const std:
                                       "There is no such resource."));
     }
     if (!get) return not_allowed();
-    if (auto file = find_static(h.opts().web_root, path)) {
+    const auto accept = req[http::field::accept_encoding];
+    if (auto file =
+            find_static(h.opts().web_root, path, std::string_view(accept.data(), accept.size()))) {
         auto res = make_response(req, http::status::ok, std::move(file->body), file->content_type);
+        // Every file may have compressed copies: caches keep one per encoding.
+        res.set(http::field::vary, "Accept-Encoding");
+        if (!file->encoding.empty()) res.set(http::field::content_encoding, file->encoding);
         res.set(http::field::cache_control,
                 file->immutable ? "public, max-age=31536000, immutable" : "no-cache");
         if (file->content_type.rfind("text/html", 0) == 0) {

@@ -101,7 +101,7 @@ void transcript_route(hub& h, const http_request& req, const std::string& id, fo
     // The same log, host and format give the same document.
     const std::string etag = "\"" + id + "-" + std::to_string(summary.head) + "-" +
                              std::to_string(static_cast<int>(f)) + "-" +
-                             sha256_hex(base_url(req)).substr(0, 8) + "\"";
+                             sha256_hex(base_url(req, h.opts().public_url)).substr(0, 8) + "\"";
     if (auto it = req.find(http::field::if_none_match);
         it != req.end() && std::string_view(it->value().data(), it->value().size()) == etag) {
         http_response res{http::status::not_modified, req.version()};
@@ -127,7 +127,7 @@ http_response render(hub& h, const http_request& req, format f, const room_summa
         if (auto e = protocol::parse_event(*frame, "")) events.push_back(std::move(*e));
     }
     const auto t = archive::build(summary.config, events, earlier_authors(h, summary.config));
-    const archive::export_context ctx{base_url(req), h.time().now()};
+    const archive::export_context ctx{base_url(req, h.opts().public_url), h.time().now()};
     const auto& id = summary.config.id;
     http_response res;
     switch (f) {
@@ -429,7 +429,7 @@ http_response feed_document(hub& h, const http_request& req, const std::string& 
     for (const auto& s : ended) ids.push_back(s.config.id);
     h.sync_index();
     const auto counts = h.db().counts(ids);
-    const std::string base = base_url(req);
+    const std::string base = base_url(req, h.opts().public_url);
     archive::feed_info info;
     const std::string tag_name = by_tag ? normal_tag(tag) : "";
     info.id = stable_urn("hashchat-feed:" + tag_name);

@@ -52,7 +52,8 @@ http_response no_such_session(const http_request& req) {
                           "There is no session with that id.");
 }
 
-std::string base_url(const http_request& req) {
+std::string base_url(const http_request& req, std::string_view public_url) {
+    if (!public_url.empty()) return std::string(public_url);
     auto it = req.find(http::field::host);
     std::string host = it == req.end() ? "" : std::string(it->value());
     const bool plain =
@@ -61,6 +62,33 @@ std::string base_url(const http_request& req) {
                    c == '-' || c == '[' || c == ']';
         });
     return "http://" + (plain ? host : std::string("localhost"));
+}
+
+std::optional<std::string> normal_public_url(std::string_view url) {
+    std::string_view rest = url;
+    for (std::string_view scheme : {"https://", "http://"}) {
+        if (rest.substr(0, scheme.size()) == scheme) {
+            rest.remove_prefix(scheme.size());
+            break;
+        }
+    }
+    if (rest.size() == url.size() || rest.empty() || url.size() > 200) return std::nullopt;
+    const auto slash = rest.find('/');
+    const auto host = rest.substr(0, slash);
+    const auto path = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash);
+    auto all_of = [](std::string_view s, auto ok) { return std::all_of(s.begin(), s.end(), ok); };
+    const bool host_ok = !host.empty() && all_of(host, [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '-' ||
+               c == ':' || c == '[' || c == ']';
+    });
+    const bool path_ok = all_of(path, [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '/' || c == '.' ||
+               c == '-' || c == '_' || c == '~';
+    });
+    if (!host_ok || !path_ok || host.front() == '.' || host.front() == ':') return std::nullopt;
+    std::string out(url);
+    while (out.back() == '/') out.pop_back();
+    return out;
 }
 
 namespace {

@@ -22,9 +22,14 @@ boost::beast::http::status status_of(core::error_code code);
 // 404 not_found for a session id that does not exist.
 http_response no_such_session(const http_request& req);
 
-// Where this request reached the server ("http://host:port"), for links in documents that leave
-// the page.
-std::string base_url(const http_request& req);
+// Where participants reach the server, for links and QR codes that leave the page: the
+// operator's `--public-url` when set (a laptop behind a proxy never shows "localhost"), else the
+// request's Host ("http://host:port").
+std::string base_url(const http_request& req, std::string_view public_url);
+
+// `--public-url` checked: http(s)://host[:port][/path], no query, fragment or credentials; the
+// trailing slash dropped. Nothing if it is not such a URL.
+std::optional<std::string> normal_public_url(std::string_view url);
 
 // A query string parameter, percent-decoded ('+' is a space). Nothing if absent; an error if
 // its encoding is broken.

@@ -21,6 +21,7 @@ struct options {
     std::string log_level = "info";
     std::optional<core::instant> test_clock;  // time stands still until POST /api/test/clock
     std::filesystem::path web_root;           // the built web client (web-client/dist)
+    std::string public_url;  // where participants reach the server (links, QR codes); empty: Host
     store::durability durability = store::durability::full;
     std::size_t max_text = 1000;            // code points of a post
     std::size_t queue_bytes = 1024 * 1024;  // a connection's send queue bound

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <nlohmann/json.hpp>
 
@@ -167,6 +168,7 @@ void room::do_join(const std::shared_ptr<connection>& c, const protocol::hello_m
                           rid, std::nullopt);
     }
     do_tick({});
+    if (hello.view) return join_viewer(c, hello.since, rid);
     const std::string token = random_token();
     core::join_request req;
     req.handle = hello.handle;
@@ -196,20 +198,47 @@ void room::do_join(const std::shared_ptr<connection>& c, const protocol::hello_m
     const auto since = hello.since;
     when_durable([self = shared_from_this(), c, who, issued, since, rid] {
         if (self->members_.count(c->id()) == 0) return;  // left meanwhile
-        std::string welcome;
-        {
-            std::lock_guard lock(self->state_mutex_);
-            auto j = nlohmann::json::parse(protocol::welcome_message(
-                self->session_, who, issued, self->online_.load(), self->deps_.time.now(), rid));
-            j["head"] = self->committed_.load();
-            j["session"]["head"] = self->committed_.load();
-            welcome = protocol::dump(j);
-        }
-        c->joined(self);
-        c->send(frame(std::move(welcome)));
+        self->welcome(c, since, [&] {
+            return protocol::welcome_message(self->session_, who, issued, self->online_.load(),
+                                             self->deps_.time.now(), rid);
+        });
         if (who.who == core::role::moderator) self->send_mod_log(c);
-        self->do_fetch(c, since, self->deps_.backlog_bytes);
     });
+}
+
+void room::join_viewer(const std::shared_ptr<connection>& c, core::seq_t since,
+                       const std::optional<std::string>& rid) {
+    std::optional<core::error> refused;
+    {
+        std::lock_guard lock(state_mutex_);
+        refused = session_.check_since(since);
+    }
+    if (refused) return send_error(c, *refused, rid, std::nullopt);
+    // A viewer receives what members receive but is no member: no row, no presence, no token.
+    members_[c->id()] = member_entry{c, {}, false, {}, true};
+    when_durable([self = shared_from_this(), c, since, rid] {
+        if (self->members_.count(c->id()) == 0) return;  // left meanwhile
+        self->welcome(c, since, [&] {
+            return protocol::viewer_welcome_message(self->session_, self->online_.load(),
+                                                    self->deps_.time.now(), rid);
+        });
+    });
+}
+
+void room::welcome(const std::shared_ptr<connection>& c, core::seq_t since,
+                   const std::function<std::string()>& message) {
+    std::string welcome;
+    {
+        // The welcome names the committed head (the core's may be ahead of what is durable).
+        std::lock_guard lock(state_mutex_);
+        auto j = nlohmann::json::parse(message());
+        j["head"] = committed_.load();
+        j["session"]["head"] = committed_.load();
+        welcome = protocol::dump(j);
+    }
+    c->joined(shared_from_this());
+    c->send(frame(std::move(welcome)));
+    do_fetch(c, since, deps_.backlog_bytes);
 }
 
 void room::do_fetch(const std::shared_ptr<connection>& c, core::seq_t from, std::size_t max_bytes) {
@@ -245,6 +274,13 @@ void room::do_command(const std::shared_ptr<connection>& c, const core::command&
         return send_error(c,
                           core::make_error(core::error_code::not_joined,
                                            "Send hello and wait for welcome before this."),
+                          rid, cid);
+    }
+    if (it->second.viewer) {
+        return send_error(c,
+                          core::make_error(core::error_code::not_allowed,
+                                           "A viewer only watches; join with a handle to take "
+                                           "part."),
                           rid, cid);
     }
     const bool pushes_back = it->second.who.who == core::role::participant && !draining_;
@@ -505,13 +541,15 @@ void room::reply_when_durable(const std::shared_ptr<connection>& c, frame_ptr re
 }
 
 void room::presence_changed() {
-    online_ = members_.size();
+    // Viewers (pub screens) watch without counting.
+    online_ = static_cast<std::size_t>(std::count_if(
+        members_.begin(), members_.end(), [](const auto& m) { return !m.second.viewer; }));
     if (presence_pending_) return;
     presence_pending_ = true;
     // Coalesced: a burst of joins or leaves sends one presence message.
     net::post(strand_, [self = shared_from_this()] {
         self->presence_pending_ = false;
-        auto f = frame(protocol::presence_message(self->members_.size()));
+        auto f = frame(protocol::presence_message(self->online_.load()));
         for (auto& [id, m] : self->members_) {
             if (m.live) m.conn->send(f);
         }

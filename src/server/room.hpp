@@ -113,8 +113,9 @@ class room : public std::enable_shared_from_this<room> {
     struct member_entry {
         std::shared_ptr<connection> conn;
         core::actor who;
-        bool live = false;   // caught up: receives broadcasts
-        std::string key_id;  // the moderator key it joined with
+        bool live = false;    // caught up: receives broadcasts
+        std::string key_id;   // the moderator key it joined with
+        bool viewer = false;  // watches read-only (a pub screen): no handle, counts nowhere
     };
 
     void do_join(const std::shared_ptr<connection>& c, const protocol::hello_msg& hello,
@@ -122,6 +123,11 @@ class room : public std::enable_shared_from_this<room> {
     void do_command(const std::shared_ptr<connection>& c, const core::command& cmd,
                     const std::optional<std::string>& rid, const std::optional<std::string>& cid,
                     std::int64_t arrived_ms);
+    void join_viewer(const std::shared_ptr<connection>& c, core::seq_t since,
+                     const std::optional<std::string>& rid);
+    // Sends the welcome `message()` makes (with the committed head), then the backlog.
+    void welcome(const std::shared_ptr<connection>& c, core::seq_t since,
+                 const std::function<std::string()>& message);
     void do_fetch(const std::shared_ptr<connection>& c, core::seq_t from, std::size_t max_bytes);
     void do_tick(std::function<void()> done);
     void execute(const std::shared_ptr<connection>& c, const core::actor& who,

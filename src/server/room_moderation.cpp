@@ -51,7 +51,7 @@ void room::after_moderation(const std::vector<core::mod_entry>& mods) {
                     m.ban_address &&
                     std::find(m.address_hashes.begin(), m.address_hashes.end(),
                               sha256_hex(member.conn->address())) != m.address_hashes.end() &&
-                    member.who.who != core::role::moderator;
+                    member.who.who != core::role::moderator && !member.viewer;
                 if (by_handle || by_address) {
                     member.conn->close(boost::beast::websocket::close_code::policy_error);
                 }

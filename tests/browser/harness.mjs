@@ -13,7 +13,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -75,6 +75,93 @@ export async function joinAt(page, url, handle, name) {
 export async function send(page, text) {
   await page.getByTestId('composer-text').fill(text);
   await page.getByTestId('send').click();
+}
+
+// ---------------------------------------------------------------------------------------------
+// what people see: screenshots, accessibility, QR codes
+
+/** Screenshots of every screen land here for a reviewer (not committed). */
+export const SHOTS = path.resolve(repo, process.env.HASHCHAT_SHOTS ?? 'test-results/screenshots');
+
+/** Saves a screenshot of the page (or of `locator`) as SHOTS/name.png; resolves the PNG bytes. */
+export async function screenshot(page, name, locator = null) {
+  await mkdir(SHOTS, { recursive: true });
+  const file = path.join(SHOTS, `${name}.png`);
+  return locator ? locator.screenshot({ path: file }) : page.screenshot({ path: file });
+}
+
+/** The WCAG 2.2 A/AA rules the issue names. */
+export const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
+const AXE_SOURCE = path.join(repo, 'node_modules/axe-core/axe.min.js');
+
+/**
+ * Runs axe-core in the page and asserts no violation. Colour-contrast results axe could not decide
+ * (`incomplete`: text over an image or a gradient, or a pseudo-element) are measured here: the
+ * text's colour against the nearest opaque background of its ancestors, at least 4.5:1 (3:1 for
+ * large text). Resolves axe's results.
+ */
+export async function checkA11y(page, what) {
+  // Evaluated through the DevTools protocol: the page's Content-Security-Policy forbids inline
+  // scripts, rightly, and stays on during the test.
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(await readFile(AXE_SOURCE, 'utf8'));
+  const results = await page.evaluate(async (tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations', 'incomplete'] }), AXE_TAGS);
+  const lines = results.violations.flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact}): ${n.target.join(' ')}: ${n.failureSummary?.split('\n').slice(0, 3).join(' ')}`));
+  assert.deepEqual(lines, [], `${what}: axe-core violations`);
+  const contrast = results.incomplete.find((r) => r.id === 'color-contrast');
+  if (contrast) {
+    const bad = await page.evaluate((targets) => {
+      const parse = (c) => {
+        const m = /rgba?\(([\d.]+), ([\d.]+), ([\d.]+)(?:, ([\d.]+))?\)/.exec(c);
+        return m ? { r: +m[1], g: +m[2], b: +m[3], a: m[4] === undefined ? 1 : +m[4] } : null;
+      };
+      const lum = ({ r, g, b }) => {
+        const f = (v) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+        return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+      };
+      const out = [];
+      for (const sel of targets) {
+        const el = document.querySelector(sel);
+        if (!el) continue;
+        const style = getComputedStyle(el);
+        const fg = parse(style.color);
+        let bg = null;
+        for (let a = el; a && !bg; a = a.parentElement) {
+          const c = parse(getComputedStyle(a).backgroundColor);
+          if (c && c.a >= 0.99) bg = c;
+        }
+        bg ??= { r: 255, g: 255, b: 255, a: 1 };
+        const [l1, l2] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+        const ratio = (l1 + 0.05) / (l2 + 0.05);
+        const size = parseFloat(style.fontSize);
+        const large = size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700);
+        if (ratio < (large ? 3 : 4.5)) out.push(`${sel}: ${ratio.toFixed(2)}:1 (${style.color} on rgb(${bg.r}, ${bg.g}, ${bg.b}))`);
+      }
+      return out;
+    }, contrast.nodes.map((n) => n.target.join(' ')));
+    assert.deepEqual(bad, [], `${what}: colour contrast of what axe could not decide`);
+  }
+  return results;
+}
+
+/** Decodes the QR code in a PNG with zbarimg (Debian's zbar-tools); resolves its text. */
+export async function decodeQr(png) {
+  const dir = await mkdtemp(path.join(tmpdir(), 'hashchat-qr-'));
+  try {
+    const file = path.join(dir, 'qr.png');
+    await writeFile(file, png);
+    const out = await new Promise((resolve, reject) => {
+      const p = spawn('zbarimg', ['--raw', '-q', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let text = '';
+      let err = '';
+      p.stdout.on('data', (c) => (text += c));
+      p.stderr.on('data', (c) => (err += c));
+      p.on('error', reject);
+      p.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`zbarimg exited ${code}: ${err || 'no code found'}`))));
+    });
+    return out.trim();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

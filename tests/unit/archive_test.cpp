@@ -190,7 +190,7 @@ TEST_CASE("each format escapes what users wrote", "[archive]") {
     CHECK(out == "ok&lt;");
     out.clear();
     archive::markdown_escape(out, "*a* _b_ [c](d) # e | `f` \\ <g> 1. ü");
-    CHECK(out == "\\*a\\* \\_b\\_ \\[c\\]\\(d\\) \\# e \\| \\`f\\` \\\\ \\<g\\> 1\\. ü");
+    CHECK(out == "\\*a\\* \\_b\\_ \\[c\\](d) # e | \\`f\\` \\ \\<g> 1. ü");
     for (const auto& [in, want] :
          std::vector<std::pair<std::string, std::string>>{{"=1+1", "\"'=1+1\""},
                                                           {"+1", "\"'+1\""},
@@ -228,9 +228,8 @@ TEST_CASE("exports carry every visible post once, escaped", "[archive]") {
     CHECK(html.find("<title>#PubPD: T &lt;b&gt; \u2014 transcript</title>") != std::string::npos);
 
     const auto md = archive::to_markdown(t, ctx);
-    CHECK(md.find("A1 \\<script\\>alert\\(1\\)\\<\\/script\\> \\=cmd \\*x\\*") !=
-          std::string::npos);
-    CHECK(md.find("  - **Name ben** \\@ben") != std::string::npos);
+    CHECK(md.find("A1 \\<script>alert(1)\\</script> =cmd \\*x\\*") != std::string::npos);
+    CHECK(md.find("  - **Name ben** @ben") != std::string::npos);
 
     const auto csv = archive::to_csv(t, ctx);
     CHECK(csv.rfind("\xEF\xBB\xBF"

@@ -65,7 +65,7 @@ export function handleKey(handle: string): string {
 export class ChatState {
   session: SessionInfo | null = null;
   me = '';
-  role: Role = 'participant';
+  role: Role | 'viewer' = 'participant';
   phase: Phase | null = null;
   /** Muted and banned handles (lower case), from the public mute/unmute/ban/unban events. */
   muted = new Set<string>();
@@ -90,7 +90,7 @@ export class ChatState {
 
   welcome(msg: WelcomeMsg): void {
     this.session = msg.session;
-    this.me = msg.you.handle;
+    this.me = msg.you.handle ?? '';
     this.role = msg.you.role;
     this.phase = msg.session.phase;
     this.noteRound(this.phase);

@@ -7,6 +7,7 @@ import type { CreateSessionResponse, SessionInfo } from './protocol';
 import { describeInstant, viewerZone } from './time';
 import { field, linkLine, minutes, sessionPath } from './form_bits';
 import { seriesForm, seriesPath } from './series';
+import { sharePanel } from './share';
 
 export { sessionPath };
 
@@ -259,8 +260,7 @@ function created(res: CreateSessionResponse): HTMLElement {
     'div',
     { class: 'created', 'data-testid': 'created' },
     h('h3', {}, 'Your chat is ready'),
-    linkLine('Share this join link:', join, 'join-link'),
-    linkLine('Pub screen:', screen, 'screen-link'),
+    sharePanel(res.id, { join: res.urls.join_url ?? join, screen: res.urls.join_url ? `${res.urls.join_url}/screen` : screen, qr: res.urls.qr }),
     h(
       'div',
       { class: 'warning' },

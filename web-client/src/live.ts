@@ -23,7 +23,7 @@ export interface LiveHandlers {
 }
 
 export function openLive(
-  opts: { session: string; handle: string; name: string; key?: string },
+  opts: { session: string; handle: string; name: string; key?: string; view?: boolean },
   handlers: LiveHandlers,
 ): Live {
   const client = new ChatClient({
@@ -32,6 +32,7 @@ export function openLive(
     handle: opts.handle,
     name: opts.name,
     key: opts.key,
+    view: opts.view,
     storage: safeStorage('local') ?? new MemoryStorage(),
     ...testBackoff(location.search),
   });

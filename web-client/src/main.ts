@@ -1,46 +1,40 @@
 // Client-side routing on location.pathname: /, /s/{id}, /s/{id}/moderate, /s/{id}/screen, /series/{id},
-// /archive, /archive/{id}.
+// /archive, /archive/{id}. Each screen is its own chunk, loaded only on its page together with its
+// message catalogues (in parallel), so a phone joining a chat never downloads the moderator
+// console, the archive, or the language it does not read.
 
 import './style.css';
-import { renderArchiveList } from './archive_list';
-import { renderArchiveSession } from './archive_session';
 import { h } from './dom';
-import { renderLanding } from './landing';
-import { renderModerator } from './moderator';
-import { renderParticipant } from './participant';
-import { renderScreen } from './screen';
-import { renderSeries } from './series';
+import { initLang, loadMessages } from './i18n';
+import type { Group } from './i18n';
 import { route } from './router';
+import type { Route } from './router';
 
-function render(root: HTMLElement): void {
+type Page = Route['page'];
+type Render = (root: HTMLElement, id: string) => void;
+
+/** Each screen's code and the catalogues it needs. */
+const SCREENS: Record<Exclude<Page, 'not_found'>, { load: () => Promise<Render>; groups: Group[] }> = {
+  landing: { load: async () => (await import('./landing')).renderLanding, groups: ['common', 'share'] },
+  participant: { load: async () => (await import('./participant')).renderParticipant, groups: ['common'] },
+  moderator: { load: async () => (await import('./moderator')).renderModerator, groups: ['common', 'share'] },
+  screen: { load: async () => (await import('./screen')).renderScreen, groups: ['common', 'screen'] },
+  series: { load: async () => (await import('./series')).renderSeries, groups: ['common'] },
+  archive_list: { load: async () => (await import('./archive_list')).renderArchiveList, groups: ['common'] },
+  archive_session: { load: async () => (await import('./archive_session')).renderArchiveSession, groups: ['common'] },
+};
+
+async function render(root: HTMLElement): Promise<void> {
   const r = route(location.pathname);
-  switch (r.page) {
-    case 'landing':
-      renderLanding(root);
-      break;
-    case 'participant':
-      renderParticipant(root, r.id);
-      break;
-    case 'moderator':
-      renderModerator(root, r.id);
-      break;
-    case 'screen':
-      renderScreen(root, r.id);
-      break;
-    case 'series':
-      renderSeries(root, r.id);
-      break;
-    case 'archive_list':
-      renderArchiveList(root);
-      break;
-    case 'archive_session':
-      renderArchiveSession(root, r.id);
-      break;
-    case 'not_found':
-      root.append(h('main', { class: 'page' }, h('h1', {}, 'Page not found'), h('p', {}, h('a', { href: '/' }, 'See all chats'))));
-      break;
+  initLang();
+  if (r.page === 'not_found') {
+    root.append(h('main', { class: 'page' }, h('h1', {}, 'Page not found'), h('p', {}, h('a', { href: '/' }, 'See all chats'))));
+    return;
   }
+  const screen = SCREENS[r.page];
+  const [show] = await Promise.all([screen.load(), loadMessages(screen.groups)]);
+  show(root, 'id' in r ? r.id : '');
 }
 
 const root = document.getElementById('app');
-if (root) render(root);
+if (root) void render(root);

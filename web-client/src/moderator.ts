@@ -12,6 +12,7 @@ import type { ClientError, ControlAction, KeyInfo, ModerateAction, PhaseName } f
 import { questionsFromText } from './series_rule';
 import { slowSchedule } from './slow';
 import { formatClock, formatDayTime, formatLocal } from './time';
+import { sharePanel } from './share';
 
 export function modKeyStorageKey(id: string): string {
   return `hashchat:modkey:${id}`;
@@ -473,6 +474,7 @@ function startConsole(root: HTMLElement, id: string, key: string, handle: string
     h(
       'main',
       { class: 'page chat' },
+      sharePanel(id),
       schedulePanel,
       editor.el,
       h('details', { class: 'panel' }, h('summary', {}, 'Questions'), timetable),

@@ -124,10 +124,11 @@ export type ChatEvent =
   | HandleEvent
   | OtherEvent;
 
+/** Who joined. A viewer (the pub screen, `hello` with `view: true`) has no handle, name or token. */
 export interface You {
-  handle: string;
-  name: string;
-  role: Role;
+  handle?: string;
+  name?: string;
+  role: Role | 'viewer';
   token?: string;
 }
 
@@ -236,7 +237,7 @@ export type ClientRequest =
 export interface CreateSessionResponse {
   id: string;
   moderator_key: string;
-  urls: { join: string; moderate: string; screen?: string };
+  urls: { join: string; moderate: string; screen?: string; join_url?: string; qr?: string };
 }
 
 /** GET /api/series/{id}: the series and its sessions, oldest first. */

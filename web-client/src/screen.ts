@@ -1,37 +1,180 @@
-// `/s/{id}/screen`: the pub projector. Current question, countdown, newest answers in large type.
-// It joins as a read-only participant with a handle like screen_k3x9.
+// `/s/{id}/screen`: the pub projector, at 1280x720 or 1920x1080 with nothing to scroll: the
+// hashtag, the current question large, a countdown readable from the back of the room, a QR code
+// of the join link with the link itself, as many of the newest answers as fit (pinned ones stay),
+// the latest announcement, and before the start the schedule, after the end the archive. It joins
+// as a viewer (`hello` with `view: true`): no handle, no token, counted nowhere. F: full screen.
 
-import { clear, h, safeStorage, setText } from './dom';
-import { openLive, PhaseView, StatusView } from './live';
 import type { AnnounceItem, PostItem } from './chat_state';
-import { roundBadge } from './feed';
+import { clear, h, setText } from './dom';
+import { dateTimeFormat, t } from './i18n';
+import { openLive } from './live';
+import type { Phase, SessionInfo } from './protocol';
+import { slowSchedule } from './slow';
+import { fetchLinks } from './share';
+import type { ShareLinks } from './share';
+import { formatDuration } from './time';
 
-const NEWEST = 6;
+/** At most this many answers are laid out before trimming to what fits. */
+const MOST = 12;
 
-function screenHandle(id: string): string {
-  const key = `hashchat:screen:${id}`;
-  const store = safeStorage('local');
-  const saved = store?.getItem(key);
-  if (saved && /^screen_[a-z0-9]{4}$/.test(saved)) return saved;
-  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
-  let suffix = '';
-  for (let i = 0; i < 4; i++) suffix += alphabet[Math.floor(Math.random() * alphabet.length)];
-  const handle = `screen_${suffix}`;
-  store?.setItem(key, handle);
-  return handle;
+/** "https://chat.example.org/s/pubpd" -> "chat.example.org/s/pubpd": shorter on the wall. */
+export function shortUrl(url: string): string {
+  return url.replace(/^https?:\/\//, '');
+}
+
+/** The short address in two lines that never break inside: the host, then the path. */
+function showUrl(el: HTMLElement, url: string): void {
+  const short = shortUrl(url);
+  const slash = short.indexOf('/');
+  clear(el);
+  el.append(h('span', {}, slash < 0 ? short : short.slice(0, slash)), slash < 0 ? '' : h('span', {}, short.slice(slash)));
+}
+
+/** Minutes a live chat lasts by its timetable (introductions, each question, wrap-up). */
+export function plannedMinutes(s: SessionInfo): number {
+  let total = s.intro_minutes + s.wrapup_minutes;
+  for (const q of s.questions) total += (q.talk_minutes ?? s.talk_minutes) + (q.round_minutes ?? s.round_minutes);
+  return total;
+}
+
+/** The big line and the caption above it for the current phase at `now`. */
+export function clockText(p: Phase | null, now: number, slow: boolean): { caption: string; digits: string } {
+  if (!p) return { caption: t('common.connecting'), digits: '' };
+  const ends = p.ends_at ? Date.parse(p.ends_at) : NaN;
+  const left = Number.isNaN(ends) ? NaN : Math.max(0, ends - now);
+  const time = Number.isNaN(left) ? '' : formatDuration(left);
+  switch (p.phase) {
+    case 'scheduled':
+      return time ? { caption: t('screen.starts_in'), digits: time } : { caption: t('screen.waiting_moderator'), digits: '' };
+    case 'talk':
+      return { caption: t('screen.talk'), digits: time };
+    case 'paused':
+      return { caption: t('screen.paused'), digits: p.remaining_ms !== undefined ? formatDuration(p.remaining_ms) : '' };
+    case 'closed':
+      return { caption: '', digits: '' };
+    default:
+      if (slow) return { caption: time ? t('screen.next_release_in') : '', digits: time };
+      return { caption: p.phase === 'round' ? t('screen.answer_with', { n: p.round ?? 0 }) : p.phase === 'intro' ? t('screen.intro') : t('screen.wrapup'), digits: left === 0 ? t('screen.time_up') : time };
+  }
 }
 
 export function renderScreen(root: HTMLElement, id: string): void {
   document.body.classList.add('screen-mode');
-  const title = h('h1', { class: 'hashtag' }, id);
-  const subtitle = h('div', { class: 'title' });
-  const joinUrl = `${location.host}/s/${encodeURIComponent(id)}`;
-  const answers = h('div', { class: 'screen-answers', 'data-testid': 'screen-answers' });
-  const announce = h('div', { class: 'screen-announce', hidden: true });
-  let handle = screenHandle(id);
+  const hashtag = h('h1', { class: 'screen-hashtag', 'data-testid': 'hashtag' }, id);
+  const title = h('div', { class: 'screen-title' });
+  const stage = h('div', { class: 'screen-stage', 'data-testid': 'stage' });
+  const question = h('div', { class: 'screen-question', 'data-testid': 'question' });
+  const caption = h('div', { class: 'screen-caption', 'data-testid': 'caption' });
+  const digits = h('div', { class: 'screen-clock', 'data-testid': 'countdown' });
+  const note = h('div', { class: 'screen-note', 'data-testid': 'screen-note' });
+  const announce = h('div', { class: 'screen-announce', 'data-testid': 'screen-announce', hidden: true });
+  const answers = h('ol', { class: 'screen-answers', 'data-testid': 'screen-answers', 'aria-label': t('screen.answers') });
+  const qr = h('img', { class: 'screen-qr', 'data-testid': 'qr', alt: '', width: 280, height: 280 });
+  const joinText = h('div', { class: 'screen-url', 'data-testid': 'join-url' });
+  const joinBox = h('aside', { class: 'screen-join', 'aria-label': t('screen.join') }, h('div', { class: 'screen-join-label' }, t('screen.join')), qr, joinText);
+  const status = h('div', { class: 'screen-status', role: 'status', 'data-testid': 'conn' });
+  const hint = h('div', { class: 'screen-hint' }, t('screen.fullscreen_hint'));
+  const now = h('section', { class: 'screen-now', 'aria-labelledby': 'screen-question' }, stage, question, caption, digits, note);
+  question.id = 'screen-question';
+  const main = h(
+    'main',
+    { class: 'screen' },
+    h('header', { class: 'screen-head' }, hashtag, title, status),
+    now,
+    joinBox,
+    announce,
+    answers,
+    hint,
+  );
+  root.append(main);
 
-  const render = () => {
+  let links: Pick<ShareLinks, 'join' | 'qr'> = { join: `${location.origin}/s/${encodeURIComponent(id)}`, qr: `/api/sessions/${encodeURIComponent(id)}/qr.svg` };
+  const showLinks = () => {
+    qr.src = links.qr;
+    showUrl(joinText, links.join);
+  };
+  showLinks();
+  // Offline, the page's own address stands in.
+  void fetchLinks(id).then((j) => {
+    if (j) {
+      links = j;
+      showLinks();
+    }
+  });
+
+  const live = openLive(
+    { session: id, handle: '', name: '', view: true },
+    {
+      welcome: (m) => {
+        setText(hashtag, m.session.hashtag);
+        setText(title, m.session.title);
+        document.title = t('screen.page_title', { hashtag: m.session.hashtag });
+        qr.alt = t('screen.qr_alt', { hashtag: m.session.hashtag });
+        update();
+      },
+      change: (c) => {
+        if (c.type === 'phase') update();
+        else if (c.type === 'item') renderAnswers();
+      },
+      reset: update,
+      fatal: (e) => {
+        setText(stage, e.code === 'not_found' ? t('screen.not_found') : t('screen.cannot_join'));
+      },
+    },
+  );
+
+  const when = (iso: string) =>
+    dateTimeFormat({ weekday: 'long', day: 'numeric', month: 'long', hour: '2-digit', minute: '2-digit' }).format(new Date(iso));
+
+  /** The phase's words: stage line, question, note (schedule before, archive after). */
+  function update(): void {
+    const { chat } = live;
+    const p = chat.phase;
+    const s = chat.session;
+    main.dataset.phase = p?.phase ?? '';
+    clear(note);
+    let q = p?.question ?? null;
+    if (p?.phase === 'intro') q = t('screen.intro_question');
+    if (p?.phase === 'wrapup') q = t('screen.wrapup_question');
+    if (chat.isSlow) {
+      const sched = slowSchedule(chat);
+      setText(stage, sched.closed ? '' : t('screen.slow_out', { released: sched.released, total: sched.total }));
+    } else if (p && (p.phase === 'round' || p.phase === 'talk' || (p.phase === 'paused' && p.round))) {
+      setText(stage, t('screen.question_of', { n: p.round ?? 0, total: s?.questions.length ?? 0 }));
+    } else {
+      setText(stage, p?.phase === 'intro' ? t('screen.stage_intro') : p?.phase === 'wrapup' ? t('screen.stage_wrapup') : '');
+    }
+    if (p?.phase === 'scheduled' && s) {
+      q = s.title || s.hashtag;
+      const start = p.ends_at ?? s.start;
+      if (start) note.append(h('div', { 'data-testid': 'schedule' }, t('screen.starts_at', { when: when(start), zone: s.timezone })));
+      if (!chat.isSlow) note.append(h('div', {}, t('screen.plan', { n: s.questions.length, minutes: plannedMinutes(s) })));
+    }
+    if (p?.phase === 'closed' && s) {
+      q = t('screen.thanks', { hashtag: s.hashtag });
+      const archive = `${links.join.replace(/\/s\/[^/]+$/, '')}/archive/${encodeURIComponent(s.id)}`;
+      const at = h('div', { class: 'screen-url', 'data-testid': 'archive-url' });
+      showUrl(at, archive);
+      note.append(h('div', {}, t('screen.archive_at')), at);
+    }
+    setText(question, q ?? '');
+    question.hidden = !q;
+    tick();
+    renderAnswers();
+  }
+
+  function tick(): void {
+    const c = clockText(live.chat.phase, live.client.serverNow(), live.chat.isSlow);
+    setText(caption, c.caption);
+    setText(digits, c.digits);
+    digits.hidden = !c.digits;
+    caption.hidden = !c.caption;
+  }
+
+  /** The newest answers that fit whole, pinned ones first; the newest announcement above them. */
+  function renderAnswers(): void {
     const chat = live.chat;
+    const pinned: PostItem[] = [];
     const newest: PostItem[] = [];
     let lastAnnounce: AnnounceItem | null = null;
     for (let i = chat.order.length - 1; i >= 0; i--) {
@@ -41,72 +184,58 @@ export function renderScreen(root: HTMLElement, id: string): void {
         lastAnnounce ??= item;
         continue;
       }
-      if (newest.length < NEWEST && !item.deleted && !item.hidden && item.reply_to === null) newest.push(item);
-      if (newest.length >= NEWEST && lastAnnounce) break;
+      if (item.deleted || item.hidden || item.reply_to !== null) continue;
+      if (item.pinned) pinned.push(item);
+      else if (newest.length < MOST) newest.push(item);
     }
     clear(answers);
-    for (const p of newest) {
-      answers.append(
+    const card = (p: PostItem) =>
+      h(
+        'li',
+        { class: `screen-answer${p.pinned ? ' pinned' : ''}`, 'data-seq': p.seq },
         h(
           'div',
-          { class: 'screen-answer' },
-          h('div', { class: 'who' }, p.round !== null ? h('span', { class: 'badge' }, roundBadge(p.round)) : null, ` ${p.name} `, h('span', { class: 'handle' }, `@${p.author}`), p.likes > 0 ? ` ♥ ${p.likes}` : ''),
-          h('div', { class: 'text' }, p.text),
+          { class: 'who' },
+          p.round !== null ? h('span', { class: 'badge' }, `A${p.round}`) : null,
+          h('span', { class: 'name' }, p.name),
+          h('span', { class: 'handle' }, `@${p.author}`),
+          p.pinned ? h('span', { class: 'pin' }, t('screen.pinned')) : null,
+          p.likes > 0 ? h('span', { class: 'likes' }, t('screen.likes', { n: p.likes })) : null,
         ),
+        h('div', { class: 'text', dir: 'auto' }, p.text),
       );
-    }
-    if (newest.length === 0) answers.append(h('p', { class: 'muted' }, 'Answers will appear here.'));
-    // Show an announcement only while it is among the newest things said.
+    for (const p of [...pinned, ...newest]) answers.append(card(p));
+    if (answers.childElementCount === 0) answers.append(h('li', { class: 'screen-empty' }, t('screen.no_answers')));
     const recent = lastAnnounce && (newest.length === 0 || lastAnnounce.seq > newest[newest.length - 1].seq);
     announce.hidden = !recent;
     if (recent && lastAnnounce) setText(announce, lastAnnounce.text);
+    fit();
+  }
+
+  /** Takes out the oldest unpinned answers until the rest fit whole (nothing cut, no scrolling). */
+  function fit(): void {
+    const overflows = () => answers.scrollHeight > answers.clientHeight + 1;
+    while (overflows()) {
+      const cards = [...answers.querySelectorAll<HTMLElement>('.screen-answer:not(.pinned)')];
+      const last = cards[cards.length - 1] ?? answers.querySelector<HTMLElement>('.screen-answer.pinned:last-child');
+      if (!last || answers.childElementCount <= 1) break;
+      last.remove();
+    }
+  }
+
+  const status_ = () => {
+    const s = live.client.state;
+    main.dataset.conn = s;
+    setText(status, s === 'online' ? '' : s === 'connecting' ? t('common.connecting') : t('common.offline'));
   };
-
-  const start = () =>
-    openLive(
-      { session: id, handle, name: 'Pub screen' },
-      {
-        welcome: (m) => {
-          setText(title, m.session.hashtag);
-          setText(subtitle, m.session.title);
-          document.title = `${m.session.hashtag} · screen`;
-          phase.update();
-          render();
-        },
-        change: (c) => {
-          if (c.type === 'phase') phase.update();
-          else if (c.type === 'item') render();
-        },
-        reset: render,
-        fatal: (e) => {
-          if (e.code === 'handle_taken' || e.code === 'bad_token') {
-            // Another screen (or a lost token) holds this handle: pick a new one.
-            safeStorage('local')?.removeItem(`hashchat:screen:${id}`);
-            handle = screenHandle(id);
-            live.close();
-            live = start();
-            phase.setLive(live);
-            const fresh = new StatusView(live);
-            status.el.replaceWith(fresh.el);
-            status = fresh;
-          } else {
-            setText(answers, e.message);
-          }
-        },
-      },
-    );
-  let live = start();
-  const phase = new PhaseView(live);
-  let status = new StatusView(live);
-
-  root.append(
-    h(
-      'div',
-      { class: 'screen' },
-      h('header', { class: 'screen-head' }, h('div', {}, title, subtitle), h('div', { class: 'screen-join' }, 'Join: ', h('strong', {}, joinUrl), status.el)),
-      phase.el,
-      announce,
-      answers,
-    ),
-  );
+  live.client.on('state', status_);
+  status_();
+  setInterval(tick, 250);
+  window.addEventListener('resize', renderAnswers);
+  document.addEventListener('keydown', (ev) => {
+    if (ev.key !== 'f' && ev.key !== 'F') return;
+    if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    if (document.fullscreenElement) void document.exitFullscreen();
+    else void document.documentElement.requestFullscreen?.().catch(() => undefined);
+  });
 }

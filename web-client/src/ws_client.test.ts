@@ -140,6 +140,26 @@ beforeEach(() => {
 });
 
 describe('ChatClient', () => {
+  it('a viewer says hello with view: true only, stores nothing, and resumes with since', () => {
+    const c = makeClient({ handle: '', name: '', view: true });
+    c.start();
+    const s1 = FakeSocket.all[0];
+    s1.open();
+    const hello = s1.lastHello();
+    expect(hello).toEqual({ type: 'hello', session: SESSION, view: true, since: 0, rid: hello.rid });
+    s1.receive({ ...(welcome(hello.rid, 2) as Record<string, unknown>), you: { role: 'viewer' } });
+    s1.receive(post(1));
+    s1.receive(post(2));
+    expect(c.state).toBe('online');
+    // no token, no claim: a viewer has nothing to resume but its place in the log
+    expect([tokenKey(SESSION, ''), claimKey(SESSION, '')].map((key) => storage.getItem(key))).toEqual([null, null]);
+    s1.serverClose(1006);
+    clock.advance(2000);
+    const s2 = FakeSocket.all[1];
+    s2.open();
+    expect(s2.lastHello()).toEqual({ type: 'hello', session: SESSION, view: true, since: 2, rid: s2.lastHello().rid });
+  });
+
   it('sends hello, stores the token from welcome and presents it next time', () => {
     const c = makeClient({ key: 'k3y' });
     const states: string[] = [];

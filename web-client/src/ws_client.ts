@@ -54,6 +54,8 @@ export interface ClientOptions {
   handle: string;
   name: string;
   key?: string;
+  /** A read-only viewer (the pub screen): `hello` with `view: true` and no handle or token. */
+  view?: boolean;
   since?: number;
   WebSocket?: SocketCtor;
   storage?: StorageLike;
@@ -382,6 +384,10 @@ export class ChatClient {
 
   private sendHello(): void {
     this.helloRid = this.nextRid();
+    if (this.opts.view) {
+      this.send({ type: 'hello', session: this.opts.session, view: true, since: this.lastSeq, rid: this.helloRid });
+      return;
+    }
     const hello: Record<string, unknown> = {
       type: 'hello',
       session: this.opts.session,
@@ -549,11 +555,13 @@ export class ChatClient {
     this.you = msg.you;
     const now = Date.parse(msg.now);
     if (!Number.isNaN(now)) this.skewMs = now - this.clock.now();
-    const claim = claimKey(this.opts.session, this.opts.handle);
-    const token = msg.you.token ?? (this.claiming ? this.storage.getItem(claim) : null);
-    if (token) this.storage.setItem(tokenKey(this.opts.session, this.opts.handle), token);
-    this.storage.removeItem(claim);
-    this.claiming = false;
+    if (!this.opts.view) {
+      const claim = claimKey(this.opts.session, this.opts.handle);
+      const token = msg.you.token ?? (this.claiming ? this.storage.getItem(claim) : null);
+      if (token) this.storage.setItem(tokenKey(this.opts.session, this.opts.handle), token);
+      this.storage.removeItem(claim);
+      this.claiming = false;
+    }
     this.setState('online');
     this.emit('welcome', msg);
     this.flushOutbox();
