@@ -22,6 +22,7 @@ using nlohmann::json;
 namespace {
 
 std::optional<std::string> bearer(const http_request& req);
+json share_links(hub& h, const http_request& req, const std::string& id);
 bool admit_creation(hub& h, const http_request& req, const std::string& address,
                     const responder& respond);
 
@@ -38,9 +39,8 @@ void create_session(hub& h, const http_request& req, const std::string& address,
               {"urls",
                {{"join", join},
                 {"moderate", join + "/moderate#key=" + created->moderator_key},
-                {"screen", join + "/screen"},
-                {"join_url", base_url(req, h.opts().public_url) + join},
-                {"qr", "/api/sessions/" + created->id + "/qr.svg"}}}};
+                {"screen", join + "/screen"}}},
+              {"links", share_links(h, req, created->id)}};
     respond(json_response(req, http::status::created, protocol::dump(body)));
 }
 
@@ -107,22 +107,27 @@ void keys_route(hub& h, const http_request& req, const std::string& id, const st
                            "That method is not allowed here."));
 }
 
-// The join link as participants reach it, and its QR code (dark on light, quiet zone: see
-// archive/qr_code.hpp), for the pub screen, the moderator console and the creation page.
+// A session's absolute links as participants reach them (--public-url, else the Host), and the
+// path of the join link's QR code.
+json share_links(hub& h, const http_request& req, const std::string& id) {
+    const std::string base = base_url(req, h.opts().public_url);
+    return {{"join", base + "/s/" + id},
+            {"screen", base + "/s/" + id + "/screen"},
+            {"archive", base + "/archive/" + id},
+            {"qr", "/api/sessions/" + id + "/qr.svg"}};
+}
+
+// The links, or the join link's QR code (dark on light, quiet zone: see archive/qr_code.hpp),
+// for the pub screen, the moderator console and the creation page.
 void links(hub& h, const http_request& req, const std::string& id, bool svg,
            const responder& respond) {
     auto r = h.find(id);
     if (!r) {
         return respond(no_such_session(req));
     }
-    const std::string join = base_url(req, h.opts().public_url) + "/s/" + id;
-    if (!svg) {
-        return respond(
-            json_response(req, http::status::ok,
-                          protocol::dump(json{{"join", join},
-                                              {"screen", join + "/screen"},
-                                              {"qr", "/api/sessions/" + id + "/qr.svg"}})));
-    }
+    const auto all = share_links(h, req, id);
+    if (!svg) return respond(json_response(req, http::status::ok, protocol::dump(all)));
+    const auto& join = all["join"].get_ref<const std::string&>();
     auto grid = archive::qr_encode(join);
     if (!grid) {
         return respond(error_response(req, http::status::internal_server_error, "too_long",
@@ -133,7 +138,7 @@ void links(hub& h, const http_request& req, const std::string& id, bool svg,
                              archive::qr_svg(*grid, "QR code: join " + c.hashtag + " at " + join),
                              "image/svg+xml");
     res.set(http::field::cache_control, "no-cache");
-    res.set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'");
+    res.set("Content-Security-Policy", "default-src 'none'");
     respond(std::move(res));
 }
 

@@ -52,16 +52,23 @@ http_response no_such_session(const http_request& req) {
                           "There is no session with that id.");
 }
 
+namespace {
+
+// A host[:port] of letters, digits, '.', '-', ':' and IPv6 brackets: safe in any link we write.
+bool plain_host(std::string_view host) {
+    return !host.empty() && host.size() <= 255 && std::all_of(host.begin(), host.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == ':' ||
+               c == '-' || c == '[' || c == ']';
+    });
+}
+
+}  // namespace
+
 std::string base_url(const http_request& req, std::string_view public_url) {
     if (!public_url.empty()) return std::string(public_url);
     auto it = req.find(http::field::host);
-    std::string host = it == req.end() ? "" : std::string(it->value());
-    const bool plain =
-        !host.empty() && host.size() <= 255 && std::all_of(host.begin(), host.end(), [](char c) {
-            return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == ':' ||
-                   c == '-' || c == '[' || c == ']';
-        });
-    return "http://" + (plain ? host : std::string("localhost"));
+    const std::string_view host = it == req.end() ? "" : std::string_view(it->value());
+    return "http://" + std::string(plain_host(host) ? host : "localhost");
 }
 
 std::optional<std::string> normal_public_url(std::string_view url) {
@@ -76,16 +83,13 @@ std::optional<std::string> normal_public_url(std::string_view url) {
     const auto slash = rest.find('/');
     const auto host = rest.substr(0, slash);
     const auto path = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash);
-    auto all_of = [](std::string_view s, auto ok) { return std::all_of(s.begin(), s.end(), ok); };
-    const bool host_ok = !host.empty() && all_of(host, [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '-' ||
-               c == ':' || c == '[' || c == ']';
-    });
-    const bool path_ok = all_of(path, [](char c) {
+    const bool path_ok = std::all_of(path.begin(), path.end(), [](char c) {
         return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '/' || c == '.' ||
                c == '-' || c == '_' || c == '~';
     });
-    if (!host_ok || !path_ok || host.front() == '.' || host.front() == ':') return std::nullopt;
+    if (!plain_host(host) || !path_ok || host.front() == '.' || host.front() == ':') {
+        return std::nullopt;
+    }
     std::string out(url);
     while (out.back() == '/') out.pop_back();
     return out;

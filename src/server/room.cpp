@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <nlohmann/json.hpp>
 
@@ -92,7 +91,15 @@ void room::fetch(std::shared_ptr<connection> c, core::seq_t from, std::size_t ma
 
 void room::leave(std::uint64_t connection_id) {
     net::post(strand_, [self = shared_from_this(), connection_id] {
-        if (self->members_.erase(connection_id) > 0) self->presence_changed();
+        if (auto it = self->members_.find(connection_id); it != self->members_.end()) {
+            const bool viewer = it->second.viewer;
+            self->members_.erase(it);
+            if (viewer) {
+                --self->viewers_;  // counted nowhere: no presence change
+            } else {
+                self->presence_changed();
+            }
+        }
         if (!self->waiting_.empty()) self->process_waiting();
     });
 }
@@ -216,6 +223,7 @@ void room::join_viewer(const std::shared_ptr<connection>& c, core::seq_t since,
     if (refused) return send_error(c, *refused, rid, std::nullopt);
     // A viewer receives what members receive but is no member: no row, no presence, no token.
     members_[c->id()] = member_entry{c, {}, false, {}, true};
+    ++viewers_;
     when_durable([self = shared_from_this(), c, since, rid] {
         if (self->members_.count(c->id()) == 0) return;  // left meanwhile
         self->welcome(c, since, [&] {
@@ -541,9 +549,7 @@ void room::reply_when_durable(const std::shared_ptr<connection>& c, frame_ptr re
 }
 
 void room::presence_changed() {
-    // Viewers (pub screens) watch without counting.
-    online_ = static_cast<std::size_t>(std::count_if(
-        members_.begin(), members_.end(), [](const auto& m) { return !m.second.viewer; }));
+    online_ = members_.size() - viewers_;  // viewers (pub screens) watch without counting
     if (presence_pending_) return;
     presence_pending_ = true;
     // Coalesced: a burst of joins or leaves sends one presence message.

@@ -85,7 +85,10 @@ class room : public std::enable_shared_from_this<room> {
     // it was sent is durable and acknowledged; `done` runs then.
     void drain(std::uint16_t code, std::function<void()> done);
     // After the I/O threads have stopped: lets go of the connections (they refer back to it).
-    void release_members() { members_.clear(); }
+    void release_members() {
+        members_.clear();
+        viewers_ = 0;
+    }
 
     // Moderator keys over HTTP. `owner_hash` is the SHA-256 of the bearer key; the answer is an
     // error or the JSON body. Thread-safe; `done` runs on the room's strand.
@@ -189,6 +192,7 @@ class room : public std::enable_shared_from_this<room> {
     std::deque<after_commit> after_commit_;
 
     std::unordered_map<std::uint64_t, member_entry> members_;
+    std::size_t viewers_ = 0;  // members_ that are viewers
     bool presence_pending_ = false;
 
     struct waiting_command {

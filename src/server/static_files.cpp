@@ -1,7 +1,7 @@
 #include "server/static_files.hpp"
 
 #include <algorithm>
-#include <cctype>
+#include <boost/beast/core/string.hpp>
 #include <fstream>
 #include <sstream>
 #include <vector>
@@ -41,13 +41,6 @@ std::string_view trim(std::string_view s) {
     return s;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) ==
-                      std::tolower(static_cast<unsigned char>(y));
-           });
-}
-
 // The q-value of one Accept-Encoding element ("gzip;q=0.5"): 1 without one, 0 if malformed.
 double q_value(std::string_view params) {
     const auto q = params.find("q=");
@@ -78,8 +71,8 @@ std::vector<std::string> accepted_encodings(std::string_view accept_encoding) {
         const auto semi = item.find(';');
         const auto name = trim(item.substr(0, semi));
         const double q = semi == std::string_view::npos ? 1.0 : q_value(item.substr(semi + 1));
-        if (iequals(name, "br")) br = q;
-        if (iequals(name, "gzip") || iequals(name, "x-gzip")) gzip = q;
+        if (boost::beast::iequals(name, "br")) br = q;
+        if (boost::beast::iequals(name, "gzip") || boost::beast::iequals(name, "x-gzip")) gzip = q;
         if (name == "*") star = q;
     }
     if (br < 0) br = star;

@@ -44,13 +44,16 @@ test('join links and QR codes follow --public-url, else the Host', { timeout: 60
         const created = await createSession(srv, SPEC);
         const id = created.id;
         await step('without --public-url: the Host the request came to', async () => {
-            assert.equal(created.urls.join_url, `http://127.0.0.1:${srv.port}/s/${id}`);
-            assert.equal(created.urls.qr, `/api/sessions/${id}/qr.svg`);
+            const here = `http://127.0.0.1:${srv.port}`;
+            assert.deepEqual(created.links, {
+                join: `${here}/s/${id}`, screen: `${here}/s/${id}/screen`, archive: `${here}/archive/${id}`, qr: `/api/sessions/${id}/qr.svg`,
+            });
             const links = await rawGet(srv, `/api/sessions/${id}/links`, { host: 'laptop.local:8080' });
             assert.equal(links.status, 200);
             assert.deepEqual(JSON.parse(links.body.toString()), {
                 join: `http://laptop.local:8080/s/${id}`,
                 screen: `http://laptop.local:8080/s/${id}/screen`,
+                archive: `http://laptop.local:8080/archive/${id}`,
                 qr: `/api/sessions/${id}/qr.svg`,
             });
             const qr = await http(srv, 'GET', `/api/sessions/${id}/qr.svg`);
@@ -79,7 +82,8 @@ test('join links and QR codes follow --public-url, else the Host', { timeout: 60
         pub = await startServer({ args: ['--public-url', 'https://chat.school.example/hashchat/'] });
         await step('with --public-url: every link and code uses it, whatever the Host', async () => {
             const c = await createSession(pub, { ...SPEC, start: '2026-11-26T19:00:00' });
-            assert.equal(c.urls.join_url, `https://chat.school.example/hashchat/s/${c.id}`);
+            assert.equal(c.links.join, `https://chat.school.example/hashchat/s/${c.id}`);
+            assert.equal(c.links.archive, `https://chat.school.example/hashchat/archive/${c.id}`);
             const links = await rawGet(pub, `/api/sessions/${c.id}/links`, { host: 'localhost:8080' });
             assert.equal(JSON.parse(links.body.toString()).join, `https://chat.school.example/hashchat/s/${c.id}`);
             const qr = await http(pub, 'GET', `/api/sessions/${c.id}/qr.svg`);

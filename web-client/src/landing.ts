@@ -252,15 +252,12 @@ export function slowRule(v: { start: string; daily: boolean; releaseTime: string
 }
 
 function created(res: CreateSessionResponse): HTMLElement {
-  const origin = location.origin;
-  const join = origin + (res.urls.join || sessionPath(res.id));
-  const moderate = origin + (res.urls.moderate || `${sessionPath(res.id, 'moderate')}#key=${encodeURIComponent(res.moderator_key)}`);
-  const screen = origin + (res.urls.screen || sessionPath(res.id, 'screen'));
+  const moderate = location.origin + (res.urls.moderate || `${sessionPath(res.id, 'moderate')}#key=${encodeURIComponent(res.moderator_key)}`);
   return h(
     'div',
     { class: 'created', 'data-testid': 'created' },
     h('h3', {}, 'Your chat is ready'),
-    sharePanel(res.id, { join: res.urls.join_url ?? join, screen: res.urls.join_url ? `${res.urls.join_url}/screen` : screen, qr: res.urls.qr }),
+    sharePanel(res.id, res.links),
     h(
       'div',
       { class: 'warning' },

@@ -237,7 +237,9 @@ export type ClientRequest =
 export interface CreateSessionResponse {
   id: string;
   moderator_key: string;
-  urls: { join: string; moderate: string; screen?: string; join_url?: string; qr?: string };
+  urls: { join: string; moderate: string; screen?: string };
+  /** Absolute links as participants reach them, and the QR code's path. */
+  links?: { join: string; screen: string; archive: string; qr: string };
 }
 
 /** GET /api/series/{id}: the series and its sessions, oldest first. */

@@ -10,8 +10,7 @@ import { dateTimeFormat, t } from './i18n';
 import { openLive } from './live';
 import type { Phase, SessionInfo } from './protocol';
 import { slowSchedule } from './slow';
-import { fetchLinks } from './share';
-import type { ShareLinks } from './share';
+import { followLinks } from './share';
 import { formatDuration } from './time';
 
 /** At most this many answers are laid out before trimming to what fits. */
@@ -88,20 +87,7 @@ export function renderScreen(root: HTMLElement, id: string): void {
   );
   root.append(main);
 
-  let links: Pick<ShareLinks, 'join' | 'qr'> = { join: `${location.origin}/s/${encodeURIComponent(id)}`, qr: `/api/sessions/${encodeURIComponent(id)}/qr.svg` };
-  const showLinks = () => {
-    qr.src = links.qr;
-    showUrl(joinText, links.join);
-  };
-  showLinks();
-  // Offline, the page's own address stands in.
-  void fetchLinks(id).then((j) => {
-    if (j) {
-      links = j;
-      showLinks();
-    }
-  });
-
+  let archiveUrl = '';
   const live = openLive(
     { session: id, handle: '', name: '', view: true },
     {
@@ -123,8 +109,9 @@ export function renderScreen(root: HTMLElement, id: string): void {
     },
   );
 
-  const when = (iso: string) =>
-    dateTimeFormat({ weekday: 'long', day: 'numeric', month: 'long', hour: '2-digit', minute: '2-digit' }).format(new Date(iso));
+  // The room sits in the chat's zone, whatever the laptop driving the projector is set to.
+  const when = (iso: string, zone: string) =>
+    dateTimeFormat({ weekday: 'long', day: 'numeric', month: 'long', hour: '2-digit', minute: '2-digit', timeZone: zone }).format(new Date(iso));
 
   /** The phase's words: stage line, question, note (schedule before, archive after). */
   function update(): void {
@@ -132,6 +119,7 @@ export function renderScreen(root: HTMLElement, id: string): void {
     const p = chat.phase;
     const s = chat.session;
     main.dataset.phase = p?.phase ?? '';
+    title.hidden = p?.phase === 'scheduled'; // the title is the big line until the start
     clear(note);
     let q = p?.question ?? null;
     if (p?.phase === 'intro') q = t('screen.intro_question');
@@ -147,14 +135,13 @@ export function renderScreen(root: HTMLElement, id: string): void {
     if (p?.phase === 'scheduled' && s) {
       q = s.title || s.hashtag;
       const start = p.ends_at ?? s.start;
-      if (start) note.append(h('div', { 'data-testid': 'schedule' }, t('screen.starts_at', { when: when(start), zone: s.timezone })));
+      if (start) note.append(h('div', { 'data-testid': 'schedule' }, t('screen.starts_at', { when: when(start, s.timezone), zone: s.timezone })));
       if (!chat.isSlow) note.append(h('div', {}, t('screen.plan', { n: s.questions.length, minutes: plannedMinutes(s) })));
     }
     if (p?.phase === 'closed' && s) {
       q = t('screen.thanks', { hashtag: s.hashtag });
-      const archive = `${links.join.replace(/\/s\/[^/]+$/, '')}/archive/${encodeURIComponent(s.id)}`;
       const at = h('div', { class: 'screen-url', 'data-testid': 'archive-url' });
-      showUrl(at, archive);
+      showUrl(at, archiveUrl);
       note.append(h('div', {}, t('screen.archive_at')), at);
     }
     setText(question, q ?? '');
@@ -171,8 +158,19 @@ export function renderScreen(root: HTMLElement, id: string): void {
     caption.hidden = !c.caption;
   }
 
-  /** The newest answers that fit whole, pinned ones first; the newest announcement above them. */
+  /** A burst of posts lays the answers out once per frame, not once per post. */
+  let frame = 0;
   function renderAnswers(): void {
+    if (frame === 0) {
+      frame = requestAnimationFrame(() => {
+        frame = 0;
+        drawAnswers();
+      });
+    }
+  }
+
+  /** The newest answers that fit whole, pinned ones first; the newest announcement above them. */
+  function drawAnswers(): void {
     const chat = live.chat;
     const pinned: PostItem[] = [];
     const newest: PostItem[] = [];
@@ -223,13 +221,19 @@ export function renderScreen(root: HTMLElement, id: string): void {
     }
   }
 
-  const status_ = () => {
+  const showConn = () => {
     const s = live.client.state;
     main.dataset.conn = s;
     setText(status, s === 'online' ? '' : s === 'connecting' ? t('common.connecting') : t('common.offline'));
   };
-  live.client.on('state', status_);
-  status_();
+  live.client.on('state', showConn);
+  showConn();
+  followLinks(id, (l) => {
+    qr.src = l.qr;
+    showUrl(joinText, l.join);
+    archiveUrl = l.archive;
+    update(); // the archive's address, once the chat is over
+  });
   setInterval(tick, 250);
   window.addEventListener('resize', renderAnswers);
   document.addEventListener('keydown', (ev) => {

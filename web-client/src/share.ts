@@ -9,18 +9,30 @@ import { t } from './i18n';
 export interface ShareLinks {
   join: string;
   screen: string;
+  archive: string;
   qr: string;
 }
 
-/** GET /api/sessions/{id}/links: the join and screen links as the server builds them; null if unreachable. */
-export async function fetchLinks(id: string): Promise<ShareLinks | null> {
-  try {
-    const r = await fetch(`/api/sessions/${encodeURIComponent(id)}/links`);
-    const j = r.ok ? ((await r.json()) as Partial<ShareLinks>) : null;
-    return j && typeof j.join === 'string' && typeof j.screen === 'string' && typeof j.qr === 'string' ? (j as ShareLinks) : null;
-  } catch {
-    return null;
-  }
+function isLinks(j: unknown): j is ShareLinks {
+  const o = j as Partial<ShareLinks> | null;
+  return !!o && [o.join, o.screen, o.archive, o.qr].every((v) => typeof v === 'string');
+}
+
+/**
+ * Calls `show` at once with `known` (the creation answer's links) or this page's own address,
+ * then again with the server's links (GET /api/sessions/{id}/links) when they arrive; offline,
+ * the first stands.
+ */
+export function followLinks(id: string, show: (links: ShareLinks) => void, known?: ShareLinks): void {
+  const origin = location.origin;
+  const path = encodeURIComponent(id);
+  show(known ?? { join: `${origin}/s/${path}`, screen: `${origin}/s/${path}/screen`, archive: `${origin}/archive/${path}`, qr: `/api/sessions/${path}/qr.svg` });
+  fetch(`/api/sessions/${path}/links`)
+    .then((r) => (r.ok ? r.json() : null))
+    .then((j: unknown) => {
+      if (isLinks(j)) show(j);
+    })
+    .catch(() => undefined);
 }
 
 function copyButton(url: () => string, label: string): HTMLButtonElement {
@@ -34,31 +46,24 @@ function copyButton(url: () => string, label: string): HTMLButtonElement {
   return b;
 }
 
-/** The panel; `known` fills it at once (e.g. from the creation answer), then the server's view. */
-export function sharePanel(id: string, known?: Partial<ShareLinks>): HTMLElement {
-  const path = `/s/${encodeURIComponent(id)}`;
-  let links: ShareLinks = {
-    join: known?.join ?? location.origin + path,
-    screen: known?.screen ?? `${location.origin}${path}/screen`,
-    qr: known?.qr ?? `/api/sessions/${encodeURIComponent(id)}/qr.svg`,
-  };
+/** The panel; `known` fills it at once (the creation answer's links), then the server's view. */
+export function sharePanel(id: string, known?: ShareLinks): HTMLElement {
+  let links: ShareLinks | null = null;
   const qr = h('img', { class: 'share-qr', 'data-testid': 'share-qr', width: 160, height: 160, alt: t('share.qr_alt') });
   const join = h('a', { class: 'url', 'data-testid': 'join-link' });
   const screen = h('a', { class: 'url', 'data-testid': 'screen-link', target: '_blank', rel: 'noopener' });
-  const show = () => {
-    qr.src = links.qr;
-    join.href = links.join;
-    setText(join, links.join);
-    screen.href = links.screen;
-    setText(screen, links.screen);
-  };
-  show();
-  void fetchLinks(id).then((j) => {
-    if (j) {
-      links = j;
-      show();
-    }
-  });
+  followLinks(
+    id,
+    (l) => {
+      links = l;
+      qr.src = l.qr;
+      join.href = l.join;
+      setText(join, l.join);
+      screen.href = l.screen;
+      setText(screen, l.screen);
+    },
+    known,
+  );
   return h(
     'section',
     { class: 'share', 'data-testid': 'share', 'aria-labelledby': `share-${id}` },
@@ -71,9 +76,9 @@ export function sharePanel(id: string, known?: Partial<ShareLinks>): HTMLElement
         'div',
         { class: 'share-links' },
         h('div', { class: 'label' }, t('share.join')),
-        h('div', { class: 'link-line' }, join, copyButton(() => links.join, t('share.copy_join'))),
+        h('div', { class: 'link-line' }, join, copyButton(() => links?.join ?? '', t('share.copy_join'))),
         h('div', { class: 'label' }, t('share.screen')),
-        h('div', { class: 'link-line' }, screen, copyButton(() => links.screen, t('share.copy_screen'))),
+        h('div', { class: 'link-line' }, screen, copyButton(() => links?.screen ?? '', t('share.copy_screen'))),
       ),
     ),
   );
