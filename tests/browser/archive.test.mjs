@@ -2,11 +2,13 @@
 // reply, a hostile post, an announcement), ended by moving the test clock; then /archive lists
 // it, its page shows the questions with replies nested under their parent, a permalink
 // (#p{seq}) brings its post into view highlighted, and a search finds a post and leads to it.
+// Each screen (list, chat, search results) passes axe-core at phone and desktop sizes in light and
+// dark, and speaks only French in a French browser (the downloads and the feed stay English).
 //   HASHCHAT_BIN=build/debug/hashchat node --test tests/browser/archive.test.mjs
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { browserSuite, until, WAIT } from './harness.mjs';
+import { browserSuite, checkA11y, checkLanguage, screenshot, until, WAIT } from './harness.mjs';
 
 const suite = browserSuite('hashchat-archive-');
 const { api, createSession, moderatorSocket, newPage, wsClient } = suite;
@@ -28,6 +30,45 @@ function inView(locator) {
   });
 }
 
+/** Phone and desktop, light and dark: no axe violation, and a screenshot of each for review. */
+async function looks(page, name) {
+  for (const [width, height] of [[360, 640], [1280, 720]]) {
+    await page.setViewportSize({ width, height });
+    for (const colorScheme of ['light', 'dark']) {
+      await page.emulateMedia({ colorScheme });
+      await checkA11y(page, `${name}, ${width}x${height}, ${colorScheme}`);
+      await screenshot(page, `${name}-${width}-${colorScheme}`);
+    }
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.setViewportSize({ width: 360, height: 740 });
+}
+
+/** What people wrote in a chat (checkLanguage lets it be in any language), from its transcript. */
+async function chatContent(id) {
+  const t = (await api('GET', `/api/sessions/${id}/transcript.json`)).json;
+  const posts = [...t.roll_call, ...t.other_posts, ...t.questions.flatMap((q) => q.answers)];
+  for (let i = 0; i < posts.length; i++) posts.push(...posts[i].replies);
+  return [
+    t.session.hashtag,
+    t.session.title,
+    t.session.description,
+    t.session.timezone,
+    ...t.questions.map((q) => q.text),
+    ...posts.flatMap((p) => [p.text, p.name, `@${p.author}`, p.author]),
+    ...t.announcements.flatMap((a) => [a.text, a.name]),
+  ];
+}
+
+/** The text nodes of posts and snippets (chat content in pieces), and the dates Intl wrote. */
+function piecesAndDates(page) {
+  return page.evaluate(() => [
+    ...[...document.querySelectorAll('[data-testid=snippet], [data-testid=post-text]')].flatMap((el) => [...el.childNodes].map((n) => n.textContent.trim())),
+    ...[...document.querySelectorAll('time')].flatMap((el) => [el.textContent, el.title]),
+    document.querySelector('[data-testid=archive-when]')?.textContent ?? '',
+  ]);
+}
+
 describe('the archive in the browser', () => {
   before(suite.setUp);
   after(suite.tearDown);
@@ -45,6 +86,8 @@ describe('the archive in the browser', () => {
     const hostile = await post(bob, 'b2', HOSTILE);
     // Enough answers that the page is longer than a phone's screen.
     for (let i = 0; i < 8; i++) await post(bob, `f${i}`, `Another starter idea number ${i}: https://example.com/idea/${i}`);
+    // Likes, shown in the archive with their count.
+    for (const [who, seq] of [[bob, riddle], [alice, reply], [mod, riddle]]) assert.equal((await who.request({ type: 'like', seq })).type, 'ok');
     await mod.request({ type: 'announce', text: 'Next question soon' });
     await mod.request({ type: 'control', action: 'next' }); // Q2
     const homework = await post(alice, 'a2', 'Homework should be short and optional');
@@ -92,6 +135,8 @@ describe('the archive in the browser', () => {
       await page.getByTestId('filter-state').selectOption('ended');
       await row.waitFor(WAIT);
       assert.match(page.url(), /\?hashtag=archivetest&state=ended$/);
+      assert.equal(await page.locator('header [data-testid=prefs]').count(), 1);
+      await looks(page, 'archive-list');
 
       // The session's page.
       await row.getByTestId('archive-link').click();
@@ -128,6 +173,12 @@ describe('the archive in the browser', () => {
         assert.equal((await fetch(suite.base + href)).status, 200, href);
       }
       assert.equal(await page.getByTestId('back-to-archive').first().getAttribute('href'), '/archive');
+      assert.equal(await page.locator(`#p${riddle} > .post-meta [data-testid=likes]`).textContent(), '♥ 2');
+      assert.equal(await page.locator(`#p${riddle} > .post-meta [data-testid=likes]`).getAttribute('title'), '2 likes');
+      assert.equal(await page.locator(`#p${reply} [data-testid=likes]`).getAttribute('title'), '1 like');
+      assert.equal(await page.getByTestId('stat-likes').textContent(), '3');
+      assert.equal(await page.locator('header [data-testid=prefs]').count(), 1);
+      await looks(page, 'archive-chat');
 
       // Clicking a permalink moves the highlight to that post.
       await page.locator(`#p${reply} [data-testid=permalink]`).click();
@@ -157,8 +208,11 @@ describe('the archive in the browser', () => {
       await page.waitForURL(`${suite.base}/archive/${s.id}#p${riddle}`, WAIT);
       await page.locator(`li#p${riddle}.target`).waitFor(WAIT);
       await until('the found post is in view', () => inView(page.locator(`li#p${riddle} > [data-testid=post-text]`)));
+      await page.goBack();
+      await result.waitFor(WAIT);
+      await looks(page, 'archive-search');
 
-      // A search for nothing found, and one the server refuses (its sentence is shown).
+      // A search for nothing found, and one the server refuses (the page says why in its own words).
       await page.goto(`${suite.base}/archive?q=zebracrossing`);
       await page.getByTestId('search-empty').filter({ hasText: 'No results.' }).waitFor(WAIT);
       assert.equal(await page.getByTestId('search-input').inputValue(), 'zebracrossing');
@@ -166,7 +220,12 @@ describe('the archive in the browser', () => {
       await page.getByTestId('search-submit').click();
       const refusal = await api('GET', '/api/search?q=-homework');
       assert.equal(refusal.status, 400);
-      await page.getByTestId('search-error').filter({ hasText: refusal.json.message }).waitFor(WAIT);
+      assert.equal(refusal.json.error, 'bad_request');
+      await page.getByTestId('search-error').waitFor(WAIT);
+      assert.equal(
+        await page.getByTestId('search-error').textContent(),
+        'This search cannot be run. Type at least one word to look for (not only words to leave out), and keep it short.',
+      );
 
       // The hostile post, found by search, stays text.
       await page.getByTestId('search-input').fill('pwned');
@@ -178,9 +237,41 @@ describe('the archive in the browser', () => {
 
       // An unknown session.
       await page.goto(`${suite.base}/archive/nope`);
-      await page.getByTestId('archive-error').filter({ hasText: 'There is no such session in the archive.' }).waitFor(WAIT);
+      await page.getByTestId('archive-error').filter({ hasText: 'There is no such chat in the archive.' }).waitFor(WAIT);
     } finally {
       await page.context().close();
+    }
+
+    // In French: the list with a search's results, then the chat; numbers, dates and plurals too.
+    const fr = await newPage({ timezoneId: 'America/Toronto', locale: 'fr-CA' });
+    try {
+      const content = [...(await chatContent(s.id)), '#Filler', ...Array.from({ length: 20 }, (_, i) => `Filler ${i}`)];
+      await fr.goto(`${suite.base}/archive?q=riddle`);
+      await fr.getByTestId('search-result').first().waitFor(WAIT);
+      await fr.getByTestId('archive-count').filter({ hasText: 'Affichage\u00a0: 20 sur 21 clavardages, du plus récent au plus ancien.' }).waitFor(WAIT);
+      assert.equal(await fr.evaluate(() => document.documentElement.lang), 'fr');
+      assert.equal(await fr.getByTestId('search-count').textContent(), '1 message correspond.');
+      assert.equal(await fr.getByTestId('search-submit').textContent(), 'Chercher');
+      // Chat content too: the hashtags as the filter lists them; the pieces of posts (a snippet's
+      // words around its <mark>, the text around a link), and the dates, which are Intl's own
+      // French (checked on the chat's page).
+      await checkLanguage(fr, 'fr', 'the archive list and a search, in French', [...content, '#archivetest', '#filler', ...(await piecesAndDates(fr))]);
+      await checkA11y(fr, 'the archive list in French');
+      await screenshot(fr, 'archive-search-fr-360');
+
+      await fr.goto(`${suite.base}/archive/${s.id}`);
+      await fr.locator('[data-testid=archive-session][data-ready]').waitFor(WAIT);
+      assert.equal(await fr.getByTestId('archive-state').textContent(), 'Terminé');
+      assert.equal(await fr.getByTestId('question-heading').first().textContent(), 'Q1\u00a0: How do you start a lesson?');
+      assert.equal(await fr.locator(`#p${riddle} > .post-meta [data-testid=likes]`).getAttribute('title'), '2 j’aime');
+      // Dates in French ("jeu. 26 nov."), the downloads still English files.
+      assert.match(await fr.getByTestId('archive-when').textContent(), /^jeu\. 26 nov\./);
+      assert.equal(await fr.getByTestId('download-md').getAttribute('hreflang'), 'en');
+      await checkLanguage(fr, 'fr', 'an archived chat, in French', [...content, ...(await piecesAndDates(fr))]);
+      await checkA11y(fr, 'an archived chat in French');
+      await screenshot(fr, 'archive-chat-fr-360');
+    } finally {
+      await fr.context().close();
     }
   });
 });

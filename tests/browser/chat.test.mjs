@@ -49,6 +49,10 @@ describe('hashchat in a browser', () => {
       // Alice's own pending copy is gone once the event arrived.
       await alice.locator('[data-testid=pending] .pending').waitFor({ state: 'detached', ...WAIT });
       await postLocator(alice, answer).waitFor(WAIT);
+      // The marks scripts/bench web times (docs/performance.md): the join form, then the first post.
+      await alice.waitForFunction(() => performance.getEntriesByName('first-post', 'mark').length === 1, null, WAIT);
+      const [joinReady, firstPost] = await alice.evaluate(() => ['join-ready', 'first-post'].map((m) => performance.getEntriesByName(m, 'mark')[0]?.startTime));
+      assert.ok(joinReady > 0 && firstPost > joinReady, `join-ready ${joinReady}, first-post ${firstPost}`);
 
       // Bob likes it; Alice sees the count.
       await seen.getByTestId('like').click();

@@ -13,7 +13,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +22,8 @@ import { chromium } from 'playwright-core';
 
 export const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const bin = path.resolve(repo, process.env.HASHCHAT_BIN ?? 'build/debug/hashchat');
+/** The built web client the server serves: $HASHCHAT_WEB_ROOT, else web-client/dist. */
+export const webRoot = path.resolve(repo, process.env.HASHCHAT_WEB_ROOT ?? 'web-client/dist');
 /** Every bounded wait on a page uses this unless told otherwise. */
 export const WAIT = { timeout: 15000 };
 
@@ -143,6 +145,67 @@ export async function checkA11y(page, what) {
   return results;
 }
 
+/**
+ * Every message of the language `lang` (web-client/src/i18n/{lang}/*.ts, transpiled with the
+ * project's TypeScript), as a flat list of strings (both forms of a plural).
+ */
+export async function catalogue(lang) {
+  const ts = (await import('typescript')).default;
+  const dir = path.join(repo, 'web-client/src/i18n', lang);
+  const out = [];
+  for (const name of (await readdir(dir)).filter((n) => n.endsWith('.ts')).sort()) {
+    const js = ts.transpileModule(await readFile(path.join(dir, name), 'utf8'), { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
+    const mod = await import(`data:text/javascript;base64,${Buffer.from(js).toString('base64')}`);
+    for (const v of Object.values(mod.default)) out.push(...(typeof v === 'string' ? [v] : [v.one, v.other]));
+  }
+  return out;
+}
+
+/**
+ * Asserts that the page speaks only `lang`: every text node, aria-label, title, placeholder and alt
+ * (visible or not) is a message of that language's catalogue, or a piece of one (a message whose
+ * {placeholders} are filled by other elements), or chat content: one of the strings in `content`
+ * (hashtags, titles, questions, posts, names, handles), or digits, times and punctuation only.
+ * Elements with a `lang` of another language (the language switch) are skipped.
+ */
+export async function checkLanguage(page, lang, what, content = []) {
+  const messages = await catalogue(lang);
+  const found = await page.evaluate((lang) => {
+    const out = [];
+    const skip = (el) => el.closest('script, style, noscript') || (el.closest('[lang]')?.getAttribute('lang') ?? lang) !== lang;
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const text = n.textContent.trim();
+      if (text && !skip(n.parentElement)) out.push(text);
+    }
+    for (const el of document.body.querySelectorAll('[aria-label], [title], [placeholder], [alt]')) {
+      if (skip(el)) continue;
+      for (const a of ['aria-label', 'title', 'placeholder', 'alt']) {
+        const v = el.getAttribute(a)?.trim();
+        if (v) out.push(v);
+      }
+    }
+    out.push(document.title);
+    return out;
+  }, lang);
+  const literal = (m) => m.split(/\{\w+\}/).map((part) => part.trim()).filter(Boolean);
+  const pattern = (m) => new RegExp(`^${m.split(/\{\w+\}/).map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[\\s\\S]+')}$`);
+  const patterns = messages.map(pattern);
+  const pieces = messages.flatMap(literal);
+  const sorted = [...content].filter(Boolean).sort((a, b) => b.length - a.length);
+  const bad = [];
+  for (const s of new Set(found)) {
+    let rest = s;
+    for (const c of sorted) rest = rest.split(c).join(' ');
+    if (!/[\p{L}]/u.test(rest)) continue;
+    if (patterns.some((re) => re.test(s))) continue;
+    const core = rest.replace(/^[\s\p{P}\p{S}\d]+|[\s\p{P}\p{S}\d]+$/gu, '');
+    if (pieces.some((p) => p.includes(core) || patterns.some((re) => re.test(rest.trim())))) continue;
+    bad.push(s);
+  }
+  assert.deepEqual(bad, [], `${what}: strings that are not ${lang} catalogue messages nor chat content`);
+}
+
 /** Decodes the QR code in a PNG with zbarimg (Debian's zbar-tools); resolves its text. */
 export async function decodeQr(png) {
   const dir = await mkdtemp(path.join(tmpdir(), 'hashchat-qr-'));
@@ -170,9 +233,9 @@ export async function decodeQr(png) {
 /**
  * The state of one browser suite: a data directory named with `tmpPrefix`, the server (which a
  * test may stop and start again), the browser, and the uncaught page errors that tearDown
- * asserts are none.
+ * asserts are none. The server serves the built client in `root` (scripts/bench web serves two).
  */
-export function browserSuite(tmpPrefix) {
+export function browserSuite(tmpPrefix, { root = webRoot } = {}) {
   let server = null;
   let dataDir = '';
 
@@ -186,7 +249,7 @@ export function browserSuite(tmpPrefix) {
 
     setUp: async () => {
       assert.ok(existsSync(bin), `no server binary at ${bin} (set HASHCHAT_BIN or build it)`);
-      assert.ok(existsSync(path.join(repo, 'web-client/dist/index.html')), 'run `npm run build` first');
+      assert.ok(existsSync(path.join(root, 'index.html')), 'run `npm run build` first');
       dataDir = await mkdtemp(path.join(tmpdir(), tmpPrefix));
       await suite.startServer();
       suite.browser = await chromium.launch(CHROMIUM);
@@ -215,7 +278,7 @@ export function browserSuite(tmpPrefix) {
             // The scripted sockets here post faster than a person; the limits have their own
             // tests (tests/integration/hostile.test.mjs).
             '--profile=loadtest',
-            '--web-root', 'web-client/dist',
+            '--web-root', root,
           ],
           { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] },
         );

@@ -6,13 +6,23 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { browserSuite, joinAt, pendingLocator, postLocator, send, until, WAIT } from './harness.mjs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { browserSuite, checkA11y, checkLanguage, joinAt, pendingLocator, postLocator, repo, screenshot, send, until, WAIT, webRoot } from './harness.mjs';
 import { WsCutProxy } from './ws_cut_proxy.mjs';
 
 /** The page's reconnect backoff for this test: 100 ms doubling to 400 ms (see web-client docs). */
 const BACKOFF = '?test_backoff_ms=100';
 
-const suite = browserSuite('hashchat-offline-');
+// The server serves a copy of the built client, so the last test can put a new version in its
+// place while the server runs (as a deploy does).
+const root = mkdtempSync(path.join(tmpdir(), 'hashchat-offline-web-'));
+cpSync(webRoot, root, { recursive: true });
+process.on('exit', () => rmSync(root, { recursive: true, force: true }));
+
+const suite = browserSuite('hashchat-offline-', { root });
 const { api, createSession, moderatorSocket, newPage, serverLogEvents } = suite;
 
 describe('a participant whose connection really drops', () => {
@@ -69,9 +79,11 @@ describe('a participant whose connection really drops', () => {
       await banner.filter({ hasText: '1 post waits on this device' }).waitFor(WAIT);
       assert.equal(await postLocator(alice, offline).count(), 0);
 
-      // Reload while still disconnected: the post survives in the outbox, still pending.
+      // Reload while still disconnected: the post survives in the outbox, still pending, and the
+      // chat is not empty: it shows as it was, from the copy on the device.
       await alice.reload();
       await pendingLocator(alice, offline).waitFor(WAIT);
+      await postLocator(alice, before).waitFor(WAIT);
       await banner.waitFor({ state: 'visible', ...WAIT });
       const refusedAfterReload = proxy.stats.wsRefused;
       await until('a refused reconnect from the reloaded page', () => proxy.stats.wsRefused > refusedAfterReload);
@@ -125,6 +137,173 @@ describe('a participant whose connection really drops', () => {
       await alice.context().close();
       await bob.context().close();
       await proxy.close();
+    }
+  });
+
+  test('offline as a phone lives it: at once, reload with no signal, cached chat, outbox once, new version', async () => {
+    const s = await createSession({ title: 'No signal at the back of the pub', description: undefined });
+    const mod = await moderatorSocket(s.id, s.moderator_key);
+    await mod.request({ type: 'control', action: 'start' });
+    const clock = await api('POST', '/api/test/clock', { advance_seconds: 300 });
+    assert.equal(clock.status, 200, JSON.stringify(clock.json));
+    const dave = await suite.wsClient({ type: 'hello', session: s.id, handle: 'dave', name: 'Dave D' });
+    let cids = 0;
+    const post = async (text) => (await dave.request({ type: 'post', cid: `d${++cids}`, text, round: 1 })).seq;
+
+    const page = await newPage();
+    const context = page.context();
+    // What the page's sockets say: the hello after the reload must resume from the cached seq.
+    const hellos = [];
+    page.on('websocket', (ws) => ws.on('framesent', (f) => {
+      const msg = JSON.parse(String(f.payload));
+      if (msg.type === 'hello') hellos.push(msg);
+    }));
+    try {
+      await joinAt(page, `${suite.base}${s.urls.join}${BACKOFF}`, 'carol', 'Carol C');
+      await page.locator('[data-testid=phase]', { hasText: 'Q1' }).waitFor(WAIT);
+      // The service worker installed (every chunk precached) and controls the page.
+      await until('the service worker controls the page', () => page.evaluate(() => navigator.serviceWorker.controller !== null));
+      const manifest = await page.evaluate(async () => (await fetch(document.querySelector('link[rel=manifest]').href)).json());
+      assert.equal(manifest.display, 'standalone');
+      assert.deepEqual(manifest.icons.map((i) => i.sizes), ['192x192', '512x512']);
+
+      // An edited, a deleted and a hidden post, and one left alone.
+      const kept = 'A1: Kept as it was.';
+      const before = 'A1: Frist draft.';
+      const edited = 'A1: First draft, edited.';
+      const gone = 'A1: Posted by mistake.';
+      const hidden = 'A1: Buy cheap watches.';
+      await post(kept);
+      const editSeq = await post(before);
+      const goneSeq = await post(gone);
+      const hiddenSeq = await post(hidden);
+      await dave.request({ type: 'edit', seq: editSeq, text: edited });
+      await dave.request({ type: 'delete', seq: goneSeq });
+      await mod.request({ type: 'moderate', action: 'hide', seq: hiddenSeq });
+      const shown = async () => {
+        await postLocator(page, kept).waitFor(WAIT);
+        await postLocator(page, edited).waitFor(WAIT);
+        assert.equal(await postLocator(page, before).count(), 0, 'the edit replaced the text');
+        assert.equal(await postLocator(page, gone).count(), 0, 'the deleted post shows no text');
+        assert.equal(await page.locator('article[data-testid=post].deleted').count(), 1);
+        assert.equal(await postLocator(page, hidden).isVisible(), false, 'the hidden post is out of sight');
+      };
+      await shown();
+      const head = (await serverLogEvents(s.id, 'auditor3')).head;
+      // The page keeps the whole log on the device (one IndexedDB record per chat).
+      const cachedSeq = () => page.evaluate((key) => new Promise((resolve) => {
+        const open = indexedDB.open('hashchat');
+        open.onsuccess = () => {
+          const get = open.result.transaction('chats').objectStore('chats').get(key);
+          get.onsuccess = () => resolve(get.result ? [get.result.seq, get.result.events.length] : null);
+        };
+      }), `${s.id}:carol`);
+      await until('the chat is cached up to the head', async () => JSON.stringify(await cachedSeq()) === JSON.stringify([head, head]));
+
+      // The network goes: the banner and the outbox say so at once (not after a ping times out).
+      await context.setOffline(true);
+      const AT_ONCE = { timeout: 2000 };
+      const banner = page.getByTestId('offline-banner');
+      await banner.filter({ hasText: 'No network' }).waitFor({ state: 'visible', ...AT_ONCE });
+      await page.locator('[data-testid=conn]', { hasText: /^offline$/ }).waitFor(AT_ONCE);
+      const offline = 'A1: Typed with no signal at all.';
+      await send(page, offline);
+      await pendingLocator(page, offline).getByTestId('pending-label').filter({ hasText: /not sent yet/ }).waitFor(AT_ONCE);
+      await banner.filter({ hasText: '1 post waits on this device' }).waitFor(AT_ONCE);
+
+      // Reload with no signal: the page opens (service worker) with the chat as it was, the
+      // edit, the deletion and the hide applied, and the post still waiting.
+      await page.reload();
+      await shown();
+      await pendingLocator(page, offline).waitFor(WAIT);
+      await banner.filter({ hasText: 'No network' }).waitFor({ state: 'visible', ...WAIT });
+      // "Retry now" fits one line on a 360 px phone.
+      const lines = await page.getByTestId('retry-now').evaluate((b) => {
+        const r = document.createRange();
+        r.selectNodeContents(b);
+        return new Set([...r.getClientRects()].map((x) => Math.round(x.top))).size;
+      });
+      assert.equal(lines, 1, '"Retry now" is on one line');
+      await screenshot(page, 'offline-phone-cached');
+      await checkA11y(page, 'the chat reloaded with no signal');
+      await page.emulateMedia({ colorScheme: 'dark' });
+      await screenshot(page, 'offline-phone-cached-dark');
+      await checkA11y(page, 'the chat reloaded with no signal, dark');
+      await page.emulateMedia({ colorScheme: 'light' });
+
+      // Meanwhile the chat goes on; back online, the page resumes from what it holds.
+      const meanwhile = 'A1: Said while carol had no signal.';
+      await post(meanwhile);
+      const hellosBefore = hellos.length;
+      await context.setOffline(false);
+      await page.locator('[data-testid=conn]', { hasText: /^online$/ }).waitFor(WAIT);
+      await postLocator(page, meanwhile).waitFor(WAIT);
+      await postLocator(page, offline).waitFor(WAIT);
+      await page.locator('[data-testid=pending-post]').waitFor({ state: 'detached', ...WAIT });
+      assert.equal(hellos.length > hellosBefore, true);
+      assert.equal(hellos[hellosBefore].since, head, 'the reloaded page resumed with since = the cached seq');
+      const log = await serverLogEvents(s.id, 'auditor4');
+      const posts = log.events.filter((e) => e.kind === 'post');
+      assert.equal(posts.filter((e) => e.text === offline).length, 1, 'the offline post went out once');
+      for (const text of [kept, edited, meanwhile, offline]) assert.equal(await postLocator(page, text).count(), 1, `"${text}" once`);
+
+      // A French phone losing the network reads it in French.
+      const fr = await newPage({ locale: 'fr-CA' });
+      try {
+        await fr.goto(`${suite.base}${s.urls.join}`);
+        await fr.getByTestId('handle').fill('lea');
+        await fr.getByTestId('name').fill('Léa Roy');
+        await fr.getByTestId('join').click();
+        await fr.locator('[data-testid=conn]', { hasText: /^en ligne$/ }).waitFor(WAIT);
+        await fr.context().setOffline(true);
+        await fr.getByTestId('offline-banner').filter({ hasText: 'Aucun réseau' }).waitFor({ state: 'visible', ...AT_ONCE });
+        await fr.getByTestId('retry-now').filter({ hasText: 'Réessayer' }).waitFor(AT_ONCE);
+        const content = ['#PubPD', 'No signal at the back of the pub', 'Teachers in a pub', 'How do you start a lesson?', kept, edited, meanwhile, offline, 'Dave D', 'Carol C', 'Léa Roy', '@dave', '@carol', '@lea', 'lea', 'America/Toronto', 'A1', 'Q1'];
+        await checkLanguage(fr, 'fr', 'participant page in French with no network', content);
+      } finally {
+        await fr.context().close();
+      }
+
+      // A new version is deployed: the open page keeps running; its next load is the new
+      // version, which says so once.
+      const v2 = mkdtempSync(path.join(tmpdir(), 'hashchat-offline-v2-'));
+      try {
+        execFileSync('npx', ['vite', 'build', '--config', 'web-client/vite.config.ts', '--outDir', v2, '--emptyOutDir', '--logLevel', 'error'], {
+          cwd: repo,
+          env: { ...process.env, HASHCHAT_CLIENT_VERSION: 'offline-test-2' },
+          stdio: ['ignore', 'ignore', 'inherit'],
+        });
+        cpSync(v2, root, { recursive: true });
+      } finally {
+        rmSync(v2, { recursive: true, force: true });
+      }
+      const version = () => page.evaluate(() => document.querySelector('meta[name=hashchat-version]').content);
+      const v1 = await version();
+      await page.reload();
+      await page.locator('[data-testid=conn]', { hasText: /^online$/ }).waitFor(WAIT);
+      assert.equal(await version(), v1, 'this load still ran the version it had');
+      await until('the new version is installed and active', () =>
+        page.evaluate(async () => (await caches.keys()).includes('hashchat-offline-test-2') && (await navigator.serviceWorker.getRegistration()).installing === null));
+      await page.reload();
+      await page.locator('#toast', { hasText: 'hashchat was updated.' }).waitFor(WAIT);
+      assert.equal(await version(), 'offline-test-2');
+      await postLocator(page, offline).waitFor(WAIT);
+      await page.reload();
+      await page.locator('[data-testid=conn]', { hasText: /^online$/ }).waitFor(WAIT);
+      assert.equal(await page.locator('#toast', { hasText: 'hashchat was updated.' }).count(), 0, 'said once');
+    } catch (e) {
+      console.error('page', await page.evaluate(() => ({
+        url: location.href,
+        conn: document.querySelector('[data-testid=conn]')?.textContent,
+        banner: document.querySelector('[data-testid=offline-banner]')?.textContent,
+        body: document.body.innerText.slice(0, 500),
+      })).catch((err) => String(err)));
+      console.error('server log tail:', suite.serverLog.slice(-1500));
+      throw e;
+    } finally {
+      dave.close();
+      mod.close();
+      await context.close();
     }
   });
 });

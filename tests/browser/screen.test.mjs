@@ -187,6 +187,7 @@ describe('the pub screen', () => {
       page.on('pageerror', (e) => suite.pageErrors.push(e.message));
       try {
         await page.goto(`${suite.base}/`);
+        await page.getByTestId('landing-create').click();
         const form = page.getByTestId('create-form');
         await form.locator('input[name=hashtag]').fill('#PubPD');
         await form.locator('input[name=title]').fill(`Share ${scheme}`);

@@ -1,17 +1,33 @@
 // Chat series in the browser: the series page (rule in words, sessions in the viewer's zone,
 // questions or "questions to come", calendar links), the moderator's "Edit questions" form before
 // the start (and the server's refusal shown), and the landing page's "Create a chat series" form.
+// The series page passes axe-core at phone and desktop sizes in light and dark, and speaks only
+// French in a French browser (the calendars it links stay English).
 //   HASHCHAT_BIN=build/debug/hashchat npm run test:browser
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { browserSuite, WAIT } from './harness.mjs';
+import { browserSuite, checkA11y, checkLanguage, screenshot, WAIT } from './harness.mjs';
 
 const suite = browserSuite('hashchat-series-');
 const { api, newPage } = suite;
 
 // London 20:00 is 15:00 in New York (both on winter time in November).
 const VIEWER = { timezoneId: 'America/New_York', locale: 'en-GB' };
+
+/** Phone and desktop, light and dark: no axe violation, and a screenshot of each for review. */
+async function looks(page, name) {
+  for (const [width, height] of [[360, 640], [1280, 720]]) {
+    await page.setViewportSize({ width, height });
+    for (const colorScheme of ['light', 'dark']) {
+      await page.emulateMedia({ colorScheme });
+      await checkA11y(page, `${name}, ${width}x${height}, ${colorScheme}`);
+      await screenshot(page, `${name}-${width}-${colorScheme}`);
+    }
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.setViewportSize({ width: 360, height: 740 });
+}
 
 describe('chat series in the browser', () => {
   before(suite.setUp);
@@ -76,7 +92,8 @@ describe('chat series in the browser', () => {
         ['What went well this week?', 'One thing to try next week?'],
       );
 
-      // The server's refusal is shown as it is (a question over 1,000 code points).
+      // The server's refusal (a question over 1,000 code points) is shown in the client's own words
+      // for its code, never as the server's English message.
       await mod.getByTestId('questions-text').fill('x'.repeat(1001));
       await mod.getByTestId('questions-save').click();
       const err = mod.getByTestId('questions-error');
@@ -87,7 +104,10 @@ describe('chat series in the browser', () => {
         body: JSON.stringify({ questions: ['x'.repeat(1001)] }),
       });
       assert.equal(refusal.status, 400);
-      assert.equal(await err.textContent(), `Could not save the questions: ${(await refusal.json()).message}`);
+      const refused = await refusal.json();
+      assert.equal(refused.error, 'bad_request');
+      assert.ok(!(await err.textContent()).includes(refused.message), await err.textContent());
+      assert.ok((await err.textContent()).endsWith('The server could not do that: the request is not valid.'), await err.textContent());
       assert.deepEqual((await api('GET', `/api/sessions/${first.id}`)).json.questions.length, 2);
 
       // The series page now lists them; the second session still waits for its questions.
@@ -118,6 +138,28 @@ describe('chat series in the browser', () => {
       assert.equal(await pastRow.first().getByTestId('session-archive').getAttribute('href'), `/archive/${first.id}`);
       assert.equal(await page.getByTestId('series-archive').getAttribute('href'), `/archive?series=${series.id}`);
       assert.equal(await page.getByTestId('series-upcoming').getByTestId('series-session').count(), 2);
+      assert.equal(await page.locator('header [data-testid=prefs]').count(), 1);
+      await looks(page, 'series');
+
+      // In French: the rule, the times (Intl's French, in the viewer's zone), the states.
+      const fr = await newPage({ ...VIEWER, locale: 'fr-CA' });
+      try {
+        await fr.goto(`${suite.base}/series/${encodeURIComponent(series.id)}`);
+        await fr.getByTestId('series-rule').waitFor(WAIT);
+        assert.equal(await fr.getByTestId('series-rule').textContent(), 'Le jeudi à 20:00, heure de Europe/London, chaque semaine');
+        const upcomingWhen = await fr.getByTestId('series-upcoming').getByTestId('session-when').allTextContents();
+        assert.equal(upcomingWhen[0], 'jeu. 3 déc., 15:00, votre heure (le clavardage suit le fuseau Europe/London)');
+        assert.equal(await fr.getByTestId('series-past').getByTestId('session-state').textContent(), 'Terminée');
+        assert.equal(await fr.getByTestId('series-calendar').getAttribute('hreflang'), 'en');
+        const content = ['#ukedchat', 'UKEdChat', 'Teachers on Thursdays', 'What went well this week?', 'One thing to try next week?', 'Europe/London', await fr.getByTestId('series-calendar-url').textContent()];
+        // The dates are Intl's own French; the rest must be catalogue messages.
+        const dates = await fr.locator('time').allTextContents();
+        await checkLanguage(fr, 'fr', 'a series page in French', [...content, ...dates]);
+        await checkA11y(fr, 'a series page in French');
+        await screenshot(fr, 'series-fr-360');
+      } finally {
+        await fr.context().close();
+      }
     } finally {
       await page.context().close();
       await mod.context().close();
@@ -128,6 +170,7 @@ describe('chat series in the browser', () => {
     const page = await newPage(VIEWER);
     try {
       await page.goto(suite.base + '/');
+      await page.getByTestId('landing-series').click();
       const form = page.getByTestId('series-form');
       await form.getByTestId('series-hashtag-input').fill('#edchatNY');
       await form.getByTestId('series-title-input').fill('EdChat New York');

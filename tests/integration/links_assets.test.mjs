@@ -116,6 +116,7 @@ test('precompressed assets by Accept-Encoding', { timeout: 30_000 }, async () =>
         await writeFile(path.join(root, 'assets', 'app-1a2b.js'), js);
         await writeFile(path.join(root, 'assets', 'app-1a2b.js.gz'), gzipSync(js)); // no .br
         await writeFile(path.join(root, 'manifest.webmanifest'), '{"name":"hashchat"}');
+        await writeFile(path.join(root, 'sw.js'), 'const VERSION = "v1";\n');
         srv = await startServer({ args: ['--web-root', root] });
 
         const cases = [
@@ -145,6 +146,11 @@ test('precompressed assets by Accept-Encoding', { timeout: 30_000 }, async () =>
         assert.equal(page.headers['cache-control'], 'no-cache');
         const manifest = await rawGet(srv, '/manifest.webmanifest');
         assert.equal(manifest.headers['content-type'], 'application/manifest+json');
+        // The service worker's script is revalidated at every update check (a new deploy is seen at
+        // the next load), never kept for a year like the hashed assets it lists.
+        const sw = await rawGet(srv, '/sw.js');
+        assert.equal(sw.headers['cache-control'], 'no-cache');
+        assert.match(sw.headers['content-type'], /^text\/javascript/);
         const gzOnly = await rawGet(srv, '/index.html.gz');
         assert.equal(gzOnly.headers['content-encoding'], undefined, 'a .gz file asked for by name is just a file');
     } finally {

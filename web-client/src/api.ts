@@ -12,6 +12,7 @@ import type {
   SessionOptions,
 } from './protocol';
 import type { ArchiveList, SearchAnswer, Transcript } from './archive_types';
+import { t, type Key } from './i18n';
 
 async function call<T>(method: string, path: string, body?: unknown, bearer?: string): Promise<T> {
   let res: Response;
@@ -161,7 +162,23 @@ export function getTranscript(id: string): Promise<Transcript> {
   return call('GET', transcriptPath(id, 'json'));
 }
 
+/** Every error `code` the server sends (src/core/error.hpp, docs/protocol.md), and `offline`. */
+const ERROR_CODES = new Set([
+  'bad_request', 'unknown_type', 'not_joined', 'bad_handle', 'handle_taken', 'bad_token', 'bad_key', 'bad_since', 'too_long',
+  'empty', 'not_allowed', 'not_found', 'muted', 'banned', 'closed', 'rate_limited', 'unavailable', 'offline',
+]);
+
+/** An error's `code`, or '' when it has none. */
+export function errorCode(e: unknown): string {
+  return e && typeof e === 'object' && 'code' in e ? String((e as ClientError).code) : '';
+}
+
+/**
+ * The client's own sentence for an error, in the reader's language, chosen by its `code`: the
+ * server's `message` is English and written for developers, so it is never shown. An unknown
+ * code (an `http_NNN` from a proxy, a newer server) gets a generic sentence.
+ */
 export function errorText(e: unknown): string {
-  if (e && typeof e === 'object' && 'message' in e) return String((e as ClientError).message);
-  return String(e);
+  const code = errorCode(e);
+  return ERROR_CODES.has(code) ? t(`common.error.${code}` as Key) : t('common.error.other');
 }

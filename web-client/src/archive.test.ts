@@ -5,9 +5,16 @@ import { findLink, linkified, snippetNodes } from './archive_text';
 import { postItem, transcriptBody, transcriptHeader } from './archive_transcript';
 import type { ArchivePost, ArchiveSession, SearchHit, Transcript } from './archive_types';
 import { fake, html, installFakeDom, type FakeElement } from './fake_dom';
+import { addMessages } from './i18n';
+import archiveEn from './i18n/en/archive';
+import commonEn from './i18n/en/common';
 import { route } from './router';
 
-beforeAll(installFakeDom);
+beforeAll(() => {
+  installFakeDom();
+  addMessages(commonEn, 'en');
+  addMessages(archiveEn, 'en');
+});
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
 
@@ -282,7 +289,7 @@ describe('transcript rendering', () => {
       '/api/sessions/s1/transcript.json',
     ]);
     const chart = main.one('@activity-chart');
-    expect(chart.getAttribute('alt')).toMatch(/^Posts over time: 6 posts/);
+    expect(chart.getAttribute('alt')).toMatch(/^Posts over time, in intervals of \d+ min: 6 in all, at most \d+ in one interval\.$/);
     expect(main.one('@most-liked').one('a').getAttribute('href')).toBe('#p12');
     expect(main.one('@shared-links').all('a').map((a) => a.getAttribute('href'))).toEqual(['https://example.com/starters', '#p13']);
     expect(main.one('@per-question').one('tbody').children.map((tr) => tr.textContent)).toEqual(['Q1223', 'Q2100']);

@@ -1,20 +1,18 @@
 // `/archive`: the chats, newest first, with filters (hashtag, series, state, dates) kept in the
 // address's query string, a "More" button, full-text search over the posts, and the Atom feed.
 
-import { errorText, listArchive, searchArchive } from './api';
+import { errorCode, errorText, listArchive, searchArchive } from './api';
 import { archivePath, bareTag, feedPath, filterFromQuery, filterToQuery, listQuery, searchQuery, type ArchiveFilter } from './archive_query';
 import { snippetNodes } from './archive_text';
 import { stateText } from './archive_transcript';
 import type { ArchiveList, ArchiveSession, SearchHit } from './archive_types';
 import { clear, h } from './dom';
 import { field } from './form_bits';
+import { lang, t } from './i18n';
+import { prefsBar } from './prefs';
 import { formatLocal } from './time';
 
 const PAGE = 20;
-
-function plural(n: number, one: string, many: string): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
 
 export function archiveRow(s: ArchiveSession): HTMLLIElement {
   return h(
@@ -28,7 +26,7 @@ export function archiveRow(s: ArchiveSession): HTMLLIElement {
       ' ',
       h('span', { class: 'badge', 'data-state': s.state, 'data-testid': 'archive-row-state' }, stateText(s.state)),
       ' ',
-      h('span', { 'data-testid': 'archive-row-counts' }, `${plural(s.posts, 'post', 'posts')} · ${plural(s.participants, 'participant', 'participants')}`),
+      h('span', { 'data-testid': 'archive-row-counts' }, `${t('archive.posts_n', { n: s.posts })} · ${t('archive.participants_n', { n: s.participants })}`),
     ),
   );
 }
@@ -52,17 +50,17 @@ function option(value: string, text: string, selected: boolean): HTMLOptionEleme
 }
 
 export function renderArchiveList(root: HTMLElement): void {
-  document.title = 'Archive · hashchat';
+  document.title = t('archive.doc_title');
   let filter: ArchiveFilter = filterFromQuery(location.search);
   const current = () => filter;
 
-  const feed = h('a', { href: feedPath(filter.hashtag), 'data-testid': 'feed-link', type: 'application/atom+xml' }, 'Atom feed');
-  const q = h('input', { type: 'search', name: 'q', value: filter.q, placeholder: 'Words, "a phrase"', 'aria-label': 'Search the posts', enterkeyhint: 'search', 'data-testid': 'search-input' });
+  const feed = h('a', { href: feedPath(filter.hashtag), 'data-testid': 'feed-link', type: 'application/atom+xml' }, t('archive.feed'));
+  const q = h('input', { type: 'search', name: 'q', value: filter.q, placeholder: t('archive.search_placeholder'), 'aria-label': t('archive.search_label'), enterkeyhint: 'search', 'data-testid': 'search-input' });
   const scope = h('p', { class: 'muted small', 'data-testid': 'search-scope' });
   const searchForm = h(
     'form',
     { role: 'search', class: 'search-form', 'data-testid': 'search-form' },
-    h('div', { class: 'search-row' }, q, h('button', { type: 'submit', class: 'primary', 'data-testid': 'search-submit' }, 'Search')),
+    h('div', { class: 'search-row' }, q, h('button', { type: 'submit', class: 'primary', 'data-testid': 'search-submit' }, t('archive.search'))),
     scope,
   );
   const search = searchView(current);
@@ -70,15 +68,21 @@ export function renderArchiveList(root: HTMLElement): void {
   const list = listView(current, filters.fill);
 
   root.append(
-    h('header', { class: 'top' }, h('p', { class: 'small' }, h('a', { href: '/' }, '← All chats')), h('h1', {}, 'Archive'), h('p', { class: 'muted small' }, 'Past chats, their transcripts and statistics. ', feed)),
-    h('main', { class: 'page archive-list-page', 'data-testid': 'archive-list-page' }, searchForm, search.el, h('h2', {}, 'Chats'), filters.el, ...list.els),
+    h(
+      'header',
+      { class: 'top' },
+      h('div', { class: 'top-row' }, h('p', { class: 'small' }, h('a', { href: '/' }, t('archive.all_chats'))), prefsBar()),
+      h('h1', {}, t('archive.title')),
+      h('p', { class: 'muted small' }, t('archive.intro'), ' ', feed),
+    ),
+    h('main', { class: 'page archive-list-page', 'data-testid': 'archive-list-page' }, searchForm, search.el, h('h2', {}, t('archive.chats')), filters.el, ...list.els),
   );
 
   const syncAddress = () => {
     const qs = filterToQuery(filter);
     history.replaceState(history.state, '', `${archivePath()}${qs ? `?${qs}` : ''}`);
     feed.setAttribute('href', feedPath(filter.hashtag));
-    scope.textContent = filter.hashtag ? `Searching #${filter.hashtag} only (change the hashtag below).` : '';
+    scope.textContent = filter.hashtag ? t('archive.search_scope', { tag: filter.hashtag }) : '';
   };
   searchForm.addEventListener('submit', (ev) => {
     ev.preventDefault();
@@ -99,27 +103,27 @@ export function renderArchiveList(root: HTMLElement): void {
 
 /** The filters; their selects are filled from each list answer, the current filter selected. */
 function filterForm(initial: ArchiveFilter) {
-  const tagSelect = h('select', { name: 'hashtag', 'data-testid': 'filter-hashtag' }, option('', 'All hashtags', true));
-  const seriesSelect = h('select', { name: 'series', 'data-testid': 'filter-series' }, option('', 'All series', true));
-  const seriesField = field('Series', seriesSelect);
+  const tagSelect = h('select', { name: 'hashtag', 'data-testid': 'filter-hashtag' }, option('', t('archive.all_hashtags'), true));
+  const seriesSelect = h('select', { name: 'series', 'data-testid': 'filter-series' }, option('', t('archive.all_series'), true));
+  const seriesField = field(t('archive.series'), seriesSelect);
   const stateSelect = h(
     'select',
     { name: 'state', 'data-testid': 'filter-state' },
-    option('', 'Any', initial.state === ''),
-    option('ended', 'Ended', initial.state === 'ended'),
-    option('live', 'On now', initial.state === 'live'),
-    option('scheduled', 'Not begun', initial.state === 'scheduled'),
+    option('', t('archive.any_state'), initial.state === ''),
+    option('ended', stateText('ended'), initial.state === 'ended'),
+    option('live', stateText('live'), initial.state === 'live'),
+    option('scheduled', stateText('scheduled'), initial.state === 'scheduled'),
   );
   const from = h('input', { type: 'date', name: 'from', value: initial.from, 'data-testid': 'filter-from' });
   const to = h('input', { type: 'date', name: 'to', value: initial.to, 'data-testid': 'filter-to' });
   const el = h(
     'form',
-    { class: 'panel archive-filters', 'data-testid': 'archive-filters', onsubmit: (ev: Event) => ev.preventDefault() },
-    field('Hashtag', tagSelect),
+    { class: 'panel archive-filters', 'aria-label': t('archive.filters'), 'data-testid': 'archive-filters', onsubmit: (ev: Event) => ev.preventDefault() },
+    field(t('archive.hashtag'), tagSelect),
     seriesField,
-    field('State', stateSelect),
-    field('From (UTC day)', from),
-    field('To (UTC day)', to),
+    field(t('archive.state'), stateSelect),
+    field(t('archive.from'), from),
+    field(t('archive.to'), to),
   );
   const fillSelect = (select: HTMLSelectElement, all: string, choices: { value: string; text: string }[], chosen: string) => {
     clear(select);
@@ -127,11 +131,12 @@ function filterForm(initial: ArchiveFilter) {
     if (chosen && !choices.some((c) => c.value === chosen)) choices.push({ value: chosen, text: chosen });
     for (const c of choices) select.append(option(c.value, c.text, c.value === chosen));
   };
+  const count = new Intl.NumberFormat(lang());
   return {
     el,
     fill: (a: ArchiveList, f: ArchiveFilter) => {
-      fillSelect(tagSelect, 'All hashtags', a.hashtags.map((t) => ({ value: bareTag(t.hashtag), text: `${t.hashtag} (${t.sessions})` })), f.hashtag);
-      fillSelect(seriesSelect, 'All series', a.series.map((x) => ({ value: x.id, text: `${x.hashtag} ${x.title}` })), f.series);
+      fillSelect(tagSelect, t('archive.all_hashtags'), a.hashtags.map((x) => ({ value: bareTag(x.hashtag), text: `${x.hashtag} (${count.format(x.sessions)})` })), f.hashtag);
+      fillSelect(seriesSelect, t('archive.all_series'), a.series.map((x) => ({ value: x.id, text: `${x.hashtag} ${x.title}` })), f.series);
       seriesField.hidden = seriesSelect.options.length <= 1;
     },
     read: () => ({
@@ -148,7 +153,7 @@ function filterForm(initial: ArchiveFilter) {
 function listView(current: () => ArchiveFilter, onAnswer: (a: ArchiveList, f: ArchiveFilter) => void) {
   const count = h('p', { class: 'muted small', 'data-testid': 'archive-count' });
   const list = h('ul', { class: 'session-list', 'data-testid': 'archive-list' });
-  const more = h('button', { type: 'button', hidden: true, 'data-testid': 'archive-more' }, 'More');
+  const more = h('button', { type: 'button', hidden: true, 'data-testid': 'archive-more' }, t('archive.more'));
   let gen = 0;
   let loaded = 0;
   const load = (reset: boolean) => {
@@ -157,7 +162,7 @@ function listView(current: () => ArchiveFilter, onAnswer: (a: ArchiveList, f: Ar
     if (reset) {
       loaded = 0;
       clear(list);
-      list.append(h('li', { class: 'muted' }, 'Loading…'));
+      list.append(h('li', { class: 'muted' }, t('archive.loading')));
     }
     more.disabled = true;
     listArchive(listQuery(filter, loaded, PAGE)).then(
@@ -167,15 +172,15 @@ function listView(current: () => ArchiveFilter, onAnswer: (a: ArchiveList, f: Ar
         onAnswer(a, filter);
         list.append(...a.sessions.map(archiveRow));
         loaded += a.sessions.length;
-        if (a.total === 0) list.append(h('li', { class: 'muted', 'data-testid': 'archive-empty' }, 'No chats match these filters.'));
-        count.textContent = a.total === 0 ? '' : `Showing ${loaded} of ${plural(a.total, 'chat', 'chats')}, newest first.`;
+        if (a.total === 0) list.append(h('li', { class: 'muted', 'data-testid': 'archive-empty' }, t('archive.empty')));
+        count.textContent = a.total === 0 ? '' : t('archive.count', { shown: loaded, n: a.total });
         more.hidden = loaded >= a.total || a.sessions.length === 0;
         more.disabled = false;
       },
       (e) => {
         if (mine !== gen) return;
         if (reset) clear(list);
-        list.append(h('li', { class: 'error', 'data-testid': 'archive-list-error' }, `Could not load the archive: ${errorText(e)}`));
+        list.append(h('li', { class: 'error', 'data-testid': 'archive-list-error' }, t('archive.list_error', { reason: errorText(e) })));
         more.disabled = false;
       },
     );
@@ -200,7 +205,7 @@ function searchView(current: () => ArchiveFilter) {
     if (reset) {
       offset = 0;
       clear(el);
-      el.append(h('p', { class: 'muted' }, 'Searching…'));
+      el.append(h('p', { class: 'muted' }, t('archive.searching')));
     }
     el.hidden = false;
     el.querySelector('[data-testid=search-more]')?.remove();
@@ -210,22 +215,23 @@ function searchView(current: () => ArchiveFilter) {
         if (reset) {
           clear(el);
           el.append(
-            h('h2', {}, 'Search results'),
-            h('p', { class: 'muted small', 'data-testid': 'search-count' }, a.matched > 0 ? `${plural(a.matched, 'post', 'posts')}${a.more ? ' or more' : ''} match.` : ''),
+            h('h2', {}, t('archive.search_results')),
+            h('p', { class: 'muted small', 'data-testid': 'search-count' }, a.matched > 0 ? t(a.more ? 'archive.search_count_more' : 'archive.search_count', { n: a.matched }) : ''),
             h('ol', { class: 'search-list', 'data-testid': 'search-list' }),
           );
-          if (a.results.length === 0) el.append(h('p', { class: 'muted', 'data-testid': 'search-empty' }, 'No results.'));
+          if (a.results.length === 0) el.append(h('p', { class: 'muted', 'data-testid': 'search-empty' }, t('archive.search_empty')));
         }
         el.querySelector('ol')?.append(...a.results.map(searchResultItem));
         offset += a.results.length;
         if (a.more && a.results.length > 0) {
-          el.append(h('button', { type: 'button', 'data-testid': 'search-more', onclick: () => run(false) }, 'More results'));
+          el.append(h('button', { type: 'button', 'data-testid': 'search-more', onclick: () => run(false) }, t('archive.more_results')));
         }
       },
       (e) => {
         if (mine !== gen) return;
         if (reset) clear(el);
-        el.append(h('p', { class: 'error', role: 'alert', 'data-testid': 'search-error' }, errorText(e)));
+        // The server refuses a search only for its words (too many, only exclusions, unsearchable).
+        el.append(h('p', { class: 'error', role: 'alert', 'data-testid': 'search-error' }, errorCode(e) === 'bad_request' ? t('archive.search_refused') : errorText(e)));
       },
     );
   };

@@ -2,32 +2,34 @@
 // /archive/{id}#p{seq}: after rendering (and on every hash change) that post is scrolled into
 // view and highlighted.
 
-import { errorText, getTranscript } from './api';
+import { errorCode, errorText, getTranscript } from './api';
 import { postSeqFromHash } from './archive_query';
 import { transcriptBody, transcriptHeader } from './archive_transcript';
 import { clear, h } from './dom';
+import { t } from './i18n';
+import { prefsBar } from './prefs';
 
 export function renderArchiveSession(root: HTMLElement, id: string): void {
-  document.title = `${id} · archive · hashchat`;
-  const header = h('header', { class: 'top archive-top' }, h('h1', { class: 'hashtag' }, id));
-  const body = h('main', { class: 'page archive-page', 'data-testid': 'archive-session' }, h('p', { class: 'muted' }, 'Loading…'));
+  document.title = t('archive.session_doc_title', { chat: id });
+  const header = h('header', { class: 'top archive-top' }, h('div', { class: 'top-row' }, prefsBar()), h('h1', { class: 'hashtag' }, id));
+  const body = h('main', { class: 'page archive-page', 'data-testid': 'archive-session' }, h('p', { class: 'muted' }, t('archive.loading')));
   root.append(header, body);
   getTranscript(id).then(
-    (t) => {
-      document.title = `${t.session.hashtag} ${t.session.title} · archive · hashchat`;
-      header.replaceWith(transcriptHeader(t));
+    (tr) => {
+      document.title = t('archive.session_doc_title', { chat: `${tr.session.hashtag} ${tr.session.title}` });
+      header.replaceWith(transcriptHeader(tr, prefsBar()));
       clear(body);
-      body.append(...transcriptBody(t));
+      body.append(...transcriptBody(tr));
       body.setAttribute('data-ready', '');
       highlightTarget();
       window.addEventListener('hashchange', () => highlightTarget());
     },
     (e) => {
       clear(body);
-      const missing = e && typeof e === 'object' && (e as { code?: string }).code === 'not_found';
+      const missing = errorCode(e) === 'not_found';
       body.append(
-        h('p', { class: 'error', 'data-testid': 'archive-error' }, missing ? 'There is no such session in the archive.' : `Could not load the archive: ${errorText(e)}`),
-        h('p', {}, h('a', { href: '/archive', 'data-testid': 'back-to-archive' }, '← Back to archive')),
+        h('p', { class: 'error', 'data-testid': 'archive-error' }, missing ? t('archive.no_such_session') : t('archive.list_error', { reason: errorText(e) })),
+        h('p', {}, h('a', { href: '/archive', 'data-testid': 'back-to-archive' }, t('archive.back'))),
       );
     },
   );

@@ -135,6 +135,24 @@ export class ChatState {
     return out;
   }
 
+  /**
+   * The people who have posted (the members a participant can know of), most recently active
+   * first, each once (handles ignore case), with the name of their latest post.
+   */
+  people(): { handle: string; name: string }[] {
+    const seen = new Set<string>();
+    const out: { handle: string; name: string }[] = [];
+    for (let i = this.order.length - 1; i >= 0; i--) {
+      const item = this.items.get(this.order[i]);
+      if (!item) continue;
+      const key = handleKey(item.author);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push({ handle: item.author, name: item.name });
+    }
+    return out;
+  }
+
   isMine(item: Item): boolean {
     return item.author.toLowerCase() === this.me.toLowerCase();
   }

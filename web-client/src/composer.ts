@@ -1,8 +1,11 @@
 // The answer box: labelled A<n> for the current round, an optional pick among the asked rounds,
-// replies, and a post goes through the outbox (so it survives a dropped connection or a reload).
+// replies, @-mention suggestions from the people in the chat, and a post goes through the outbox
+// (so it survives a dropped connection or a reload). During table talk it waits ("talk first") and
+// opens when posting does; Ctrl+Enter (or Cmd+Enter) sends, as the box says.
 
 import type { ChatState, PostItem } from './chat_state';
 import { h, setText } from './dom';
+import { t } from './i18n';
 import type { ChatClient } from './ws_client';
 
 const MAX_CHARS = 1000;
@@ -20,6 +23,30 @@ export function roundFor(text: string, picked: number | null, current: number | 
   return current ?? undefined;
 }
 
+/** The "@partial" being typed just before the caret: where it starts and what follows the @. */
+export function mentionQuery(text: string, caret: number): { start: number; query: string } | null {
+  const m = /(^|[^A-Za-z0-9_@])@([A-Za-z0-9_]{0,20})$/.exec(text.slice(0, caret));
+  if (!m) return null;
+  return { start: caret - m[2].length - 1, query: m[2] };
+}
+
+/** Up to `max` people whose handle or a word of whose name starts with `query` (ignoring case), not me. */
+export function suggestPeople(
+  people: { handle: string; name: string }[],
+  query: string,
+  me: string,
+  max = 5,
+): { handle: string; name: string }[] {
+  const q = query.toLowerCase();
+  const mine = me.toLowerCase();
+  return people
+    .filter((p) => p.handle.toLowerCase() !== mine)
+    .filter((p) => p.handle.toLowerCase().startsWith(q) || p.name.toLowerCase().split(/\s+/).some((w) => w.startsWith(q)))
+    .slice(0, max);
+}
+
+let composerCount = 0;
+
 export class Composer {
   readonly el: HTMLFormElement;
   private badge = h('span', { class: 'badge composer-badge', 'data-testid': 'composer-round' });
@@ -27,15 +54,22 @@ export class Composer {
     name: 'text',
     rows: 2,
     maxlength: MAX_CHARS * 2,
-    placeholder: 'Your answer…',
-    'aria-label': 'Your answer',
+    id: 'answer-box',
+    placeholder: t('live.answer_placeholder'),
+    'aria-label': t('live.answer_label'),
+    'aria-autocomplete': 'list',
     'data-testid': 'composer-text',
   });
-  private select = h('select', { 'aria-label': 'Answer which question', class: 'round-pick' });
+  private select = h('select', { 'aria-label': t('live.answer_which'), class: 'round-pick' });
+  private readonly listId = `mentions-${++composerCount}`;
+  private suggestions = h('ul', { class: 'mention-list', role: 'listbox', id: this.listId, 'aria-label': t('live.mention_list'), 'data-testid': 'mention-list' });
+  private matches: { handle: string; name: string }[] = [];
+  private active = 0;
+  private shortcut = h('span', { class: 'shortcut', id: `${this.listId}-keys` }, t('live.send_shortcut'));
   private counter = h('span', { class: 'counter' });
   private replyBox = h('div', { class: 'reply-banner' });
   private notice = h('div', { class: 'composer-notice', role: 'status', 'data-testid': 'composer-notice' });
-  private send = h('button', { type: 'submit', class: 'primary', 'data-testid': 'send' }, 'Send');
+  private send = h('button', { type: 'submit', class: 'primary', 'data-testid': 'send' }, t('live.send'));
   private foot: HTMLElement;
   private replyTo: PostItem | null = null;
   private optionsKey = '';
@@ -48,12 +82,16 @@ export class Composer {
     private hashtag: () => string,
   ) {
     this.replyBox.hidden = true;
-    this.foot = h('div', { class: 'composer-foot' }, h('label', {}, 'Answer to ', this.select), this.counter);
+    this.suggestions.hidden = true;
+    this.area.setAttribute('aria-controls', this.listId);
+    this.area.setAttribute('aria-describedby', `${this.listId}-keys`);
+    this.foot = h('div', { class: 'composer-foot' }, h('label', {}, t('live.answer_to'), ' ', this.select), this.shortcut, this.counter);
     this.el = h(
       'form',
       { class: 'composer', 'data-testid': 'composer' },
       this.notice,
       this.replyBox,
+      this.suggestions,
       h('div', { class: 'composer-row' }, this.badge, this.area, this.send),
       this.foot,
     );
@@ -61,12 +99,24 @@ export class Composer {
       ev.preventDefault();
       this.submit();
     });
-    this.area.addEventListener('input', () => this.updateCounter());
+    this.area.addEventListener('input', () => {
+      this.updateCounter();
+      this.updateSuggestions();
+    });
+    this.area.addEventListener('click', () => this.updateSuggestions());
+    this.area.addEventListener('blur', () => this.closeSuggestions());
     this.area.addEventListener('keydown', (ev) => {
+      if (!this.suggestions.hidden && this.suggestKey(ev)) return;
       if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey)) {
         ev.preventDefault();
         this.submit();
       }
+    });
+    // Pressing an option must not take the focus from the answer box (it would close the list).
+    this.suggestions.addEventListener('mousedown', (ev) => ev.preventDefault());
+    this.suggestions.addEventListener('click', (ev) => {
+      const li = (ev.target as HTMLElement).closest('li');
+      if (li?.dataset.index !== undefined) this.pick(Number(li.dataset.index));
     });
     this.select.addEventListener('change', () => this.updateBadge());
     this.update();
@@ -79,9 +129,9 @@ export class Composer {
     if (post) {
       const excerpt = post.text.length > 80 ? `${post.text.slice(0, 80)}…` : post.text;
       this.replyBox.append(
-        h('span', {}, `Replying to @${post.author}: `),
+        h('span', {}, t('live.replying_to', { handle: post.author })),
         h('q', {}, excerpt),
-        h('button', { type: 'button', class: 'small', onclick: () => this.setReply(null) }, 'Cancel'),
+        h('button', { type: 'button', class: 'small', onclick: () => this.setReply(null) }, t('live.cancel_reply')),
       );
       this.area.focus();
     }
@@ -100,7 +150,7 @@ export class Composer {
   }
 
   private placeholder(): string {
-    const base = this.fixed !== null ? `Your answer to Q${this.fixed}…` : 'Your answer…';
+    const base = this.fixed !== null ? t('live.answer_placeholder_q', { round: this.fixed }) : t('live.answer_placeholder');
     return `${base} ${this.hashtag()}`.trim();
   }
 
@@ -113,36 +163,107 @@ export class Composer {
       this.optionsKey = key;
       const previous = this.select.value;
       this.select.textContent = '';
-      this.select.append(h('option', { value: '' }, current !== null ? `current question (A${current})` : 'no question'));
+      this.select.append(h('option', { value: '' }, current !== null ? t('live.pick_current', { round: current }) : t('live.pick_none')));
       for (const r of rounds) {
-        this.select.append(h('option', { value: String(r) }, r === 0 ? 'A0 introductions' : `A${r}: ${this.chat.questionText(r) ?? `Q${r}`}`));
+        this.select.append(h('option', { value: String(r) }, r === 0 ? t('live.pick_intro') : `A${r}: ${this.chat.questionText(r) ?? `Q${r}`}`));
       }
       if ([...this.select.options].some((o) => o.value === previous)) this.select.value = previous;
     }
-    const closed = this.chat.phase?.phase === 'closed';
+    const phase = this.chat.phase?.phase;
+    const closed = phase === 'closed';
     const banned = this.chat.amBanned;
     const muted = !banned && this.chat.amMuted;
-    const off = closed || muted || banned;
+    // Table talk: the room talks first; the box opens when the question's posting part starts
+    // (moderators keep it, to announce or steer).
+    const talk = phase === 'talk' && !this.chat.isModerator;
+    const off = closed || muted || banned || talk;
     this.area.disabled = off;
     this.send.disabled = off;
     this.select.disabled = off;
+    this.el.dataset.state = closed ? 'closed' : talk ? 'talk' : muted ? 'muted' : banned ? 'banned' : 'open';
     this.area.placeholder = closed
-      ? 'The chat is closed.'
+      ? t('live.closed_placeholder')
       : muted
-        ? 'You are muted.'
+        ? t('live.muted_placeholder')
         : banned
-          ? 'You are banned from this chat.'
-          : this.placeholder();
-    this.notice.hidden = !(muted || banned);
-    setText(
-      this.notice,
-      banned
-        ? 'A moderator has banned you from this chat.'
-        : muted
-          ? 'You are muted: a moderator has muted you. You can keep reading, but not post, edit or like.'
-          : '',
-    );
+          ? t('live.banned_placeholder')
+          : talk
+            ? t('live.talk_placeholder')
+            : this.placeholder();
+    this.notice.hidden = !(muted || banned || talk);
+    this.notice.classList.toggle('calm', talk && !muted && !banned);
+    setText(this.notice, banned ? t('live.banned_notice') : muted ? t('live.muted_notice') : talk ? t('live.talk_notice') : '');
+    if (off) this.closeSuggestions();
     this.updateBadge();
+  }
+
+  /** Opens, updates or closes the @-mention list for the word before the caret. */
+  private updateSuggestions(): void {
+    const q = mentionQuery(this.area.value, this.area.selectionStart ?? this.area.value.length);
+    this.matches = q ? suggestPeople(this.chat.people(), q.query, this.chat.me) : [];
+    if (this.matches.length === 0) {
+      this.closeSuggestions();
+      return;
+    }
+    this.active = Math.min(this.active, this.matches.length - 1);
+    this.suggestions.textContent = '';
+    this.matches.forEach((p, i) => {
+      this.suggestions.append(
+        h(
+          'li',
+          { role: 'option', id: `${this.listId}-${i}`, 'data-index': i, 'aria-selected': String(i === this.active), 'data-testid': 'mention-option' },
+          h('span', { class: 'handle' }, `@${p.handle}`),
+          ' ',
+          h('span', { class: 'name' }, p.name),
+        ),
+      );
+    });
+    this.suggestions.hidden = false;
+    this.area.setAttribute('aria-activedescendant', `${this.listId}-${this.active}`);
+  }
+
+  private closeSuggestions(): void {
+    this.suggestions.hidden = true;
+    this.matches = [];
+    this.active = 0;
+    this.area.removeAttribute('aria-activedescendant');
+  }
+
+  /** Arrow keys move in the open list, Enter or Tab take the option, Escape closes; true if used. */
+  private suggestKey(ev: KeyboardEvent): boolean {
+    const n = this.matches.length;
+    if (ev.key === 'ArrowDown' || ev.key === 'ArrowUp') {
+      this.active = (this.active + (ev.key === 'ArrowDown' ? 1 : n - 1)) % n;
+      ev.preventDefault();
+      this.updateSuggestions();
+      return true;
+    }
+    if ((ev.key === 'Enter' && !ev.ctrlKey && !ev.metaKey) || ev.key === 'Tab') {
+      ev.preventDefault();
+      this.pick(this.active);
+      return true;
+    }
+    if (ev.key === 'Escape') {
+      ev.preventDefault();
+      this.closeSuggestions();
+      return true;
+    }
+    return false;
+  }
+
+  /** Replaces the "@partial" before the caret with the picked handle and a space. */
+  private pick(index: number): void {
+    const p = this.matches[index];
+    const caret = this.area.selectionStart ?? this.area.value.length;
+    const q = mentionQuery(this.area.value, caret);
+    if (!p || !q) return;
+    const insert = `@${p.handle} `;
+    this.area.value = this.area.value.slice(0, q.start) + insert + this.area.value.slice(caret);
+    const at = q.start + insert.length;
+    this.area.setSelectionRange(at, at);
+    this.closeSuggestions();
+    this.area.focus();
+    this.updateCounter();
   }
 
   private picked(): number | null {

@@ -6,11 +6,15 @@
 import type { AnnounceItem, ChatState, Item, PostItem } from './chat_state';
 import { clear, h, toast } from './dom';
 import { errorText } from './api';
+import { t } from './i18n';
 import { formatClock } from './time';
 import type { ModerateAction } from './protocol';
 import type { ChatClient, HeldPost, OutboxItem } from './ws_client';
 
 export type FeedMode = 'timeline' | 'grouped';
+
+/** Which posts the feed shows: all, the current question's, mine, or those mentioning or answering me. */
+export type FeedFilter = 'all' | 'round' | 'mine' | 'mentions';
 
 export interface FeedOptions {
   mode: FeedMode;
@@ -37,6 +41,17 @@ interface Entry {
   pinned: boolean;
 }
 
+/**
+ * `first-post` for scripts/bench web: the first post placed, marked after the frame that paints it
+ * (a task queued from that frame's requestAnimationFrame callback runs after its paint).
+ */
+let firstPostMarked = false;
+function markFirstPost(): void {
+  if (firstPostMarked) return;
+  firstPostMarked = true;
+  requestAnimationFrame(() => setTimeout(() => performance.mark('first-post')));
+}
+
 export function roundBadge(round: number | null): string {
   return round === null ? '' : `A${round}`;
 }
@@ -47,9 +62,10 @@ export class FeedView {
   private pendingBox = h('div', { class: 'pending-list', 'data-testid': 'pending' });
   private entries = new Map<number, Entry>();
   private sections = new Map<string, HTMLElement>();
-  private empty = h('p', { class: 'empty' }, 'No posts yet.');
+  private empty = h('p', { class: 'empty', 'data-testid': 'feed-empty' });
   /** In the grouped view, only these sections are shown (slow chats: one question per tab). */
   private only: Set<string> | null = null;
+  private filter: FeedFilter = 'all';
 
   constructor(
     private chat: ChatState,
@@ -92,6 +108,49 @@ export class FeedView {
     this.updateEmpty();
   }
 
+  /**
+   * Shows only the threads with a post that passes `filter` (a thread: a post and its replies; an
+   * announcement always shows). 'round' follows the current question as it changes.
+   */
+  setFilter(filter: FeedFilter): void {
+    this.filter = filter;
+    this.applyFilter();
+  }
+
+  /** The phase changed: the current question's filter follows it. */
+  applyFilter(): void {
+    for (const [seq, entry] of this.entries) {
+      const item = this.chat.items.get(seq);
+      if (item) this.filterEntry(entry, item);
+    }
+    this.updateEmpty();
+  }
+
+  private passes(item: Item): boolean {
+    if (item.kind === 'announce' || this.filter === 'all') return true;
+    if (item.deleted) return false;
+    switch (this.filter) {
+      case 'round':
+        return item.round !== null && item.round === this.filterRound();
+      case 'mine':
+        return this.chat.isMine(item);
+      case 'mentions':
+        return mentions(item.text, this.chat.me) || (item.reply_to !== null && this.chat.isMine(this.chat.post(item.reply_to) ?? item) && !this.chat.isMine(item));
+    }
+  }
+
+  /** The current question, else the newest asked (after the last round, in the wrap-up). */
+  private filterRound(): number | null {
+    return this.chat.currentRound ?? (this.chat.maxRoundAsked >= 0 ? this.chat.maxRoundAsked : null);
+  }
+
+  /** A top-level post shows when it or one of its replies passes; replies follow their thread. */
+  private filterEntry(entry: Entry, item: Item): void {
+    if (item.kind === 'post' && item.reply_to !== null) return;
+    const thread = item.kind === 'post' ? [item, ...item.replies.map((r) => this.chat.post(r)).filter((p): p is PostItem => p !== undefined)] : [item];
+    entry.root.classList.toggle('filtered-out', !thread.some((i) => this.passes(i)));
+  }
+
   /** An item was added or changed. */
   upsert(item: Item, isNew: boolean): void {
     const entry = this.entries.get(item.seq);
@@ -107,11 +166,19 @@ export class FeedView {
         entry.pinned = item.pinned;
         this.insertOrdered(entry.root, item);
       }
+      this.filterThread(item);
       this.updateEmpty();
       return;
     }
     if (!entry) this.place(item);
+    this.filterThread(item);
     this.updateEmpty();
+  }
+
+  private filterThread(item: Item): void {
+    const top = item.kind === 'post' && item.reply_to !== null ? this.chat.items.get(item.reply_to) : item;
+    const entry = top ? this.entries.get(top.seq) : undefined;
+    if (top && entry) this.filterEntry(entry, top);
   }
 
   refreshAll(): void {
@@ -136,7 +203,7 @@ export class FeedView {
             h(
               'span',
               { class: 'pending-label', 'data-testid': 'held-label' },
-              hp.rejected ? 'not approved by a moderator' : 'waiting for a moderator',
+              hp.rejected ? t('live.held_rejected') : t('live.held_waiting'),
             ),
           ),
           h('p', { class: 'post-text' }, it.text),
@@ -144,7 +211,7 @@ export class FeedView {
             'div',
             { class: 'post-actions' },
             hp.rejected
-              ? h('button', { type: 'button', class: 'small', 'data-testid': 'dismiss', onclick: () => this.client.discard(it.cid) }, 'Dismiss')
+              ? h('button', { type: 'button', class: 'small', 'data-testid': 'dismiss', onclick: () => this.client.discard(it.cid) }, t('live.dismiss'))
               : null,
           ),
         ),
@@ -153,7 +220,7 @@ export class FeedView {
     for (const it of items) {
       const parent = it.reply_to !== undefined ? this.chat.post(it.reply_to) : undefined;
       const retry = this.client.retryAt(it.cid);
-      const label = !online ? 'not sent yet: waiting for the connection' : retry !== null ? 'server busy: sending again shortly' : 'sending…';
+      const label = !online ? t('live.pending_offline') : retry !== null ? t('live.pending_busy') : t('live.pending_sending');
       this.pendingBox.appendChild(
         h(
           'div',
@@ -163,13 +230,13 @@ export class FeedView {
             { class: 'post-meta' },
             it.round !== undefined ? h('span', { class: 'badge' }, `A${it.round}`) : null,
             h('span', { class: 'pending-label', 'data-testid': 'pending-label' }, label),
-            parent ? h('span', { class: 'reply-to' }, ` reply to @${parent.author}`) : null,
+            parent ? h('span', { class: 'reply-to' }, t('live.pending_reply_to', { handle: parent.author })) : null,
           ),
           h('p', { class: 'post-text' }, it.text),
           h(
             'div',
             { class: 'post-actions' },
-            h('button', { type: 'button', class: 'small', onclick: () => this.client.discard(it.cid) }, 'Discard'),
+            h('button', { type: 'button', class: 'small', onclick: () => this.client.discard(it.cid) }, t('live.discard')),
           ),
         ),
       );
@@ -196,9 +263,9 @@ export class FeedView {
   }
 
   private sectionTitle(key: string): (string | HTMLElement)[] {
-    if (key === 'announce') return ['Announcements'];
-    if (key === 'other') return ['Other posts'];
-    if (key === '0') return [h('span', { class: 'badge' }, 'A0'), ' Introductions'];
+    if (key === 'announce') return [t('live.announcements')];
+    if (key === 'other') return [t('live.other_posts')];
+    if (key === '0') return [h('span', { class: 'badge' }, 'A0'), ` ${t('live.introductions')}`];
     const text = this.chat.questionText(Number(key)) ?? '';
     return [h('span', { class: 'badge q' }, `Q${key}`), ` ${text}`];
   }
@@ -231,6 +298,8 @@ export class FeedView {
     this.entries.set(item.seq, entry);
     this.fill(entry, item);
     this.insertOrdered(root, item);
+    this.filterThread(item);
+    if (item.kind === 'post') markFirstPost();
   }
 
   /** Puts a post in its container: pinned top-level posts first (by seq), then the rest by seq. */
@@ -255,7 +324,8 @@ export class FeedView {
   }
 
   private updateEmpty(): void {
-    const hasAny = [...this.entries.values()].some((e) => !e.root.hidden);
+    const hasAny = [...this.entries.values()].some((e) => !e.root.hidden && !e.root.closest('.filtered-out'));
+    this.empty.textContent = this.filter === 'all' ? t('live.feed_empty') : t('live.feed_empty_filtered');
     if (this.opts.mode === 'timeline') {
       if (!hasAny && !this.empty.parentNode) this.list.appendChild(this.empty);
       if (hasAny) this.empty.remove();
@@ -293,7 +363,7 @@ export class FeedView {
       });
       entry.root.hidden = !visibleReplies;
       clear(body);
-      if (visibleReplies) body.appendChild(h('p', { class: 'post-text gone' }, 'A moderator hid this post.'));
+      if (visibleReplies) body.appendChild(h('p', { class: 'post-text gone' }, t('live.hidden_note')));
       return;
     }
     entry.root.hidden = false;
@@ -306,23 +376,25 @@ export class FeedView {
       h('span', { class: 'name' }, item.name),
       ' ',
       h('span', { class: 'handle' }, `@${item.author}`),
-      item.role === 'moderator' ? h('span', { class: 'role' }, 'host') : null,
+      item.role === 'moderator' ? h('span', { class: 'role' }, t('live.host')) : null,
       ' ',
       h('time', { datetime: item.at }, formatClock(item.at)),
-      item.edited && !item.deleted ? h('span', { class: 'edited' }, ' (edited)') : null,
-      item.pinned ? h('span', { class: 'badge pin-badge', 'data-testid': 'pinned-badge' }, 'pinned') : null,
-      item.hidden ? h('span', { class: 'badge hidden-badge', 'data-testid': 'hidden-badge' }, 'hidden') : null,
-      mod && this.chat.isBanned(item.author) ? h('span', { class: 'badge member-badge' }, 'banned') : null,
-      mod && !this.chat.isBanned(item.author) && this.chat.isMuted(item.author) ? h('span', { class: 'badge member-badge' }, 'muted') : null,
+      item.edited && !item.deleted ? h('span', { class: 'edited' }, t('live.edited')) : null,
+      item.pinned ? h('span', { class: 'badge pin-badge', 'data-testid': 'pinned-badge' }, t('live.pinned')) : null,
+      item.hidden ? h('span', { class: 'badge hidden-badge', 'data-testid': 'hidden-badge' }, t('live.hidden')) : null,
+      mod && this.chat.isBanned(item.author) ? h('span', { class: 'badge member-badge' }, t('live.banned_badge')) : null,
+      mod && !this.chat.isBanned(item.author) && this.chat.isMuted(item.author) ? h('span', { class: 'badge member-badge' }, t('live.muted_badge')) : null,
     );
     const children: (HTMLElement | null)[] = [meta];
     if (item.deleted) {
-      children.push(h('p', { class: 'post-text gone' }, 'This post was deleted.'));
+      children.push(h('p', { class: 'post-text gone' }, t('live.deleted')));
     } else if (entry.editor) {
       children.push(entry.editor);
     } else {
-      children.push(h('p', { class: 'post-text', 'data-testid': 'post-text' }, ...withMentions(item.text, this.chat.me)));
-      children.push(this.actions(entry, item));
+      children.push(h('p', { class: 'post-text', 'data-testid': 'post-text' }, ...richText(item.text, this.chat.me)));
+      // A hidden post (only moderators see it) takes no like, reply or edit: the server refuses
+      // them; its moderator row holds what is left (unhide, pin, delete).
+      if (!item.hidden) children.push(this.actions(entry, item));
     }
     if (this.opts.moderation && mod) children.push(this.modActions(item));
     clear(body);
@@ -335,38 +407,72 @@ export class FeedView {
       h(
         'div',
         { class: 'post-meta' },
-        h('span', { class: 'badge announce-badge' }, 'Announcement'),
+        h('span', { class: 'badge announce-badge' }, t('live.announcement')),
         ' ',
         h('span', { class: 'name' }, item.name),
         ' ',
         h('time', { datetime: item.at }, formatClock(item.at)),
       ),
     );
-    entry.body.appendChild(h('p', { class: 'post-text' }, item.text));
+    entry.body.appendChild(h('p', { class: 'post-text' }, ...richText(item.text, this.chat.me)));
   }
 
+  /**
+   * A post's actions as icons whose accessible names say what they do, with counts and state
+   * ("Like, 9 likes, liked by you"). A closed chat is read-only: only the count of likes stays.
+   */
   private actions(entry: Entry, item: PostItem): HTMLElement {
     const mine = this.chat.isMine(item);
-    const like = h(
-      'button',
-      {
-        type: 'button',
-        class: `like${item.likedByMe ? ' liked' : ''}`,
-        'aria-pressed': item.likedByMe ? 'true' : 'false',
-        'aria-label': item.likedByMe ? 'Unlike' : 'Like',
-        'data-testid': 'like',
-        onclick: () => {
-          const type = item.likedByMe ? 'unlike' : 'like';
-          this.client.request({ type, seq: item.seq }).catch((e) => toast(errorText(e)));
+    const box = h('div', { class: 'post-actions' });
+    if (this.chat.phase?.phase === 'closed') {
+      if (item.likes > 0) {
+        box.appendChild(
+          h(
+            'span',
+            { class: 'like-total', 'data-testid': 'like-total' },
+            h('span', { 'aria-hidden': 'true' }, `♥ ${item.likes}`),
+            h('span', { class: 'sr-only' }, t('live.likes', { n: item.likes })),
+          ),
+        );
+      }
+      return box;
+    }
+    const likeName = t(item.likedByMe ? 'live.like_label_mine' : 'live.like_label', { n: item.likes });
+    box.appendChild(
+      h(
+        'button',
+        {
+          type: 'button',
+          class: `icon like${item.likedByMe ? ' liked' : ''}`,
+          'aria-pressed': item.likedByMe ? 'true' : 'false',
+          'aria-label': likeName,
+          title: likeName,
+          'data-testid': 'like',
+          onclick: () => {
+            const type = item.likedByMe ? 'unlike' : 'like';
+            this.client.request({ type, seq: item.seq }).catch((e) => toast(errorText(e)));
+          },
         },
-      },
-      item.likedByMe ? '♥ ' : '♡ ',
-      h('span', { class: 'count', 'data-testid': 'like-count' }, String(item.likes)),
+        h('span', { class: 'glyph', 'aria-hidden': 'true' }, item.likedByMe ? '♥' : '♡'),
+        h('span', { class: 'count', 'data-testid': 'like-count' }, String(item.likes)),
+      ),
     );
-    const box = h('div', { class: 'post-actions' }, like);
-    box.appendChild(h('button', { type: 'button', onclick: () => this.opts.onReply(item) }, 'Reply'));
+    const replyName = t('live.reply_label', { name: item.name });
+    box.appendChild(
+      h(
+        'button',
+        { type: 'button', class: 'icon', 'aria-label': replyName, title: replyName, 'data-testid': 'reply', onclick: () => this.opts.onReply(item) },
+        h('span', { class: 'glyph', 'aria-hidden': 'true' }, '↩'),
+      ),
+    );
     if (mine) {
-      box.appendChild(h('button', { type: 'button', onclick: () => this.startEdit(entry, item) }, 'Edit'));
+      box.appendChild(
+        h(
+          'button',
+          { type: 'button', class: 'icon', 'aria-label': t('live.edit_label'), title: t('live.edit_label'), 'data-testid': 'edit', onclick: () => this.startEdit(entry, item) },
+          h('span', { class: 'glyph', 'aria-hidden': 'true' }, '✎'),
+        ),
+      );
     }
     if (mine || this.opts.canDeleteAny) box.appendChild(this.deleteButton(item));
     return box;
@@ -381,18 +487,19 @@ export class FeedView {
         h(
           'button',
           { type: 'button', class: 'small', 'data-testid': item.hidden ? 'unhide' : 'hide', onclick: () => m.act(item.hidden ? 'unhide' : 'hide', { seq: item.seq }) },
-          item.hidden ? 'Unhide' : 'Hide',
+          t(item.hidden ? 'moderator.unhide' : 'moderator.hide'),
         ),
       );
-      box.appendChild(
+      // Pinning a post nobody sees would be a no-op on every participant's screen.
+      if (!item.hidden || item.pinned) box.appendChild(
         h(
           'button',
           { type: 'button', class: 'small', 'data-testid': item.pinned ? 'unpin' : 'pin', onclick: () => m.act(item.pinned ? 'unpin' : 'pin', { seq: item.seq }) },
-          item.pinned ? 'Unpin' : 'Pin',
+          t(item.pinned ? 'moderator.unpin' : 'moderator.pin'),
         ),
       );
       if (item.hidden) {
-        // A hidden post has no other actions row; it can still be deleted.
+        // A hidden post has no other actions row (see fill): its one delete button is here.
         box.appendChild(this.deleteButton(item));
       }
     }
@@ -408,7 +515,7 @@ export class FeedView {
             'data-testid': muted ? 'unmute' : 'mute',
             onclick: () => m.act(muted ? 'unmute' : 'mute', { handle: item.author }),
           },
-          muted ? 'Unmute' : 'Mute',
+          t(muted ? 'moderator.unmute' : 'moderator.mute'),
           h('span', { class: 'sr-only' }, ` @${item.author}`),
         ),
       );
@@ -421,7 +528,7 @@ export class FeedView {
             'data-testid': banned ? 'unban' : 'ban',
             onclick: () => (banned ? m.act('unban', { handle: item.author }) : m.ban(item.author)),
           },
-          banned ? 'Unban' : 'Ban',
+          t(banned ? 'moderator.unban' : 'moderator.ban'),
           h('span', { class: 'sr-only' }, ` @${item.author}`),
         ),
       );
@@ -434,26 +541,28 @@ export class FeedView {
       'button',
       {
         type: 'button',
-        class: 'danger small',
+        class: 'icon danger',
+        'aria-label': t('live.delete_label'),
+        title: t('live.delete_label'),
         'data-testid': 'delete',
         onclick: () => {
-          if (!window.confirm('Delete this post?')) return;
+          if (!window.confirm(t('live.delete_confirm'))) return;
           this.client.request({ type: 'delete', seq: item.seq }).catch((e) => toast(errorText(e)));
         },
       },
-      'Delete',
+      h('span', { class: 'glyph', 'aria-hidden': 'true' }, '✕'),
     );
   }
 
   private startEdit(entry: Entry, item: PostItem): void {
-    const area = h('textarea', { class: 'edit-text', maxlength: 1000, rows: 3, 'aria-label': 'Edit your post' });
+    const area = h('textarea', { class: 'edit-text', maxlength: 1000, rows: 3, 'aria-label': t('live.edit_label') });
     area.value = item.text;
     const done = () => {
       entry.editor = null;
       const current = this.chat.items.get(item.seq);
       if (current) this.fill(entry, current);
     };
-    const save = h('button', { type: 'submit', class: 'primary' }, 'Save');
+    const save = h('button', { type: 'submit', class: 'primary' }, t('live.save'));
     entry.editor = h(
       'form',
       {
@@ -473,23 +582,61 @@ export class FeedView {
         },
       },
       area,
-      h('div', { class: 'post-actions' }, save, h('button', { type: 'button', onclick: done }, 'Cancel')),
+      h('div', { class: 'post-actions' }, save, h('button', { type: 'button', onclick: done }, t('live.cancel'))),
     );
     this.fill(entry, item);
     area.focus();
   }
 }
 
-/** Text with @handles wrapped in spans (as text nodes: user text never becomes markup). */
-export function withMentions(text: string, me: string): (string | HTMLElement)[] {
+const TOKEN_RE = /(https?:\/\/[^\s<>"]+)|@([A-Za-z0-9_]{1,20})/gi;
+
+/** Whether `text` mentions @me (handles ignore case). */
+export function mentions(text: string, me: string): boolean {
+  if (!me) return false;
+  const key = me.toLowerCase();
+  for (const m of text.matchAll(/@([A-Za-z0-9_]{1,20})/g)) if (m[1].toLowerCase() === key) return true;
+  return false;
+}
+
+/** A link's text without the punctuation that ends a sentence after it (and an unmatched ")"). */
+export function trimLink(raw: string): string {
+  let url = raw.replace(/[.,;:!?'"]+$/, '');
+  while (url.endsWith(')') && (url.match(/\(/g)?.length ?? 0) < (url.match(/\)/g)?.length ?? 0)) url = url.slice(0, -1);
+  return url;
+}
+
+/**
+ * A post's text as nodes: http(s) links become links (rel="nofollow ugc noopener", new tab) and
+ * @handles spans, everything else text nodes. User text never becomes markup; only http and https
+ * addresses that parse become links.
+ */
+export function richText(text: string, me: string): (string | HTMLElement)[] {
   const out: (string | HTMLElement)[] = [];
-  const re = /@([A-Za-z0-9_]{1,20})/g;
   let last = 0;
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    if (m.index > last) out.push(text.slice(last, m.index));
-    const isMe = m[1].toLowerCase() === me.toLowerCase();
-    out.push(h('span', { class: isMe ? 'mention me' : 'mention' }, m[0]));
-    last = m.index + m[0].length;
+  for (const m of text.matchAll(TOKEN_RE)) {
+    const at = m.index ?? 0;
+    let token = m[0];
+    let node: HTMLElement | null = null;
+    if (m[1]) {
+      token = trimLink(m[1]);
+      let url: URL | null = null;
+      try {
+        url = new URL(token);
+      } catch {
+        url = null;
+      }
+      if (url && (url.protocol === 'http:' || url.protocol === 'https:')) {
+        node = h('a', { href: url.href, rel: 'nofollow ugc noopener', target: '_blank', class: 'post-link' }, token);
+      }
+    } else {
+      const isMe = me !== '' && m[2].toLowerCase() === me.toLowerCase();
+      node = h('span', { class: isMe ? 'mention me' : 'mention' }, token);
+    }
+    if (!node) continue;
+    if (at > last) out.push(text.slice(last, at));
+    out.push(node);
+    last = at + token.length;
   }
   if (last < text.length) out.push(text.slice(last));
   return out;

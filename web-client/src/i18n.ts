@@ -6,6 +6,12 @@
 import type common from './i18n/en/common';
 import type screen from './i18n/en/screen';
 import type share from './i18n/en/share';
+import type live from './i18n/en/live';
+import type moderator from './i18n/en/moderator';
+import type landing from './i18n/en/landing';
+import type archive from './i18n/en/archive';
+import type series from './i18n/en/series';
+import { h } from './dom';
 
 export type Lang = 'en' | 'fr';
 export const LANGS: readonly Lang[] = ['en', 'fr'];
@@ -17,7 +23,7 @@ export interface Plural {
 }
 export type Message = string | Plural;
 
-type Groups = { common: typeof common; screen: typeof screen; share: typeof share };
+type Groups = { common: typeof common; screen: typeof screen; share: typeof share; live: typeof live; moderator: typeof moderator; landing: typeof landing; archive: typeof archive; series: typeof series };
 export type Group = keyof Groups;
 export type Key = { [G in Group]: keyof Groups[G] & string }[Group];
 /** A catalogue in another language: every English key, each with a value of the same shape. */
@@ -28,11 +34,21 @@ const loaders: Record<Lang, Record<Group, () => Promise<{ default: Record<string
     common: () => import('./i18n/en/common'),
     screen: () => import('./i18n/en/screen'),
     share: () => import('./i18n/en/share'),
+    live: () => import('./i18n/en/live'),
+    moderator: () => import('./i18n/en/moderator'),
+    landing: () => import('./i18n/en/landing'),
+    archive: () => import('./i18n/en/archive'),
+    series: () => import('./i18n/en/series'),
   },
   fr: {
     common: () => import('./i18n/fr/common'),
     screen: () => import('./i18n/fr/screen'),
     share: () => import('./i18n/fr/share'),
+    live: () => import('./i18n/fr/live'),
+    moderator: () => import('./i18n/fr/moderator'),
+    landing: () => import('./i18n/fr/landing'),
+    archive: () => import('./i18n/fr/archive'),
+    series: () => import('./i18n/fr/series'),
   },
 };
 
@@ -120,4 +136,20 @@ export function t(key: Key, params: Record<string, string | number> = {}): strin
 /** Intl date and time formatting in the current language. */
 export function dateTimeFormat(opts: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
   return new Intl.DateTimeFormat(current === 'fr' ? 'fr' : 'en-GB', opts);
+}
+
+/** The names of the languages, each in itself (never translated). */
+const NATIVE: Record<Lang, string> = { en: 'English', fr: 'Français' };
+
+/**
+ * The language switch every screen shows: a link-like button to the other language, labelled in
+ * that language (someone who cannot read the current one still finds theirs).
+ */
+export function langSwitch(): HTMLElement {
+  const other: Lang = current === 'en' ? 'fr' : 'en';
+  return h(
+    'button',
+    { type: 'button', class: 'link small lang-switch', lang: other, 'data-testid': 'lang-switch', onclick: () => switchLang(other) },
+    NATIVE[other],
+  );
 }

@@ -1,8 +1,12 @@
-// `/`: the list of chats, the form that creates one, and the form that creates a chat series.
+// `/`: join a chat or create one at a glance (on a phone both fit above the fold: a field for the
+// chat's address or id, and a "Create a chat" button), then the list of chats. The creation form
+// and the series form are each a step of their own, opened by their button.
 
 import { createSession, errorText, listSessions, type CreateSessionBody } from './api';
 import { clear, h } from './dom';
+import { t } from './i18n';
 import { phaseLabel } from './live';
+import { prefsBar } from './prefs';
 import type { CreateSessionResponse, SessionInfo } from './protocol';
 import { describeInstant, viewerZone } from './time';
 import { field, linkLine, minutes, sessionPath } from './form_bits';
@@ -11,38 +15,119 @@ import { sharePanel } from './share';
 
 export { sessionPath };
 
+/**
+ * The chat id in what someone typed or pasted: a join, moderator or screen link (`…/s/{id}…`),
+ * or the id itself. Null when it cannot be one.
+ */
+export function chatIdFrom(input: string): string | null {
+  const text = input.trim();
+  if (!text) return null;
+  const m = /\/s\/([^/?#\s]+)/.exec(text);
+  if (m) {
+    try {
+      return decodeURIComponent(m[1]);
+    } catch {
+      return null;
+    }
+  }
+  if (/[/\s?#]/.test(text)) return null;
+  return text;
+}
+
 export function renderLanding(root: HTMLElement): void {
-  document.title = 'hashchat';
-  const list = h('ul', { class: 'session-list', 'data-testid': 'sessions' }, h('li', { class: 'muted' }, 'Loading…'));
+  document.title = t('landing.title');
+  const list = h('ul', { class: 'session-list', 'data-testid': 'sessions' }, h('li', { class: 'muted' }, t('landing.loading')));
+  const create = createForm();
+  const series = seriesForm();
+  const steps = [create, series];
+  for (const step of steps) step.hidden = true;
+  const createButton = h('button', { type: 'button', class: 'primary', 'aria-expanded': 'false', 'data-testid': 'landing-create' }, t('landing.create'));
+  const seriesButton = h('button', { type: 'button', class: 'link', 'aria-expanded': 'false', 'data-testid': 'landing-series' }, t('landing.create_series'));
+  // One step open at a time; opening one moves the focus to its first field.
+  const open = (step: HTMLElement | null) => {
+    for (const s of steps) s.hidden = s !== step;
+    createButton.setAttribute('aria-expanded', String(step === create));
+    seriesButton.setAttribute('aria-expanded', String(step === series));
+    if (step) {
+      step.scrollIntoView({ block: 'start' });
+      step.querySelector<HTMLElement>('input:not([type=hidden]), textarea')?.focus({ preventScroll: true });
+    }
+  };
+  createButton.addEventListener('click', () => open(create.hidden ? create : null));
+  seriesButton.addEventListener('click', () => open(series.hidden ? series : null));
   root.append(
     h(
       'header',
       { class: 'top' },
-      h('h1', {}, 'hashchat'),
-      h('p', { class: 'muted' }, 'Scheduled hashtag chats: questions Q1, Q2… answers A1, A2…'),
-      h('p', { class: 'small' }, h('a', { href: '/archive', 'data-testid': 'archive-nav' }, 'Archive: past chats, transcripts and search')),
+      h('div', { class: 'top-row' }, h('h1', {}, t('landing.title')), prefsBar()),
+      h('p', { class: 'muted small' }, t('landing.tagline')),
     ),
-    h('main', { class: 'page' }, h('section', {}, h('h2', {}, 'Chats'), list), createForm(), seriesForm()),
+    h(
+      'main',
+      { class: 'page landing' },
+      h('section', { class: 'panel landing-start', 'data-testid': 'landing-start' }, joinBox(), h('p', { class: 'landing-or muted' }, t('landing.or')), createButton, seriesButton),
+      create,
+      series,
+      h('section', {}, h('h2', {}, t('landing.chats')), list),
+      h('p', { class: 'small' }, h('a', { href: '/archive', 'data-testid': 'archive-nav' }, t('landing.archive'))),
+    ),
   );
   listSessions()
     .then(({ sessions }) => {
       clear(list);
-      if (sessions.length === 0) list.append(h('li', { class: 'muted' }, 'No chats yet. Create the first one below.'));
+      if (sessions.length === 0) list.append(h('li', { class: 'muted' }, t('landing.no_chats')));
       for (const s of sessions) list.append(sessionRow(s));
     })
     .catch((e) => {
       clear(list);
-      list.append(h('li', { class: 'error' }, `Could not load the chats: ${errorText(e)}`));
+      list.append(h('li', { class: 'error' }, t('landing.load_error', { reason: errorText(e) })));
     });
+}
+
+/** "Join a chat": a link or an id, and off to its join page. */
+function joinBox(): HTMLElement {
+  const input = h('input', {
+    id: 'join-chat',
+    name: 'chat',
+    required: true,
+    autocapitalize: 'off',
+    autocomplete: 'off',
+    spellcheck: false,
+    placeholder: t('landing.join_placeholder'),
+    'aria-describedby': 'join-chat-hint join-chat-error',
+    'data-testid': 'join-chat',
+  });
+  const error = h('p', { class: 'error', id: 'join-chat-error', 'aria-live': 'polite', 'data-testid': 'join-chat-error' });
+  const form = h(
+    'form',
+    { class: 'join-chat', 'data-testid': 'join-chat-form' },
+    h('label', { class: 'label', for: 'join-chat' }, t('landing.join_label')),
+    h('div', { class: 'join-chat-row' }, input, h('button', { type: 'submit', class: 'primary', 'data-testid': 'join-chat-go' }, t('landing.join'))),
+    h('span', { class: 'hint', id: 'join-chat-hint' }, t('landing.join_hint')),
+    error,
+  );
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const id = chatIdFrom(input.value);
+    if (id === null) {
+      error.textContent = t(input.value.trim() ? 'landing.join_bad' : 'landing.join_empty');
+      input.focus();
+      return;
+    }
+    location.assign(sessionPath(id));
+  });
+  return form;
 }
 
 function sessionRow(s: SessionInfo): HTMLElement {
   const scheduled = s.phase?.phase === 'scheduled' && s.start;
   const when =
     s.mode === 'slow'
-      ? `Slow chat · ${scheduled ? `first question ${describeInstant(s.start, s.timezone)}` : s.phase?.phase === 'closed' ? 'closed' : 'questions are out'}`
+      ? scheduled
+        ? t('landing.slow_first', { when: describeInstant(s.start, s.timezone) })
+        : t(s.phase?.phase === 'closed' ? 'landing.slow_closed' : 'landing.slow_open')
       : scheduled
-        ? `Starts ${describeInstant(s.start, s.timezone)}`
+        ? t('landing.starts', { when: describeInstant(s.start, s.timezone) })
         : phaseLabel(s.phase ?? null);
   return h(
     'li',
@@ -52,17 +137,17 @@ function sessionRow(s: SessionInfo): HTMLElement {
     h(
       'div',
       { class: 'row-links' },
-      h('a', { href: sessionPath(s.id), class: 'button primary' }, 'Join'),
-      h('a', { href: sessionPath(s.id, 'screen'), class: 'button' }, 'Pub screen'),
-      s.series ? h('a', { href: seriesPath(s.series), class: 'button', 'data-testid': 'series-of' }, 'Series') : null,
+      h('a', { href: sessionPath(s.id), class: 'button primary', 'aria-label': t('landing.join_chat_label', { hashtag: s.hashtag }) }, t('landing.join_chat')),
+      h('a', { href: sessionPath(s.id, 'screen'), class: 'button', 'aria-label': t('landing.screen_label', { hashtag: s.hashtag }) }, t('landing.screen')),
+      s.series ? h('a', { href: seriesPath(s.series), class: 'button', 'data-testid': 'series-of', 'aria-label': t('landing.series_label', { hashtag: s.hashtag }) }, t('landing.series')) : null,
     ),
   );
 }
 
 function createForm(): HTMLElement {
   const zone = viewerZone();
-  const hashtag = h('input', { name: 'hashtag', required: true, placeholder: '#PubPD', value: '#', autocapitalize: 'off' });
-  const title = h('input', { name: 'title', required: true, maxlength: 200, placeholder: 'PubPD Toronto' });
+  const hashtag = h('input', { name: 'hashtag', required: true, placeholder: t('landing.hashtag_example'), value: '#', autocapitalize: 'off' });
+  const title = h('input', { name: 'title', required: true, maxlength: 200, placeholder: t('landing.title_example') });
   const description = h('textarea', { name: 'description', rows: 2, maxlength: 2000 });
   const tz = h('input', { name: 'timezone', required: true, value: zone, list: 'tz-list', autocapitalize: 'off' });
   const tzList = h('datalist', { id: 'tz-list' });
@@ -81,7 +166,7 @@ function createForm(): HTMLElement {
   const releaseTime = h('input', { type: 'time', name: 'release_time', 'data-testid': 'release-time' });
   const everyHours = h('input', { type: 'number', name: 'release_every_hours', value: 24, min: 1, max: 168, step: 1, inputmode: 'numeric', 'data-testid': 'every-hours' });
   const closeAfter = h('input', { type: 'number', name: 'close_after_hours', value: 24, min: 1, max: 720, step: 1, inputmode: 'numeric', 'data-testid': 'close-after' });
-  const questions = h('textarea', { name: 'questions', rows: 6, required: true, placeholder: 'How do you start a lesson?\nHomework: yes or no?' });
+  const questions = h('textarea', { name: 'questions', rows: 6, required: true, placeholder: t('landing.questions_example') });
   const intro = minutes('intro_minutes', 5, 0, 60);
   const round = minutes('round_minutes', 8, 1, 240);
   const talk = minutes('talk_minutes', 0, 0, 240);
@@ -97,39 +182,39 @@ function createForm(): HTMLElement {
     inputmode: 'numeric',
     'data-testid': 'opt-slowdown',
   });
-  const submit = h('button', { type: 'submit', class: 'primary' }, 'Create the chat');
+  const submit = h('button', { type: 'submit', class: 'primary', 'data-testid': 'create-submit' }, t('landing.submit'));
   const out = h('div', { class: 'create-result', 'aria-live': 'polite' });
 
-  const startLabel = h('span', { class: 'label' }, 'Start (local time in that zone)');
-  const startHint = h('span', { class: 'hint' }, 'Leave empty to start it yourself as moderator.');
+  const startLabel = h('span', { class: 'label' }, t('landing.start'));
+  const startHint = h('span', { class: 'hint' }, t('landing.start_hint'));
   const slowBox = h(
     'fieldset',
     { class: 'slow-options', 'data-testid': 'slow-options', hidden: true },
-    h('legend', {}, 'Releases'),
-    h('label', { class: 'check' }, ruleDaily, ' One question a day at '),
+    h('legend', {}, t('landing.releases')),
+    h('label', { class: 'check' }, ruleDaily, ` ${t('landing.daily')} `),
     releaseTime,
-    h('span', { class: 'hint' }, ' (local time in the chat’s zone; empty: the time of the first release)'),
-    h('label', { class: 'check' }, ruleEvery, ' One question every '),
+    h('span', { class: 'hint' }, ` ${t('landing.daily_hint')}`),
+    h('label', { class: 'check' }, ruleEvery, ` ${t('landing.every')} `),
     everyHours,
-    ' hours',
-    field('Close the chat this many hours after the last release', closeAfter, '1 to 720; every released question stays open until then.'),
+    ` ${t('landing.hours')}`,
+    field(t('landing.close_after'), closeAfter, t('landing.close_after_hint')),
   );
   const minutesBox = h(
       'fieldset',
       { class: 'minutes' },
-      h('legend', {}, 'Minutes'),
-      field('Intros', intro),
-      field('Per question', round),
-      field('Table talk', talk),
-      field('Wrap-up', wrapup),
+      h('legend', {}, t('landing.minutes')),
+      field(t('landing.intro'), intro),
+      field(t('landing.per_question'), round),
+      field(t('landing.talk'), talk),
+      field(t('landing.wrapup'), wrapup),
   );
   const syncMode = () => {
     const slowMode = modeSlow.checked;
     slowBox.hidden = !slowMode;
     minutesBox.hidden = slowMode;
     start.required = slowMode;
-    startLabel.textContent = slowMode ? 'First release (local time in that zone)' : 'Start (local time in that zone)';
-    startHint.textContent = slowMode ? 'When the first question comes out.' : 'Leave empty to start it yourself as moderator.';
+    startLabel.textContent = t(slowMode ? 'landing.first_release' : 'landing.start');
+    startHint.textContent = t(slowMode ? 'landing.first_release_hint' : 'landing.start_hint');
   };
   modeLive.addEventListener('change', syncMode);
   modeSlow.addEventListener('change', syncMode);
@@ -137,33 +222,33 @@ function createForm(): HTMLElement {
   const form = h(
     'form',
     { class: 'create-form', 'data-testid': 'create-form' },
-    h('h2', {}, 'Create a chat'),
-    field('Hashtag', hashtag),
-    field('Title', title),
-    field('Description', description),
+    h('h2', {}, t('landing.form_title')),
+    field(t('landing.hashtag'), hashtag),
+    field(t('landing.title_label'), title),
+    field(t('landing.description'), description),
     h(
       'fieldset',
       { class: 'mode' },
-      h('legend', {}, 'Kind of chat'),
-      h('label', { class: 'check' }, modeLive, ' Live: one evening, a question every few minutes'),
-      h('label', { class: 'check' }, modeSlow, ' Slow: questions released over days, each open until the chat closes'),
+      h('legend', {}, t('landing.kind')),
+      h('label', { class: 'check' }, modeLive, ` ${t('landing.kind_live')}`),
+      h('label', { class: 'check' }, modeSlow, ` ${t('landing.kind_slow')}`),
     ),
-    field('Time zone of the chat', h('span', {}, tz, tzList), `Your zone is ${zone}.`),
+    field(t('landing.zone'), h('span', {}, tz, tzList), t('landing.zone_hint', { zone })),
     h('label', { class: 'field' }, startLabel, start, startHint),
-    field('Questions, one per line', questions),
+    field(t('landing.questions'), questions),
     slowBox,
     minutesBox,
     h(
       'fieldset',
       { class: 'options' },
-      h('legend', {}, 'Moderation'),
+      h('legend', {}, t('landing.moderation')),
       h(
         'label',
         { class: 'check' },
         premoderation,
-        ' Pre-moderation: participants’ posts wait until a moderator approves them',
+        ` ${t('landing.premoderation')}`,
       ),
-      field('Slow-down: seconds between two posts of one participant', slowdown, '0 for no limit, e.g. 30 for one post every 30 s.'),
+      field(t('landing.slowdown'), slowdown, t('landing.slowdown_hint')),
     ),
     submit,
     out,
@@ -178,7 +263,7 @@ function createForm(): HTMLElement {
       .map((q) => q.trim())
       .filter((q) => q.length > 0);
     if (qs.length === 0) {
-      out.append(h('p', { class: 'error' }, 'Add at least one question.'));
+      out.append(h('p', { class: 'error' }, t('landing.no_questions')));
       return;
     }
     const slowMode = modeSlow.checked;
@@ -213,7 +298,7 @@ function createForm(): HTMLElement {
     }
     const slow = Number(slowdown.value || 0);
     if (!Number.isInteger(slow) || slow < 0 || slow > 3600) {
-      out.append(h('p', { class: 'error' }, 'Slow-down is a whole number of seconds from 0 to 3600.'));
+      out.append(h('p', { class: 'error' }, t('landing.slowdown_bad')));
       return;
     }
     body.options = { premoderation: premoderation.checked, slowdown_seconds: slow };
@@ -226,7 +311,7 @@ function createForm(): HTMLElement {
       })
       .catch((e) => {
         submit.disabled = false;
-        out.append(h('p', { class: 'error' }, `Could not create the chat: ${errorText(e)}`));
+        out.append(h('p', { class: 'error' }, t('landing.create_error', { reason: errorText(e) })));
       });
   });
   return form;
@@ -239,15 +324,15 @@ function createForm(): HTMLElement {
 export function slowRule(v: { start: string; daily: boolean; releaseTime: string; everyHours: string; closeAfter: string }):
   | { release_time?: string; release_every_hours?: number; close_after_hours: number }
   | string {
-  if (!v.start) return 'A slow chat needs the date and time of its first release.';
+  if (!v.start) return t('landing.slow_needs_start');
   const close = Number(v.closeAfter || 24);
-  if (!Number.isInteger(close) || close < 1 || close > 720) return 'Close after 1 to 720 hours.';
+  if (!Number.isInteger(close) || close < 1 || close > 720) return t('landing.close_bad');
   if (v.daily) {
-    if (v.releaseTime && !/^([01]\d|2[0-3]):[0-5]\d$/.test(v.releaseTime)) return 'The daily release time is HH:MM.';
+    if (v.releaseTime && !/^([01]\d|2[0-3]):[0-5]\d$/.test(v.releaseTime)) return t('landing.release_time_bad');
     return v.releaseTime ? { release_time: v.releaseTime, close_after_hours: close } : { close_after_hours: close };
   }
   const every = Number(v.everyHours);
-  if (!Number.isInteger(every) || every < 1 || every > 168) return 'Release every 1 to 168 hours.';
+  if (!Number.isInteger(every) || every < 1 || every > 168) return t('landing.every_bad');
   return { release_every_hours: every, close_after_hours: close };
 }
 
@@ -256,14 +341,14 @@ function created(res: CreateSessionResponse): HTMLElement {
   return h(
     'div',
     { class: 'created', 'data-testid': 'created' },
-    h('h3', {}, 'Your chat is ready'),
+    h('h3', {}, t('landing.ready')),
     sharePanel(res.id, res.links),
     h(
       'div',
       { class: 'warning' },
-      h('strong', {}, 'Moderator link: keep it safe and private. '),
-      'It holds your moderator key, which is shown only this once. Anyone with it can run the chat.',
+      h('strong', {}, t('landing.mod_warning_title')),
+      t('landing.mod_warning'),
     ),
-    linkLine('Moderator link:', moderate, 'moderate-link'),
+    linkLine(t('landing.mod_link'), moderate, 'moderate-link'),
   );
 }

@@ -4,8 +4,10 @@
 // console, the archive, or the language it does not read.
 
 import './style.css';
+import { noticeUpdate, registerServiceWorker } from './app_update';
 import { h } from './dom';
 import { initLang, loadMessages } from './i18n';
+import { initTheme } from './prefs';
 import type { Group } from './i18n';
 import { route } from './router';
 import type { Route } from './router';
@@ -15,13 +17,13 @@ type Render = (root: HTMLElement, id: string) => void;
 
 /** Each screen's code and the catalogues it needs. */
 const SCREENS: Record<Exclude<Page, 'not_found'>, { load: () => Promise<Render>; groups: Group[] }> = {
-  landing: { load: async () => (await import('./landing')).renderLanding, groups: ['common', 'share'] },
-  participant: { load: async () => (await import('./participant')).renderParticipant, groups: ['common'] },
-  moderator: { load: async () => (await import('./moderator')).renderModerator, groups: ['common', 'share'] },
+  landing: { load: async () => (await import('./landing')).renderLanding, groups: ['common', 'share', 'landing', 'series'] },
+  participant: { load: async () => (await import('./participant')).renderParticipant, groups: ['common', 'live'] },
+  moderator: { load: async () => (await import('./moderator')).renderModerator, groups: ['common', 'share', 'live', 'moderator'] },
   screen: { load: async () => (await import('./screen')).renderScreen, groups: ['common', 'screen'] },
-  series: { load: async () => (await import('./series')).renderSeries, groups: ['common'] },
-  archive_list: { load: async () => (await import('./archive_list')).renderArchiveList, groups: ['common'] },
-  archive_session: { load: async () => (await import('./archive_session')).renderArchiveSession, groups: ['common'] },
+  series: { load: async () => (await import('./series')).renderSeries, groups: ['common', 'series'] },
+  archive_list: { load: async () => (await import('./archive_list')).renderArchiveList, groups: ['common', 'archive'] },
+  archive_session: { load: async () => (await import('./archive_session')).renderArchiveSession, groups: ['common', 'archive'] },
 };
 
 async function render(root: HTMLElement): Promise<void> {
@@ -36,5 +38,11 @@ async function render(root: HTMLElement): Promise<void> {
   show(root, 'id' in r ? r.id : '');
 }
 
+initTheme();
 const root = document.getElementById('app');
-if (root) void render(root);
+// After the first render: the notice needs the catalogues, and the service worker's install
+// (downloading every chunk) must not compete with the page's own first requests.
+if (root) void render(root).then(() => {
+  noticeUpdate();
+  registerServiceWorker();
+});

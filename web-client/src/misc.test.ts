@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { roundFor, countChars } from './composer';
 import { testBackoff } from './live';
+import { chatIdFrom } from './landing';
 import { route } from './router';
 import { formatDuration } from './time';
 
@@ -51,5 +52,17 @@ describe('testBackoff', () => {
     expect(testBackoff('?test_backoff_ms=5')).toEqual({});
     expect(testBackoff('?test_backoff_ms=1e3')).toEqual({});
     expect(testBackoff('?test_backoff_ms=999999')).toEqual({});
+  });
+});
+
+describe('chatIdFrom (the landing page\'s "Join a chat" field)', () => {
+  it('takes the id from a pasted link or the id itself', () => {
+    expect(chatIdFrom('https://pub.example/s/pubpd-2026-11-26')).toBe('pubpd-2026-11-26');
+    expect(chatIdFrom(' http://localhost:8080/s/pubpd-2026-11-26/moderate#key=abc ')).toBe('pubpd-2026-11-26');
+    expect(chatIdFrom('pub.example/s/x%20y/screen')).toBe('x y');
+    expect(chatIdFrom('pubpd-2026-11-26')).toBe('pubpd-2026-11-26');
+    expect(chatIdFrom('   ')).toBeNull();
+    expect(chatIdFrom('https://pub.example/archive')).toBeNull();
+    expect(chatIdFrom('two words')).toBeNull();
   });
 });

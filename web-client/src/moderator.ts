@@ -1,18 +1,20 @@
 // `/s/{id}/moderate`: the moderator's console. The key arrives in the #fragment (never sent to the
 // server in a URL), is kept in sessionStorage and removed from the address bar at once.
 
-import { createKey, errorText, listKeys, patchSession, revokeKey } from './api';
-import { describeMod, ModState, type ChatState, type ModEntry } from './chat_state';
+import { createKey, errorText, getSession, listKeys, patchSession, revokeKey } from './api';
+import { ModState, type ChatState, type ModEntry } from './chat_state';
 import { Composer } from './composer';
 import { clear, h, safeStorage, setText, toast } from './dom';
 import { FeedView, roundBadge, type ModerationHooks } from './feed';
-import { ConnBanner, joinErrorText, openLive, PhaseView, StatusView, type Live } from './live';
-import { joinForm, loadMe, meKey } from './participant';
+import { ConnBanner, openLive, PhaseView, StatusView, type Live } from './live';
+import { joinErrorText, joinForm, loadMe, meKey } from './participant';
 import type { ClientError, ControlAction, KeyInfo, ModerateAction, PhaseName } from './protocol';
 import { questionsFromText } from './series_rule';
 import { slowSchedule } from './slow';
 import { formatClock, formatDayTime, formatLocal } from './time';
 import { sharePanel } from './share';
+import { t, type Key } from './i18n';
+import { prefsBar } from './prefs';
 
 export function modKeyStorageKey(id: string): string {
   return `hashchat:modkey:${id}`;
@@ -39,7 +41,7 @@ export function renderModerator(root: HTMLElement, id: string): void {
 
 function showJoin(root: HTMLElement, id: string, key: string | null, error: string): void {
   clear(root);
-  document.title = `Moderate ${id} · hashchat`;
+  document.title = t('moderator.doc_title_plain');
   const keyInput = h('input', {
     name: 'key',
     type: 'password',
@@ -51,19 +53,28 @@ function showJoin(root: HTMLElement, id: string, key: string | null, error: stri
   const keyField = h(
     'label',
     { class: 'field' },
-    h('span', { class: 'label' }, 'Moderator key'),
+    h('span', { class: 'label' }, t('moderator.key')),
     keyInput,
-    h('span', { class: 'hint' }, 'From your moderator link (the part after #key=). You can paste the whole link.'),
+    h('span', { class: 'hint' }, t('moderator.key_hint')),
   );
   const saved = loadMe(`${id}:moderator`);
+  // The heading is the chat's hashtag once the server tells it, never the raw id.
+  const heading = h('h1', { 'data-testid': 'join-heading' }, t('moderator.title'));
+  getSession(id).then(
+    (s) => {
+      setText(heading, s.hashtag);
+      document.title = t('moderator.doc_title', { hashtag: s.hashtag });
+    },
+    () => undefined,
+  );
   root.append(
-    h('header', { class: 'top' }, h('h1', {}, id), h('p', { class: 'muted' }, 'Moderator console')),
+    h('header', { class: 'top' }, h('div', { class: 'top-row' }, heading, prefsBar()), h('p', { class: 'muted' }, t('moderator.title'))),
     h(
       'main',
       { class: 'page' },
       joinForm({
-        title: 'Join as moderator',
-        submitLabel: 'Open the console',
+        title: t('moderator.join_title'),
+        submitLabel: t('moderator.open_console'),
         handle: saved?.handle ?? 'host',
         name: saved?.name ?? 'Host',
         error,
@@ -126,17 +137,19 @@ export function postponeMinutes(hours: string, minutes: string): number | null {
 
 function startConsole(root: HTMLElement, id: string, key: string, handle: string, name: string): void {
   clear(root);
-  const title = h('h1', { class: 'hashtag' }, id);
-  const subtitle = h('p', { class: 'title', 'data-testid': 'session-title' });
+  // The heading: the hashtag and the title (the id is only an address).
+  const hashtag = h('span', { class: 'hashtag', 'data-testid': 'console-hashtag' });
+  const subtitle = h('span', { class: 'title', 'data-testid': 'session-title' });
+  const title = h('h1', { class: 'console-heading', 'data-testid': 'console-heading' }, hashtag, ' ', subtitle);
   let welcomed = false;
   const live: Live = openLive(
     { session: id, handle, name, key },
     {
       welcome: (m) => {
-        setText(title, m.session.hashtag);
+        setText(hashtag, m.session.hashtag);
         setText(subtitle, m.session.title);
-        document.title = `Moderate ${m.session.hashtag} · hashchat`;
-        if (m.you.role !== 'moderator') toast('You joined without moderator rights.');
+        document.title = t('moderator.doc_title', { hashtag: m.session.hashtag });
+        if (m.you.role !== 'moderator') toast(t('moderator.no_rights'));
         if (!welcomed) feed.rebuild();
         welcomed = true;
         refresh();
@@ -159,15 +172,13 @@ function startConsole(root: HTMLElement, id: string, key: string, handle: string
       },
       fatal: (e) => {
         live.close();
+        document.removeEventListener('keydown', onShortcut);
         phase.destroy();
         banner.destroy();
         // bad_key: a wrong or revoked key; a close 1008 ("refused"): the key was revoked meanwhile.
         const dropKey = e.code === 'bad_key' || e.code === 'refused';
         if (dropKey) safeStorage('session')?.removeItem(modKeyStorageKey(id));
-        const text =
-          e.code === 'refused'
-            ? 'The server closed the console (1008): this moderator key was probably revoked. Ask the owner for a new link.'
-            : joinErrorText(e);
+        const text = e.code === 'refused' ? t('moderator.refused') : joinErrorText(e);
         showJoin(root, id, dropKey ? null : key, text);
       },
     },
@@ -189,17 +200,17 @@ function startConsole(root: HTMLElement, id: string, key: string, handle: string
   const showPending = () => feed.setPending(client.pending(), client.online, client.heldPosts());
   client.on('outbox', showPending);
   client.on('state', showPending);
-  client.on('post_error', (e) => toast(`Your post was not accepted: ${e.error.message}`));
+  client.on('post_error', (e) => toast(t('moderator.post_refused', { reason: errorText(e.error) })));
 
   const control = (action: ControlAction, minutes?: number) => {
     const msg = minutes === undefined ? { type: 'control' as const, action } : { type: 'control' as const, action, minutes };
     client.request(msg).catch((e) => toast(errorText(e)));
   };
-  const extendMinutes = h('input', { type: 'number', min: 1, max: 120, value: 2, inputmode: 'numeric', 'aria-label': 'Minutes to add', class: 'minutes-input' });
-  const postponeHours = h('input', { type: 'number', min: 0, max: 168, value: 1, inputmode: 'numeric', 'aria-label': 'Hours to postpone', class: 'minutes-input', 'data-testid': 'postpone-hours' });
-  const postponeMins = h('input', { type: 'number', min: 0, max: 59, value: 0, inputmode: 'numeric', 'aria-label': 'Minutes to postpone', class: 'minutes-input', 'data-testid': 'postpone-minutes' });
+  const extendMinutes = h('input', { type: 'number', min: 1, max: 120, value: 2, inputmode: 'numeric', 'aria-label': t('moderator.extend_by'), class: 'minutes-input' });
+  const postponeHours = h('input', { type: 'number', min: 0, max: 168, value: 1, inputmode: 'numeric', 'aria-label': t('moderator.postpone_hours'), class: 'minutes-input', 'data-testid': 'postpone-hours' });
+  const postponeMins = h('input', { type: 'number', min: 0, max: 59, value: 0, inputmode: 'numeric', 'aria-label': t('moderator.postpone_minutes'), class: 'minutes-input', 'data-testid': 'postpone-minutes' });
   const buttons: Record<ControlAction, HTMLButtonElement> = {
-    release: h('button', { type: 'button', class: 'primary', 'data-testid': 'ctl-release', onclick: () => control('release') }, 'Release next question now'),
+    release: h('button', { type: 'button', class: 'primary', 'data-testid': 'ctl-release', onclick: () => control('release') }, t('moderator.release')),
     postpone: h(
       'button',
       {
@@ -208,34 +219,35 @@ function startConsole(root: HTMLElement, id: string, key: string, handle: string
         onclick: () => {
           const m = postponeMinutes(postponeHours.value, postponeMins.value);
           if (m === null) {
-            toast('Postpone by 1 minute to 7 days (168 hours).');
+            toast(t('moderator.postpone_range'));
             return;
           }
           control('postpone', m);
         },
       },
-      'Postpone next release',
+      t('moderator.postpone'),
     ),
-    start: h('button', { type: 'button', class: 'primary', 'data-testid': 'ctl-start', onclick: () => control('start') }, 'Start'),
-    next: h('button', { type: 'button', class: 'primary', 'data-testid': 'ctl-next', onclick: () => control('next') }, 'Next'),
+    start: h('button', { type: 'button', class: 'primary', 'data-testid': 'ctl-start', onclick: () => control('start') }, t('moderator.start')),
+    next: h('button', { type: 'button', class: 'primary', 'data-testid': 'ctl-next', 'aria-keyshortcuts': 'N', onclick: () => control('next') }, t('moderator.next')),
     extend: h(
       'button',
       {
         type: 'button',
         'data-testid': 'ctl-extend',
+        'aria-keyshortcuts': 'E',
         onclick: () => {
           const m = Math.round(Number(extendMinutes.value));
           if (!(m >= 1 && m <= 120)) {
-            toast('Extend by 1 to 120 minutes.');
+            toast(t('moderator.extend_range'));
             return;
           }
           control('extend', m);
         },
       },
-      'Extend',
+      t('moderator.extend'),
     ),
-    pause: h('button', { type: 'button', 'data-testid': 'ctl-pause', onclick: () => control('pause') }, 'Pause'),
-    resume: h('button', { type: 'button', 'data-testid': 'ctl-resume', onclick: () => control('resume') }, 'Resume'),
+    pause: h('button', { type: 'button', 'data-testid': 'ctl-pause', 'aria-keyshortcuts': 'P', onclick: () => control('pause') }, t('moderator.pause')),
+    resume: h('button', { type: 'button', 'data-testid': 'ctl-resume', 'aria-keyshortcuts': 'P', onclick: () => control('resume') }, t('moderator.resume')),
     end: h(
       'button',
       {
@@ -243,17 +255,26 @@ function startConsole(root: HTMLElement, id: string, key: string, handle: string
         class: 'danger',
         'data-testid': 'ctl-end',
         onclick: () => {
-          if (window.confirm('End the chat now for everyone? This cannot be undone.')) control('end');
+          if (window.confirm(t('moderator.end_confirm'))) control('end');
         },
       },
-      'End chat',
+      t('moderator.end'),
     ),
   };
-  const extendBox = h('span', { class: 'extend' }, buttons.extend, ' +', extendMinutes, ' min');
-  const postponeBox = h('span', { class: 'extend postpone', 'data-testid': 'postpone-box' }, buttons.postpone, ' by ', postponeHours, ' h ', postponeMins, ' min');
+  const extendBox = h('span', { class: 'extend' }, buttons.extend, ' +', extendMinutes, ` ${t('moderator.minutes_unit')}`);
+  const postponeBox = h(
+    'span',
+    { class: 'extend postpone', 'data-testid': 'postpone-box' },
+    buttons.postpone,
+    ` ${t('moderator.by')} `,
+    postponeHours,
+    ` ${t('moderator.hours_unit')} `,
+    postponeMins,
+    ` ${t('moderator.minutes_unit')}`,
+  );
   const controls = h(
-    'section',
-    { class: 'controls', 'aria-label': 'Chat controls' },
+    'div',
+    { class: 'controls' },
     buttons.start,
     buttons.next,
     extendBox,
@@ -265,12 +286,12 @@ function startConsole(root: HTMLElement, id: string, key: string, handle: string
   );
 
   const timetable = h('ol', { class: 'timetable' });
-  const announceText = h('textarea', { rows: 2, maxlength: 2000, placeholder: 'Announcement to everyone', 'aria-label': 'Announcement', 'data-testid': 'announce-text' });
+  const announceText = h('textarea', { rows: 2, maxlength: 2000, placeholder: t('moderator.announce_placeholder'), 'aria-label': t('moderator.announce_label'), 'data-testid': 'announce-text' });
   const announceForm = h(
     'form',
     { class: 'announce-form' },
     announceText,
-    h('button', { type: 'submit', 'data-testid': 'announce' }, 'Announce'),
+    h('button', { type: 'submit', 'data-testid': 'announce' }, t('moderator.announce')),
   );
   announceForm.addEventListener('submit', (ev) => {
     ev.preventDefault();
@@ -284,12 +305,12 @@ function startConsole(root: HTMLElement, id: string, key: string, handle: string
 
   const schedule = h('ol', { class: 'release-schedule', 'data-testid': 'release-schedule' });
   const scheduleZone = h('p', { class: 'muted small', 'data-testid': 'schedule-zone' });
-  const schedulePanel = h('section', { class: 'panel schedule-panel', 'data-testid': 'schedule-panel', hidden: true }, h('h2', {}, 'Release schedule'), scheduleZone, schedule);
+  const schedulePanel = h('section', { class: 'panel schedule-panel', 'data-testid': 'schedule-panel', hidden: true }, h('h2', {}, t('moderator.schedule')), scheduleZone, schedule);
 
   function renderSchedule(): void {
     const sched = slowSchedule(chat);
     const zone = chat.session?.timezone ?? '';
-    setText(scheduleZone, `Times in your zone; the chat runs in ${zone}.${sched.paused ? ' Releases are paused.' : ''}`);
+    setText(scheduleZone, t('moderator.schedule_zone', { zone }) + (sched.paused ? ` ${t('moderator.schedule_paused')}` : ''));
     clear(schedule);
     for (const r of chat.releasedRounds()) {
       const rel = r.release;
@@ -300,7 +321,7 @@ function startConsole(root: HTMLElement, id: string, key: string, handle: string
           h('span', { class: 'badge q' }, `Q${r.round}`),
           ' ',
           r.question ?? '',
-          h('span', { class: 'muted small' }, rel ? ` · released ${formatDayTime(rel.released_at)}` : ' · released'),
+          h('span', { class: 'muted small' }, rel ? t('moderator.released_at', { when: formatDayTime(rel.released_at) }) : t('moderator.released')),
         ),
       );
     }
@@ -313,12 +334,12 @@ function startConsole(root: HTMLElement, id: string, key: string, handle: string
           h('span', { class: 'badge q' }, `Q${u.round}`),
           ' ',
           u.question ?? '',
-          h('span', { class: 'muted small', 'data-testid': 'schedule-at' }, ` · ${next ? 'next, ' : ''}${formatDayTime(u.at)}`),
+          h('span', { class: 'muted small', 'data-testid': 'schedule-at' }, next ? t('moderator.next_at', { when: formatDayTime(u.at) }) : ` · ${formatDayTime(u.at)}`),
         ),
       );
     }
-    if (sched.closesAt) schedule.append(h('li', { class: 'tt-close', 'data-testid': 'schedule-close' }, `Closes ${formatDayTime(sched.closesAt)}`));
-    if (sched.closed) schedule.append(h('li', { class: 'tt-close', 'data-testid': 'schedule-close' }, 'Closed'));
+    if (sched.closesAt) schedule.append(h('li', { class: 'tt-close', 'data-testid': 'schedule-close' }, t('moderator.closes', { when: formatDayTime(sched.closesAt) })));
+    if (sched.closed) schedule.append(h('li', { class: 'tt-close', 'data-testid': 'schedule-close' }, t('moderator.closed')));
   }
 
   const editor = new QuestionsEditor(id, key, chat, () => refresh());
@@ -343,19 +364,20 @@ function startConsole(root: HTMLElement, id: string, key: string, handle: string
     buttons.start.hidden = buttons.next.hidden = extendBox.hidden = slow;
     buttons.release.hidden = postponeBox.hidden = !slow;
     schedulePanel.hidden = !slow;
-    setText(buttons.postpone, slow && chat.maxRoundAsked >= total ? 'Postpone the close' : 'Postpone next release');
+    setText(buttons.postpone, t(slow && chat.maxRoundAsked >= total ? 'moderator.postpone_close' : 'moderator.postpone'));
     if (slow) renderSchedule();
     clear(timetable);
     const current = chat.currentRound;
     for (const q of chat.session?.questions ?? []) {
       const state = current !== null && q.round === current ? 'current' : q.round <= chat.maxRoundAsked ? 'asked' : 'upcoming';
-      timetable.append(h('li', { class: `tt-${state}` }, h('span', { class: 'badge q' }, `Q${q.round}`), ' ', q.text, h('span', { class: 'muted small' }, ` · ${state}`)));
+      timetable.append(h('li', { class: `tt-${state}` }, h('span', { class: 'badge q' }, `Q${q.round}`), ' ', q.text, h('span', { class: 'muted small' }, ` · ${t(`moderator.q_${state}`)}`)));
     }
   }
   client.on('state', refresh);
 
   // ---- waiting for approval, the moderation log, muted and banned people ----
-  const queueCount = h('span', { 'data-testid': 'queue-count' }, '0');
+  const queueCount = h('span', { 'data-testid': 'queue-count', hidden: true }, '0');
+  const queueTitle = h('h2', {}, t('moderator.queue', { n: 0 }), queueCount);
   const queueList = h('div', { class: 'queue-list', 'data-testid': 'mod-queue' });
   const logList = h('ol', { class: 'mod-log', 'data-testid': 'mod-log', reversed: true });
   const peopleList = h('ul', { class: 'people-list', 'data-testid': 'people' });
@@ -363,16 +385,17 @@ function startConsole(root: HTMLElement, id: string, key: string, handle: string
   function renderQueue(): void {
     const waiting = mods.queue();
     setText(queueCount, String(waiting.length));
+    queueTitle.firstChild!.textContent = t('moderator.queue', { n: waiting.length });
     clear(queueList);
-    if (waiting.length === 0) queueList.append(h('p', { class: 'muted small' }, 'Nothing is waiting.'));
+    if (waiting.length === 0) queueList.append(h('p', { class: 'muted small' }, t('moderator.queue_empty')));
     for (const m of waiting) queueList.append(queueItem(m));
   }
 
   function queueItem(m: ModEntry): HTMLElement {
     const p = m.post;
     const n = m.pending as number;
-    const approve = h('button', { type: 'button', class: 'primary small', 'data-testid': 'approve' }, 'Approve');
-    const reject = h('button', { type: 'button', class: 'danger small', 'data-testid': 'reject' }, 'Reject');
+    const approve = h('button', { type: 'button', class: 'primary small', 'data-testid': 'approve' }, t('moderator.approve'));
+    const reject = h('button', { type: 'button', class: 'danger small', 'data-testid': 'reject' }, t('moderator.reject'));
     const decide = (action: 'approve' | 'reject') => {
       approve.disabled = reject.disabled = true;
       client
@@ -394,7 +417,7 @@ function startConsole(root: HTMLElement, id: string, key: string, handle: string
         h('span', { class: 'name' }, p?.name ?? ''),
         ' ',
         h('span', { class: 'handle' }, `@${p?.author ?? m.by}`),
-        p?.reply_to !== null && p?.reply_to !== undefined ? h('span', { class: 'reply-to' }, ` reply to post ${p.reply_to}`) : null,
+        p?.reply_to !== null && p?.reply_to !== undefined ? h('span', { class: 'reply-to' }, t('moderator.reply_to_post', { seq: p.reply_to })) : null,
         ' ',
         h('time', { datetime: m.at }, formatClock(m.at)),
       ),
@@ -406,7 +429,7 @@ function startConsole(root: HTMLElement, id: string, key: string, handle: string
   function renderLog(): void {
     clear(logList);
     const entries = mods.entries.filter((m) => m.kind !== 'pending');
-    if (entries.length === 0) logList.append(h('li', { class: 'muted small' }, 'No moderator actions yet.'));
+    if (entries.length === 0) logList.append(h('li', { class: 'muted small' }, t('moderator.log_empty')));
     for (let i = entries.length - 1; i >= 0; i--) {
       const m = entries[i];
       logList.append(
@@ -417,7 +440,7 @@ function startConsole(root: HTMLElement, id: string, key: string, handle: string
           ' ',
           h('strong', {}, `@${m.by}`),
           ' ',
-          describeMod(m),
+          modText(m),
           m.detail && m.kind !== 'control' ? h('span', { class: 'muted small' }, ` (${m.detail})`) : null,
         ),
       );
@@ -432,8 +455,8 @@ function startConsole(root: HTMLElement, id: string, key: string, handle: string
         h(
           'li',
           { 'data-testid': 'banned-handle' },
-          `@${handleKey} · banned `,
-          h('button', { type: 'button', class: 'small', onclick: () => moderate('unban', { handle: handleKey }) }, 'Unban'),
+          t('moderator.banned_row', { handle: handleKey }),
+          h('button', { type: 'button', class: 'small', onclick: () => moderate('unban', { handle: handleKey }) }, t('moderator.unban')),
         ),
       );
     }
@@ -442,12 +465,12 @@ function startConsole(root: HTMLElement, id: string, key: string, handle: string
         h(
           'li',
           { 'data-testid': 'muted-handle' },
-          `@${handleKey} · muted `,
-          h('button', { type: 'button', class: 'small', onclick: () => moderate('unmute', { handle: handleKey }) }, 'Unmute'),
+          t('moderator.muted_row', { handle: handleKey }),
+          h('button', { type: 'button', class: 'small', onclick: () => moderate('unmute', { handle: handleKey }) }, t('moderator.unmute')),
         ),
       );
     }
-    if (rows.length === 0) rows.push(h('li', { class: 'muted small' }, 'Nobody is muted or banned.'));
+    if (rows.length === 0) rows.push(h('li', { class: 'muted small' }, t('moderator.people_empty')));
     peopleList.append(...rows);
   }
 
@@ -461,32 +484,59 @@ function startConsole(root: HTMLElement, id: string, key: string, handle: string
   renderPeople();
   const keys = keysPanel(id, key);
 
+  // Keyboard shortcuts for the parts of the evening: N next, E extend, P pause or resume (in a slow
+  // chat N releases the next question and E postpones). A key pressed while typing in a field, or
+  // with a modifier, or under the ban dialog, is the field's.
+  const shortcut: Record<string, ControlAction[]> = { n: ['next', 'release'], e: ['extend', 'postpone'], p: ['pause', 'resume'] };
+  function onShortcut(ev: KeyboardEvent): void {
+    if (ev.ctrlKey || ev.metaKey || ev.altKey || ev.repeat || banDialog.el.open) return;
+    const target = ev.target as HTMLElement | null;
+    if (target?.closest?.('input, textarea, select, [contenteditable=""], [contenteditable="true"]')) return;
+    const actions = shortcut[ev.key.toLowerCase()];
+    const btn = actions?.map((a) => buttons[a]).find((b) => !b.disabled && !b.hidden && !b.closest('[hidden]'));
+    if (!btn) return;
+    ev.preventDefault();
+    btn.click();
+  }
+  document.addEventListener('keydown', onShortcut);
+  const shortcuts = h(
+    'div',
+    { class: 'shortcuts muted small', 'data-testid': 'shortcuts' },
+    h('h3', { class: 'shortcuts-title' }, t('moderator.shortcuts')),
+    h('ul', {}, h('li', {}, t('moderator.shortcut_next')), h('li', {}, t('moderator.shortcut_extend')), h('li', {}, t('moderator.shortcut_pause'))),
+    h('p', {}, t('moderator.shortcuts_note')),
+  );
+
+  // From 1024 px a dashboard: the controls, queue and people in a side column, the feed (with the
+  // answer box under it) beside them; below, one column in the same order. The answer box sticks
+  // to the bottom of the feed's column only, so it never covers the controls or the share panel.
   root.append(
     h(
       'header',
-      { class: 'top' },
-      h('div', { class: 'top-row' }, title, status.el),
-      subtitle,
-      h('div', { class: 'muted small' }, `Moderating as @${handle}`),
+      { class: 'top console-top' },
+      h('div', { class: 'top-row' }, title, status.el, prefsBar()),
+      h('div', { class: 'muted small' }, t('moderator.as', { handle })),
     ),
     h('div', { class: 'phase-bar' }, banner.el, phase.el),
-    h('div', { class: 'controls-bar' }, controls),
     h(
       'main',
-      { class: 'page chat' },
-      sharePanel(id),
-      schedulePanel,
-      editor.el,
-      h('details', { class: 'panel' }, h('summary', {}, 'Questions'), timetable),
-      h('section', { class: 'panel' }, h('h2', {}, 'Announce'), announceForm),
-      h('section', { class: 'panel queue-panel' }, h('h2', {}, 'Waiting for approval (', queueCount, ')'), queueList),
-      h('details', { class: 'panel' }, h('summary', {}, 'Moderation log'), logList),
-      h('details', { class: 'panel' }, h('summary', {}, 'Muted and banned'), peopleList),
-      keys,
-      h('h2', {}, 'Answers by question'),
-      feed.el,
+      { class: 'page chat console', 'data-testid': 'console' },
+      h(
+        'div',
+        { class: 'console-side', 'data-testid': 'console-side' },
+        h('section', { class: 'panel controls-panel', 'aria-labelledby': 'controls-title', 'data-testid': 'controls' }, h('h2', { id: 'controls-title' }, t('moderator.controls')), controls, shortcuts),
+        h('section', { class: 'panel queue-panel' }, queueTitle, queueList),
+        h('section', { class: 'panel' }, h('h2', {}, t('moderator.announce_title')), announceForm),
+        schedulePanel,
+        editor.el,
+        h('details', { class: 'panel' }, h('summary', {}, t('moderator.questions')), timetable),
+        h('details', { class: 'panel' }, h('summary', {}, t('moderator.log')), logList),
+        h('details', { class: 'panel' }, h('summary', {}, t('moderator.people')), peopleList),
+        h('div', { class: 'panel share-box' }, sharePanel(id)),
+        keys,
+      ),
+      h('section', { class: 'console-feed', 'aria-labelledby': 'feed-title', 'data-testid': 'console-feed' }, h('h2', { id: 'feed-title' }, t('moderator.feed')), feed.el, composer.el),
     ),
-    composer.el,
     banDialog.el,
   );
   refresh();
@@ -500,8 +550,8 @@ function startConsole(root: HTMLElement, id: string, key: string, handle: string
  */
 class QuestionsEditor {
   readonly el: HTMLDetailsElement;
-  private text = h('textarea', { rows: 6, 'aria-label': 'Questions, one per line', 'data-testid': 'questions-text', placeholder: 'How do you start a lesson?\nHomework: yes or no?' });
-  private save = h('button', { type: 'submit', class: 'primary', 'data-testid': 'questions-save' }, 'Save the questions');
+  private text = h('textarea', { rows: 6, 'aria-label': t('moderator.questions_label'), 'data-testid': 'questions-text', placeholder: t('moderator.questions_example') });
+  private save = h('button', { type: 'submit', class: 'primary', 'data-testid': 'questions-save' }, t('moderator.questions_save'));
   private error = h('p', { class: 'error', 'data-testid': 'questions-error', 'aria-live': 'polite' });
   private saved = h('p', { class: 'muted small', 'data-testid': 'questions-saved', 'aria-live': 'polite' });
   private dirty = false;
@@ -516,13 +566,13 @@ class QuestionsEditor {
     const form = h(
       'form',
       { class: 'questions-form' },
-      h('p', { class: 'muted small' }, 'One question per line. You can change them until the chat starts.'),
+      h('p', { class: 'muted small' }, t('moderator.questions_hint')),
       this.text,
       this.save,
       this.error,
       this.saved,
     );
-    this.el = h('details', { class: 'panel questions-panel', 'data-testid': 'edit-questions', hidden: true }, h('summary', {}, 'Edit questions'), form);
+    this.el = h('details', { class: 'panel questions-panel', 'data-testid': 'edit-questions', hidden: true }, h('summary', {}, t('moderator.edit_questions')), form);
     this.text.addEventListener('input', () => {
       this.dirty = true;
       this.saved.textContent = '';
@@ -552,7 +602,7 @@ class QuestionsEditor {
     this.error.textContent = '';
     this.saved.textContent = '';
     if (questions.length === 0) {
-      this.error.textContent = 'Add at least one question, one per line.';
+      this.error.textContent = t('moderator.questions_none');
       return;
     }
     this.save.disabled = true;
@@ -562,12 +612,12 @@ class QuestionsEditor {
         this.dirty = false;
         if (this.chat.session && Array.isArray(res?.questions)) this.chat.session.questions = res.questions;
         this.filledFrom = null;
-        this.saved.textContent = `Saved: ${questions.length} question${questions.length === 1 ? '' : 's'}.`;
+        this.saved.textContent = t('moderator.questions_saved', { n: questions.length });
         this.onSaved();
       },
       (e) => {
         this.save.disabled = false;
-        this.error.textContent = `Could not save the questions: ${errorText(e)}`;
+        this.error.textContent = t('moderator.questions_error', { reason: errorText(e) });
       },
     );
   }
@@ -581,18 +631,18 @@ class BanDialog {
   private handle = '';
 
   constructor(onBan: (handle: string, banAddress: boolean) => void) {
-    const cancel = h('button', { type: 'button', 'data-testid': 'ban-cancel' }, 'Cancel');
-    const confirm = h('button', { type: 'submit', class: 'danger', 'data-testid': 'ban-confirm' }, 'Ban');
+    const cancel = h('button', { type: 'button', 'data-testid': 'ban-cancel' }, t('moderator.cancel'));
+    const confirm = h('button', { type: 'submit', class: 'danger', 'data-testid': 'ban-confirm' }, t('moderator.ban'));
     const form = h(
       'form',
       { method: 'dialog', class: 'ban-form' },
       this.title,
-      h('p', {}, 'They are disconnected at once and cannot join this chat again under this handle.'),
+      h('p', {}, t('moderator.ban_text')),
       h(
         'label',
         { class: 'check warning' },
         this.address,
-        ' Also ban their network address (everyone on the same Wi-Fi, e.g. the whole pub or school, will be blocked)',
+        ` ${t('moderator.ban_address')}`,
       ),
       h('div', { class: 'post-actions' }, cancel, confirm),
     );
@@ -608,7 +658,7 @@ class BanDialog {
   open(handle: string): void {
     this.handle = handle;
     this.address.checked = false;
-    setText(this.title, `Ban @${handle}?`);
+    setText(this.title, t('moderator.ban_title', { handle }));
     if (typeof this.el.showModal === 'function') this.el.showModal();
     else this.el.setAttribute('open', '');
   }
@@ -616,14 +666,14 @@ class BanDialog {
 
 /** Co-moderator keys: the owner creates, lists and revokes them (HTTP, with the owner key). */
 function keysPanel(id: string, ownerKey: string): HTMLElement {
-  const label = h('input', { name: 'label', maxlength: 100, placeholder: 'Sam (co-host)', 'data-testid': 'key-label', 'aria-label': 'Label for the new key' });
-  const createBtn = h('button', { type: 'submit', 'data-testid': 'key-create' }, 'Create a co-moderator key');
+  const label = h('input', { name: 'label', maxlength: 100, placeholder: t('moderator.key_label_example'), 'data-testid': 'key-label', 'aria-label': t('moderator.key_label') });
+  const createBtn = h('button', { type: 'submit', 'data-testid': 'key-create' }, t('moderator.key_create'));
   const result = h('div', { class: 'key-result', 'aria-live': 'polite' });
   const errorLine = h('p', { class: 'error', 'data-testid': 'keys-error', 'aria-live': 'polite' });
   const list = h('ul', { class: 'key-list', 'data-testid': 'key-list' });
   const showError = (e: unknown) => {
     const err = e as ClientError;
-    const owner = err && err.code === 'not_allowed' ? ' Only the owner key (from the link made when the chat was created) can manage co-moderator keys.' : '';
+    const owner = err && err.code === 'not_allowed' ? ` ${t('moderator.keys_owner_only')}` : '';
     setText(errorLine, `${errorText(e)}${owner}`);
   };
   const load = () => {
@@ -632,15 +682,15 @@ function keysPanel(id: string, ownerKey: string): HTMLElement {
         setText(errorLine, '');
         clear(list);
         for (const k of res.keys) list.append(keyRow(k));
-        if (res.keys.length === 0) list.append(h('li', { class: 'muted small' }, 'No keys.'));
+        if (res.keys.length === 0) list.append(h('li', { class: 'muted small' }, t('moderator.keys_none')));
       },
       (e) => showError(e),
     );
   };
   const keyRow = (k: KeyInfo): HTMLElement => {
-    const revoke = h('button', { type: 'button', class: 'danger small', 'data-testid': 'key-revoke' }, 'Revoke');
+    const revoke = h('button', { type: 'button', class: 'danger small', 'data-testid': 'key-revoke' }, t('moderator.revoke'));
     revoke.addEventListener('click', () => {
-      if (!window.confirm(`Revoke the key "${k.label}"? Whoever uses it is disconnected at once.`)) return;
+      if (!window.confirm(t('moderator.revoke_confirm', { label: k.label }))) return;
       revoke.disabled = true;
       revokeKey(id, ownerKey, k.key_id).then(load, (e) => {
         revoke.disabled = false;
@@ -652,8 +702,8 @@ function keysPanel(id: string, ownerKey: string): HTMLElement {
       { 'data-testid': 'key-row', 'data-key-id': k.key_id },
       h('strong', {}, k.label || k.key_id),
       ' ',
-      h('span', { class: 'muted small' }, `${k.owner ? 'owner' : 'co-moderator'} · made ${k.created_at ? formatLocal(k.created_at) : '?'}`),
-      k.revoked ? h('span', { class: 'badge' }, 'revoked') : null,
+      h('span', { class: 'muted small' }, t(k.owner ? 'moderator.key_owner' : 'moderator.key_co', { when: k.created_at ? formatLocal(k.created_at) : '?' })),
+      k.revoked ? h('span', { class: 'badge' }, t('moderator.revoked')) : null,
       !k.owner && !k.revoked ? revoke : null,
     );
   };
@@ -668,19 +718,19 @@ function keysPanel(id: string, ownerKey: string): HTMLElement {
         label.value = '';
         setText(errorLine, '');
         const url = location.origin + (res.urls?.moderate || `/s/${encodeURIComponent(id)}/moderate#key=${encodeURIComponent(res.key)}`);
-        const copy = h('button', { type: 'button', class: 'small' }, 'Copy');
+        const copy = h('button', { type: 'button', class: 'small' }, t('moderator.copy'));
         copy.addEventListener('click', () => {
           navigator.clipboard?.writeText(url).then(
-            () => (copy.textContent = 'Copied'),
-            () => (copy.textContent = 'Select and copy'),
+            () => (copy.textContent = t('moderator.copied')),
+            () => (copy.textContent = t('moderator.copy_by_hand')),
           );
         });
         result.append(
           h(
             'div',
             { class: 'warning' },
-            h('strong', {}, `Link for ${res.label || 'the co-moderator'}: `),
-            'shown only this once. Send it privately; anyone with it can moderate this chat.',
+            h('strong', {}, t('moderator.new_key_for', { label: res.label || t('moderator.new_key_someone') })),
+            t('moderator.new_key_warning'),
           ),
           h('div', { class: 'link-line' }, h('a', { href: url, class: 'url', 'data-testid': 'new-key-link' }, url), copy),
         );
@@ -695,8 +745,8 @@ function keysPanel(id: string, ownerKey: string): HTMLElement {
   const panel = h(
     'details',
     { class: 'panel keys-panel', 'data-testid': 'keys-panel' },
-    h('summary', {}, 'Co-moderators'),
-    h('p', { class: 'muted small' }, 'The owner of the chat can give co-moderators a key of their own, and revoke it.'),
+    h('summary', {}, t('moderator.keys')),
+    h('p', { class: 'muted small' }, t('moderator.keys_intro')),
     form,
     result,
     errorLine,
@@ -706,4 +756,12 @@ function keysPanel(id: string, ownerKey: string): HTMLElement {
     if ((panel as HTMLDetailsElement).open) load();
   });
   return panel;
+}
+
+/** A line of the moderation log, in the reader's language. */
+function modText(m: ModEntry): string {
+  const params = { seq: m.target ?? '', handle: m.handle ?? '', pending: m.pending ?? '', author: m.post?.author ?? '?', detail: m.detail ?? '' };
+  if (m.kind === 'ban' && m.ban_address) return t('moderator.log_ban_address', params);
+  const known = ['pending', 'approve', 'reject', 'hide', 'unhide', 'pin', 'unpin', 'delete', 'mute', 'unmute', 'ban', 'unban', 'control'];
+  return known.includes(m.kind) ? t(`moderator.log_${m.kind}` as Key, params) : m.kind;
 }

@@ -1,7 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { addMessages } from './i18n';
+import seriesEn from './i18n/en/series';
 import { route } from './router';
 import { everyWeeksText, questionsFromText, seriesBody, seriesRuleText, splitSessions, weekdayName, type SeriesFormValues } from './series_rule';
 import type { Phase } from './protocol';
+
+beforeAll(() => addMessages(seriesEn, 'en'));
 
 describe('seriesRuleText', () => {
   it('says the rule in words', () => {

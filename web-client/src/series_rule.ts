@@ -1,28 +1,42 @@
 // Chat series without the DOM: the rule in words, the creation body from the form's values, the
-// questions from a textarea, and which sessions are past.
+// questions from a textarea, and which sessions are past. Words come from the 'series' catalogue.
 
 import type { CreateSeriesBody, QuestionInput } from './api';
+import { lang, t, type Key } from './i18n';
 import type { Question, SessionInfo } from './protocol';
 
 export const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
 
-/** "thursday" -> "Thursday" (anything else: as given, first letter capitalised). */
-export function weekdayName(weekday: string): string {
+type Weekday = (typeof WEEKDAYS)[number];
+
+function asWeekday(weekday: string): Weekday | null {
   const w = weekday.trim().toLowerCase();
-  return w ? w[0].toUpperCase() + w.slice(1) : '';
+  return (WEEKDAYS as readonly string[]).includes(w) ? (w as Weekday) : null;
+}
+
+/** "thursday" -> "Thursday" ("jeudi" in French), from Intl; anything else: as given, trimmed. */
+export function weekdayName(weekday: string): string {
+  const w = asWeekday(weekday);
+  if (!w) return weekday.trim();
+  // 2024-01-01 was a Monday.
+  const day = new Date(Date.UTC(2024, 0, 1 + WEEKDAYS.indexOf(w)));
+  return new Intl.DateTimeFormat(lang(), { weekday: 'long', timeZone: 'UTC' }).format(day);
 }
 
 /** "every week", "every 2 weeks". */
 export function everyWeeksText(n: number): string {
-  return !Number.isFinite(n) || n <= 1 ? 'every week' : `every ${Math.round(n)} weeks`;
+  return t('series.every_weeks', { n: !Number.isFinite(n) || n <= 1 ? 1 : Math.round(n) });
 }
 
 /** "Thursdays 20:00 Europe/London time, every week". */
 export function seriesRuleText(s: { weekday: string; time: string; timezone: string; every_weeks?: number | null }): string {
-  const day = weekdayName(s.weekday);
-  const when = [day ? `${day}s` : '', s.time.trim()].filter(Boolean).join(' ');
-  const zone = s.timezone.trim() ? ` ${s.timezone.trim()} time` : '';
-  return `${when}${zone}, ${everyWeeksText(s.every_weeks ?? 1)}`;
+  const w = asWeekday(s.weekday);
+  const days = w ? t(`series.on_${w}`) : '';
+  const every = everyWeeksText(s.every_weeks ?? 1);
+  const zone = s.timezone.trim();
+  const time = s.time.trim();
+  if (!days) return [time, every].filter(Boolean).join(', ');
+  return zone ? t('series.rule', { days, time, zone, every }) : t('series.rule_no_zone', { days, time, every });
 }
 
 export interface SeriesFormValues {
@@ -50,26 +64,26 @@ function wholeIn(v: string, min: number, max: number): number | null {
 export function seriesBody(v: SeriesFormValues): CreateSeriesBody | string {
   let tag = v.hashtag.trim();
   if (tag && !tag.startsWith('#')) tag = `#${tag}`;
-  if (tag.length < 2) return 'The series needs a hashtag.';
+  if (tag.length < 2) return t('series.error_hashtag');
   const title = v.title.trim();
-  if (!title) return 'The series needs a title.';
+  if (!title) return t('series.error_title');
   const timezone = v.timezone.trim();
-  if (!timezone) return 'Give the time zone of the chat (e.g. Europe/London).';
+  if (!timezone) return t('series.error_timezone');
   const weekday = v.weekday.trim().toLowerCase();
-  if (!(WEEKDAYS as readonly string[]).includes(weekday)) return 'Pick the day of the week.';
+  if (!(WEEKDAYS as readonly string[]).includes(weekday)) return t('series.error_weekday');
   const time = v.time.trim().slice(0, 5);
-  if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(time)) return 'The time is HH:MM (24-hour clock), e.g. 20:00.';
+  if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(time)) return t('series.error_time');
   const every = wholeIn(v.everyWeeks || '1', 1, 4);
-  if (every === null) return 'Every 1 to 4 weeks.';
+  if (every === null) return t('series.error_every');
   const count = wholeIn(v.count || '4', 1, 12);
-  if (count === null) return 'Make 1 to 12 sessions.';
+  if (count === null) return t('series.error_count');
   const firstDate = v.firstDate.trim();
-  if (firstDate && !/^\d{4}-\d{2}-\d{2}$/.test(firstDate)) return 'The first date is YYYY-MM-DD.';
-  const minutes: [string, string, number, number, string][] = [
-    ['intro_minutes', v.intro, 0, 60, 'Intros: 0 to 60 minutes.'],
-    ['round_minutes', v.round, 1, 240, 'Per question: 1 to 240 minutes.'],
-    ['talk_minutes', v.talk, 0, 240, 'Table talk: 0 to 240 minutes.'],
-    ['wrapup_minutes', v.wrapup, 0, 120, 'Wrap-up: 0 to 120 minutes.'],
+  if (firstDate && !/^\d{4}-\d{2}-\d{2}$/.test(firstDate)) return t('series.error_first_date');
+  const minutes: [string, string, number, number, Key][] = [
+    ['intro_minutes', v.intro, 0, 60, 'series.error_intro'],
+    ['round_minutes', v.round, 1, 240, 'series.error_round'],
+    ['talk_minutes', v.talk, 0, 240, 'series.error_talk'],
+    ['wrapup_minutes', v.wrapup, 0, 120, 'series.error_wrapup'],
   ];
   const body: CreateSeriesBody = {
     hashtag: tag,
@@ -84,7 +98,7 @@ export function seriesBody(v: SeriesFormValues): CreateSeriesBody | string {
   if (firstDate) body.first_date = firstDate;
   for (const [name, value, min, max, problem] of minutes) {
     const n = wholeIn(value, min, max);
-    if (n === null) return problem;
+    if (n === null) return t(problem);
     (body as unknown as Record<string, number>)[name] = n;
   }
   return body;

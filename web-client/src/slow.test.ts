@@ -1,9 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { ChatState } from './chat_state';
 import { slowRule } from './landing';
+import { addMessages } from './i18n';
+import landingEn from './i18n/en/landing';
 import { enabledSlowControls, postponeMinutes } from './moderator';
 import type { ChatEvent, WelcomeMsg } from './protocol';
 import { newAnswerCounts, newestSeqIn, SeenStore, seenKey, slowSchedule, type KeyValueStore } from './slow';
+
+// slowRule's problems are catalogue sentences.
+addMessages(landingEn, 'en');
 
 const created = '2026-11-26T19:00:00.000Z';
 const R1 = '2026-11-27T07:00:00.000Z';

@@ -1,4 +1,7 @@
 // Times are shown in the viewer's own time zone; the session's zone is mentioned beside them.
+// Formats follow the page's language (i18n.ts's dateTimeFormat), the words come from 'common'.
+
+import { dateTimeFormat, t } from './i18n';
 
 export function viewerZone(): string {
   try {
@@ -15,14 +18,14 @@ export function formatLocal(iso: string | null | undefined, opts: { date?: boole
   if (Number.isNaN(d.getTime())) return '';
   const fmt: Intl.DateTimeFormatOptions = { hour: '2-digit', minute: '2-digit', timeZoneName: 'short' };
   if (opts.date !== false) Object.assign(fmt, { weekday: 'short', day: 'numeric', month: 'short' });
-  return new Intl.DateTimeFormat(undefined, fmt).format(d);
+  return dateTimeFormat(fmt).format(d);
 }
 
 /** Just the clock time, for feed items: "14:02". */
 export function formatClock(iso: string): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return '';
-  return new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' }).format(d);
+  return dateTimeFormat({ hour: '2-digit', minute: '2-digit' }).format(d);
 }
 
 /** The same instant in the session's zone, when that differs from the viewer's. */
@@ -30,13 +33,13 @@ export function inSessionZone(iso: string | null | undefined, zone: string): str
   if (!iso || !zone || zone === viewerZone()) return '';
   try {
     const d = new Date(iso);
-    const s = new Intl.DateTimeFormat(undefined, {
+    const s = dateTimeFormat({
       hour: '2-digit',
       minute: '2-digit',
       weekday: 'short',
       timeZone: zone,
     }).format(d);
-    return `${s} in ${zone}`;
+    return t('common.time.in_zone', { time: s, zone });
   } catch {
     return '';
   }
@@ -47,7 +50,7 @@ export function describeInstant(iso: string | null | undefined, zone: string): s
   const local = formatLocal(iso);
   if (!local) return '';
   const other = inSessionZone(iso, zone);
-  return other ? `${local} (your time; ${other})` : `${local} (your time, same as the session's zone ${zone})`;
+  return other ? t('common.time.yours_other', { time: local, other }) : t('common.time.yours_same', { time: local, zone });
 }
 
 /** 75 -> "1:15", 3725 -> "1:02:05". */
@@ -65,12 +68,12 @@ export function formatDayTime(iso: string | null | undefined): string {
   if (!iso) return '';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return '';
-  return new Intl.DateTimeFormat(undefined, { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' }).format(d);
+  return dateTimeFormat({ weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' }).format(d);
 }
 
 /** "Fri 27 Nov, 07:00 your time (chat runs in Europe/London)". */
 export function yourTime(iso: string | null | undefined, zone: string): string {
-  const t = formatDayTime(iso);
-  if (!t) return '';
-  return zone ? `${t} your time (chat runs in ${zone})` : `${t} your time`;
+  const when = formatDayTime(iso);
+  if (!when) return '';
+  return zone ? t('common.time.yours_zone', { time: when, zone }) : t('common.time.yours', { time: when });
 }

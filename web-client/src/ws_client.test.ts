@@ -441,6 +441,34 @@ describe('ChatClient', () => {
     expect(c.state).toBe('offline');
   });
 
+  it('networkLost drops an open-looking socket at once and waits for the network before trying again', () => {
+    const c = makeClient();
+    c.start();
+    const s1 = join(0);
+    const states: string[] = [];
+    c.on('state', (s) => states.push(s));
+    c.networkLost();
+    // At once: no waiting for a ping to go unanswered, and the post shows as waiting, not sending.
+    expect(s1.closedByClient).toBe(true);
+    expect(states).toEqual(['offline']);
+    expect(c.networkDown).toBe(true);
+    c.post('typed on the bus', { round: 1 });
+    expect(s1.ofType('post')).toHaveLength(0);
+    // No attempts while the network is gone (only the longest step as a safety net)...
+    clock.advance(15_000);
+    expect(FakeSocket.all).toHaveLength(1);
+    // ...and one as soon as the browser says it is back; the post goes out after the welcome.
+    c.reconnectNow();
+    expect(c.networkDown).toBe(false);
+    expect(FakeSocket.all).toHaveLength(2);
+    const s2 = join(0);
+    expect(s2.ofType('post').map((m) => m.text)).toEqual(['typed on the bus']);
+    // Already waiting for a reconnect when the network goes: the wait becomes the longest step.
+    s2.serverClose();
+    c.networkLost();
+    expect(c.reconnectInMs()).toBeGreaterThanOrEqual(16_000);
+  });
+
   it('keeps a rate_limited post in the outbox and resends it after retry_after_ms, each post on its own timer', () => {
     const c = makeClient();
     const errors: string[] = [];

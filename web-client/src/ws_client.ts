@@ -216,6 +216,8 @@ export class ChatClient {
   private held = new Map<string, HeldPost>();
   /** A `ban` event named this client's handle: a following close 1008 is a ban. */
   private banSeen = false;
+  /** Set by networkLost(), cleared by reconnectNow() (the browser's `online` event). */
+  private noNetwork = false;
   private listeners: { [K in keyof ClientEventMap]?: Listener<ClientEventMap[K]>[] } = {};
 
   constructor(opts: ClientOptions) {
@@ -275,6 +277,7 @@ export class ChatClient {
    */
   reconnectNow(): void {
     if (this.stopped || this.state === 'failed') return;
+    this.noNetwork = false;
     if (!this.ws) {
       this.open();
       return;
@@ -287,6 +290,30 @@ export class ChatClient {
       if (!this.heardSincePing) this.drop();
       else this.schedulePing();
     }, this.checkTimeoutMs);
+  }
+
+  /**
+   * The browser says the network is gone (its `offline` event). A socket that looks open is dead
+   * (Chromium keeps it for tens of seconds, and a post would show "sending…" all that time), so it
+   * is dropped now and the outbox shows as waiting at once. The next attempt waits for the network
+   * to come back (reconnectNow on `online`), with the longest backoff step as a safety net in case
+   * that event never comes.
+   */
+  networkLost(): void {
+    if (this.stopped || this.state === 'failed') return;
+    this.noNetwork = true;
+    if (this.ws) {
+      this.drop(this.backoffMaxMs);
+      return;
+    }
+    this.scheduleReconnect(this.backoffMaxMs);
+    this.setState('offline');
+    this.emit('outbox', undefined);
+  }
+
+  /** Whether the browser said the network is gone and has not said it is back. */
+  get networkDown(): boolean {
+    return this.noNetwork;
   }
 
   /** Pending posts: not yet acknowledged, or acknowledged but their event has not arrived. */
