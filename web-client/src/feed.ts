@@ -250,7 +250,14 @@ export class FeedView {
     if (sec) return sec;
     const title = this.sectionTitle(key);
     const body = h('div', { class: 'section-body' });
-    sec = h('section', { class: `round-section section-${key === 'announce' ? 'announce' : 'round'}`, 'data-round': key }, h('h3', {}, ...title), body);
+    sec = h(
+      'section',
+      { class: `round-section section-${key === 'announce' ? 'announce' : 'round'}`, 'data-round': key },
+      h('h3', {}, ...title),
+      // Before the body: the code finds a section's body as its last child.
+      h('p', { class: 'section-empty' }, t('live.no_answers_yet')),
+      body,
+    );
     this.sections.set(key, sec);
     // Keep sections in order: announcements, A0, Q1, Q2, ..., other.
     const rank = (k: string) => (k === 'announce' ? -2 : k === 'other' ? 1e9 : Number(k));

@@ -5,7 +5,7 @@
 import { createSession, errorText, listSessions, type CreateSessionBody } from './api';
 import { clear, h } from './dom';
 import { t } from './i18n';
-import { phaseLabel } from './live';
+import { phaseLabel } from './phase_label';
 import { prefsBar } from './prefs';
 import type { CreateSessionResponse, SessionInfo } from './protocol';
 import { describeInstant, viewerZone } from './time';

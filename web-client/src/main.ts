@@ -6,7 +6,7 @@
 import './style.css';
 import { noticeUpdate, registerServiceWorker } from './app_update';
 import { h } from './dom';
-import { initLang, loadMessages } from './i18n';
+import { initLang, loadMessages, t } from './i18n';
 import { initTheme } from './prefs';
 import type { Group } from './i18n';
 import { route } from './router';
@@ -30,7 +30,8 @@ async function render(root: HTMLElement): Promise<void> {
   const r = route(location.pathname);
   initLang();
   if (r.page === 'not_found') {
-    root.append(h('main', { class: 'page' }, h('h1', {}, 'Page not found'), h('p', {}, h('a', { href: '/' }, 'See all chats'))));
+    await loadMessages(['common']);
+    root.append(h('main', { class: 'page' }, h('h1', {}, t('common.page_not_found')), h('p', {}, h('a', { href: '/' }, t('common.all_chats')))));
     return;
   }
   const screen = SCREENS[r.page];

@@ -60,7 +60,11 @@ export function renderParticipant(root: HTMLElement, id: string): void {
   getSession(id).then(
     (s) => {
       info.session = s;
-      showJoin(root, id, info, '');
+      // The chat's details arrive while someone may be typing: keep what they typed.
+      const typed = (name: string) => (root.querySelector(`input[name=${name}]`) as HTMLInputElement | null)?.value ?? '';
+      const focused = (document.activeElement as HTMLInputElement | null)?.name;
+      showJoin(root, id, info, '', { handle: typed('handle'), name: typed('name') });
+      if (focused) (root.querySelector(`input[name=${focused}]`) as HTMLInputElement | null)?.focus();
     },
     (e) => {
       if ((e as { code?: string }).code === 'not_found') {

@@ -5,6 +5,7 @@ export default {
   'common.app_updated': 'hashchat was updated.',
   'common.dark_mode': 'Dark mode',
   'common.language': 'Language',
+  'common.page_not_found': 'Page not found',
   'common.all_chats': 'See all chats',
   'common.no_such_chat': 'No such chat',
   'common.join_heading': 'Join a chat',

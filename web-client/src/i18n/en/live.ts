@@ -59,6 +59,7 @@ export default {
   'live.evening_likes': { one: 'Post you liked ({n})', other: 'Posts you liked ({n})' },
   'live.evening_none': 'None.',
   // the feed
+  'live.no_answers_yet': 'No answers yet.',
   'live.feed_empty': 'No posts yet.',
   'live.feed_empty_filtered': 'No posts to show here yet.',
   'live.announcements': 'Announcements',

@@ -57,6 +57,7 @@ const fr: Translation<typeof en> = {
   'live.evening_mentions': { one: 'Mention de vous ({n})', other: 'Mentions de vous ({n})' },
   'live.evening_likes': { one: 'Message que vous avez aimé ({n})', other: 'Messages que vous avez aimés ({n})' },
   'live.evening_none': 'Aucun.',
+  'live.no_answers_yet': 'Pas encore de réponse.',
   'live.feed_empty': 'Aucun message pour l’instant.',
   'live.feed_empty_filtered': 'Rien à afficher ici pour l’instant.',
   'live.announcements': 'Annonces',
