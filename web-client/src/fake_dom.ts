@@ -55,9 +55,20 @@ export class FakeElement extends FakeNode {
   readonly tagName: string;
   readonly attributes = new Map<string, string>();
   hidden = false;
+  readonly dataset: Record<string, string> = {};
+  readonly style: Record<string, string> = {};
   constructor(tag: string) {
     super(1);
     this.tagName = tag.toUpperCase();
+  }
+  get childElementCount(): number {
+    return this.children.length;
+  }
+  get firstElementChild(): FakeElement | null {
+    return this.children[0] ?? null;
+  }
+  remove(): void {
+    this.parentNode?.removeChild(this);
   }
   get children(): FakeElement[] {
     return this.childNodes.filter((c): c is FakeElement => c instanceof FakeElement);
