@@ -134,8 +134,10 @@ export class FeedView {
         return item.round !== null && item.round === this.filterRound();
       case 'mine':
         return this.chat.isMine(item);
-      case 'mentions':
-        return mentions(item.text, this.chat.me) || (item.reply_to !== null && this.chat.isMine(this.chat.post(item.reply_to) ?? item) && !this.chat.isMine(item));
+      case 'mentions': {
+        const parent = item.reply_to !== null ? this.chat.post(item.reply_to) : undefined;
+        return mentions(item.text, this.chat.me) || (parent !== undefined && this.chat.isMine(parent) && !this.chat.isMine(item));
+      }
     }
   }
 

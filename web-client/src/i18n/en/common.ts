@@ -4,7 +4,6 @@ export default {
   'common.offline': 'Offline: reconnecting…',
   'common.app_updated': 'hashchat was updated.',
   'common.dark_mode': 'Dark mode',
-  'common.language': 'Language',
   'common.page_not_found': 'Page not found',
   'common.all_chats': 'See all chats',
   'common.no_such_chat': 'No such chat',

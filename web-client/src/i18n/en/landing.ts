@@ -13,7 +13,6 @@ export default {
   'landing.or': 'or',
   'landing.create': 'Create a chat',
   'landing.create_series': 'Create a series of chats',
-  'landing.back': 'Back',
   // the list of chats
   'landing.chats': 'Chats',
   'landing.loading': 'Loading…',

@@ -1,6 +1,5 @@
 // The live chat: phase, feed, answer box, connection (English; participant and moderator pages).
 export default {
-  'live.title': 'Live chat',
   // phase bar
   'live.phase_region': 'Current question',
   'live.time_left': 'Time left',

@@ -1,6 +1,5 @@
 // A chat series: its page and the form that creates one (English).
 export default {
-  'series.title': 'Chat series',
   'series.doc_title': '{series} · hashchat',
   'series.loading': 'Loading…',
   'series.no_such_series': 'There is no such chat series.',

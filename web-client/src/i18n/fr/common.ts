@@ -7,7 +7,6 @@ const fr: Translation<typeof en> = {
   'common.offline': 'Hors ligne\u00a0: reconnexion…',
   'common.app_updated': 'hashchat a été mis à jour.',
   'common.dark_mode': 'Mode sombre',
-  'common.language': 'Langue',
   'common.page_not_found': 'Page introuvable',
   'common.all_chats': 'Voir tous les clavardages',
   'common.no_such_chat': 'Ce clavardage n’existe pas',

@@ -15,7 +15,6 @@ const fr: Translation<typeof en> = {
   'landing.or': 'ou',
   'landing.create': 'Créer un clavardage',
   'landing.create_series': 'Créer une série de clavardages',
-  'landing.back': 'Retour',
   'landing.chats': 'Clavardages',
   'landing.loading': 'Chargement…',
   'landing.no_chats': 'Aucun clavardage pour l’instant. Créez le premier.',

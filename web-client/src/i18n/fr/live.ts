@@ -3,7 +3,6 @@ import type en from '../en/live';
 import type { Translation } from '../../i18n';
 
 const fr: Translation<typeof en> = {
-  'live.title': 'Clavardage en direct',
   'live.phase_region': 'Question en cours',
   'live.time_left': 'Temps restant',
   'live.intro_question': 'Présentez-vous\u00a0: qui êtes-vous, où enseignez-vous\u00a0?',

@@ -3,7 +3,6 @@ import type en from '../en/series';
 import type { Translation } from '../../i18n';
 
 const fr: Translation<typeof en> = {
-  'series.title': 'Série de clavardages',
   'series.doc_title': '{series} · hashchat',
   'series.loading': 'Chargement…',
   'series.no_such_series': 'Cette série de clavardages n’existe pas.',
