@@ -157,6 +157,41 @@ describe('the moderator console and the landing page', () => {
       const urls = [`${suite.base}/s/${s.id}`, `${suite.base}/s/${s.id}/screen`];
       await checkLanguage(p, 'fr', 'console', [...CONTENT, ...urls]);
       await screenshot(p, 'console-1280x720-fr');
+
+      // The co-moderator keys: the list, a new key and its link.
+      const panel = p.getByTestId('keys-panel');
+      await panel.locator('summary').click();
+      await panel.getByTestId('key-row').first().waitFor(WAIT);
+      await panel.getByTestId('key-label').fill('Sam');
+      await panel.getByTestId('key-create').click();
+      const link = await panel.getByTestId('new-key-link').getAttribute('href', WAIT);
+      await panel.getByTestId('key-row').filter({ hasText: 'Sam' }).waitFor(WAIT);
+      await checkLanguage(p, 'fr', 'console with a new co-moderator key', [...CONTENT, ...urls, link, 'Sam']);
+
+      // The ban dialog.
+      await postLocator(p, 'Buy cheap stuff!').getByTestId('ban').click();
+      const dialog = p.getByTestId('ban-dialog');
+      await dialog.waitFor(WAIT);
+      await checkLanguage(p, 'fr', 'the ban dialog', [...CONTENT, ...urls, link, 'Sam']);
+      await screenshot(p, 'console-ban-dialog-1280x720-fr');
+      await dialog.getByTestId('ban-cancel').click();
+      await dialog.waitFor({ state: 'hidden', ...WAIT });
+
+      // The key form of a moderator link opened without its key (on another device), with a
+      // wrong key refused.
+      const q = await page(PHONE, { locale: 'fr-CA' });
+      try {
+        await q.goto(`${suite.base}/s/${s.id}/moderate`);
+        await q.getByTestId('join-heading').filter({ hasText: '#PubPD' }).waitFor(WAIT);
+        await q.getByTestId('key').fill('not-the-key');
+        await q.getByTestId('handle').fill('host');
+        await q.getByTestId('join').click();
+        await q.getByTestId('join-error').filter({ hasText: /\S/ }).waitFor(WAIT);
+        await checkLanguage(q, 'fr', 'the moderator key form with a wrong key', CONTENT);
+        await screenshot(q, 'console-key-form-360x640-fr');
+      } finally {
+        await q.context().close();
+      }
     } finally {
       await p.context().close();
       close();

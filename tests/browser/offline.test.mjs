@@ -29,6 +29,51 @@ describe('a participant whose connection really drops', () => {
   before(suite.setUp);
   after(suite.tearDown);
 
+  test('a screen reader hears live answers one by one and a reconnect catch-up as one summary', async () => {
+    const s = await createSession({ title: 'Heard, not seen' });
+    const mod = await moderatorSocket(s.id, s.moderator_key);
+    await mod.request({ type: 'control', action: 'start' });
+    await mod.request({ type: 'control', action: 'next' }); // Q1, posting (no table talk)
+    const bob = await suite.wsClient({ type: 'hello', session: s.id, handle: 'bob', name: 'Bob B' });
+    const proxy = new WsCutProxy(Number(new URL(suite.base).port));
+    const proxyPort = await proxy.listen();
+    const alice = await newPage();
+    const heard = () => alice.getByTestId('announcer').locator('p').allTextContents();
+    const waitHeard = (line) => until(`the live region to say ${JSON.stringify(line)}`, async () => (await heard()).includes(line));
+    try {
+      await joinAt(alice, `http://127.0.0.1:${proxyPort}${s.urls.join}${BACKOFF}`, 'alice', 'Alice A');
+      await alice.locator('[data-testid=phase]', { hasText: 'Q1' }).waitFor(WAIT);
+      let cid = 0;
+      const post = (text) => bob.request({ type: 'post', cid: `b${++cid}`, text });
+
+      await post('A1 Live before the cut.');
+      await waitHeard('Bob B: A1 Live before the cut.');
+
+      // Cut: three answers come in while alice is away; on her return she hears one summary.
+      proxy.refuseWebSockets = true;
+      assert.equal(proxy.cutWebSockets(), 1);
+      await alice.getByTestId('offline-banner').waitFor({ state: 'visible', ...WAIT });
+      const away = ['A1 First while away.', 'A1 Second while away.', 'A1 Third while away.'];
+      for (const text of away) await post(text);
+      proxy.refuseWebSockets = false;
+      await alice.locator('[data-testid=conn]', { hasText: /^online$/ }).waitFor(WAIT);
+      for (const text of away) await postLocator(alice, text).waitFor(WAIT);
+      await waitHeard('3 new answers');
+      const lines = await heard();
+      for (const text of away) assert.ok(!lines.some((l) => l.includes(text)), `"${text}" is not read one by one: ${JSON.stringify(lines)}`);
+
+      // Live again: one by one.
+      await post('A1 Live after the return.');
+      await waitHeard('Bob B: A1 Live after the return.');
+      assert.equal((await heard()).filter((l) => /new answers?$/.test(l)).length, 1, 'one summary only');
+    } finally {
+      bob.close();
+      mod.close();
+      await alice.context().close();
+      await proxy.close();
+    }
+  });
+
   test('posts while cut off, reloads while cut off, comes back by itself: the post exists exactly once', async () => {
     // No description: undefined leaves the field out of the request.
     const s = await createSession({ title: 'Bad signal in the pub', description: undefined });

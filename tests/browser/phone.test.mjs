@@ -87,6 +87,11 @@ describe('the participant on a phone', () => {
       const box = await b.boundingBox();
       assert.ok(box.width >= 44 && box.height >= 44, `a post's action is a 44x44 tap target: ${JSON.stringify(box)}`);
     }
+    // The other primary actions of the chat: send and the filters.
+    for (const b of [alice.getByTestId('send'), ...(await alice.getByTestId('filters').locator('button').all())]) {
+      const box = await b.boundingBox();
+      assert.ok(box.height >= 44 && box.width >= 44, `${await b.textContent()} is a 44 px tap target: ${JSON.stringify(box)}`);
+    }
 
     // @-mention suggestions from the people in the chat, by keyboard.
     const area = alice.getByTestId('composer-text');

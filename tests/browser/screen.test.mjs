@@ -5,7 +5,7 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { browserSuite, checkA11y, decodeQr, screenshot, until, WAIT } from './harness.mjs';
+import { browserSuite, checkA11y, checkLanguage, decodeQr, screenshot, until, WAIT } from './harness.mjs';
 
 const suite = browserSuite('hashchat-screen-');
 const { api, createSession, moderatorSocket, wsClient } = suite;
@@ -15,8 +15,8 @@ const SIZES = [
   { width: 1920, height: 1080 },
 ];
 
-async function openScreen(id, viewport, colorScheme = 'light') {
-  const context = await suite.browser.newContext({ viewport, colorScheme });
+async function openScreen(id, viewport, colorScheme = 'light', options = {}) {
+  const context = await suite.browser.newContext({ viewport, colorScheme, ...options });
   const page = await context.newPage();
   page.on('pageerror', (e) => suite.pageErrors.push(e.message));
   await page.goto(`${suite.base}/s/${encodeURIComponent(id)}/screen`);
@@ -177,6 +177,45 @@ describe('the pub screen', () => {
     } finally {
       for (const c of sockets) c.close();
       for (const p of pages) await p.context().close();
+    }
+  });
+
+  test('the pub screen in French: before, during the talk, answers, after', async () => {
+    const questions = ['How do you start a lesson?', 'Homework: yes or no?'];
+    const s = await createSession({ start: '2026-11-26T14:30:00', talk_minutes: 3, questions });
+    const page = await openScreen(s.id, SIZES[0], 'light', { locale: 'fr-CA' });
+    const mod = await moderatorSocket(s.id, s.moderator_key);
+    const alice = await wsClient({ type: 'hello', session: s.id, handle: 'alice', name: 'Alice A' });
+    const content = ['#PubPD', 'Browser test evening', 'Teachers in a pub', ...questions, 'Alice A', '@alice', 'alice', 'A1 We start with a story.', 'Les verres après Q2 !',
+      `${suite.base}/s/${s.id}`.replace(/^http:\/\//, ''), `${suite.base}/archive/${s.id}`.replace(/^http:\/\//, ''),
+      suite.base.replace(/^http:\/\//, ''), `/s/${s.id}`, `/archive/${s.id}`]; // the link is drawn as host and path
+    try {
+      await page.getByTestId('schedule').filter({ hasText: /^Début/ }).waitFor(WAIT);
+      await checkLanguage(page, 'fr', 'the pub screen before the start, in French', content);
+      await screenshot(page, 'screen-scheduled-1280x720-fr');
+
+      await mod.request({ type: 'control', action: 'start' });
+      await mod.request({ type: 'control', action: 'next' });
+      await page.getByTestId('question').filter({ hasText: questions[0] }).waitFor(WAIT);
+      await checkLanguage(page, 'fr', 'the pub screen during the talk, in French', content);
+
+      await mod.request({ type: 'control', action: 'next' });
+      const ack = await alice.request({ type: 'post', cid: 'a1', text: 'A1 We start with a story.' });
+      await mod.request({ type: 'moderate', action: 'pin', seq: ack.seq });
+      await mod.request({ type: 'announce', text: 'Les verres après Q2 !' });
+      await page.locator(`.screen-answer.pinned[data-seq="${ack.seq}"]`).waitFor(WAIT);
+      await page.getByTestId('screen-announce').filter({ hasText: 'Les verres après Q2 !' }).waitFor(WAIT);
+      await checkLanguage(page, 'fr', 'the pub screen with answers, in French', content);
+      await screenshot(page, 'screen-answers-1280x720-fr');
+
+      await mod.request({ type: 'control', action: 'end' });
+      await page.getByTestId('archive-url').waitFor(WAIT);
+      await checkLanguage(page, 'fr', 'the pub screen after the end, in French', content);
+      await screenshot(page, 'screen-closed-1280x720-fr');
+    } finally {
+      mod.close();
+      alice.close();
+      await page.context().close();
     }
   });
 

@@ -100,7 +100,7 @@ export function joinForm(opts: {
     'data-testid': 'handle',
   });
   const name = h('input', { name: 'name', required: true, maxlength: 50, autocomplete: 'name', placeholder: t('common.name_example'), value: opts.name ?? '', 'data-testid': 'name' });
-  const err = h('p', { class: 'error', 'aria-live': 'polite' }, opts.error);
+  const err = h('p', { class: 'error', 'aria-live': 'polite', 'data-testid': 'join-error' }, opts.error);
   const form = h(
     'form',
     { class: 'join-form', 'data-testid': 'join-form' },
