@@ -116,51 +116,21 @@ export function startChat(root: HTMLElement, id: string, me: Me): void {
   const subtitle = h('p', { class: 'title' });
   let live: Live | null = null;
   let welcomed = false;
-  // Slow chats: one tab per released question (made at the first welcome that says "slow").
-  let tabs: SlowTabs | null = null;
-  const tabsSlot = h('div', { class: 'q-tabs-slot' });
+  const tabs = new QuestionTabs();
   const eveningSlot = h('div', { class: 'evening-slot' });
   const announcer = new Announcer();
-  let refreshQueued = false;
-  const refreshTabs = () => {
-    if (!tabs || refreshQueued) return;
-    refreshQueued = true;
-    queueMicrotask(() => {
-      refreshQueued = false;
-      tabs?.refresh();
-    });
-  };
   const setUpSlow = () => {
-    if (tabs || !live?.chat.isSlow) return;
+    if (tabs.shown || !live?.chat.isSlow) return;
     controls.hidden = true;
     feed.setMode('grouped');
     feed.showOnly(['announce']);
     const seen = new SeenStore(safeStorage('local'), seenKey(id, me.handle));
-    tabs = new SlowTabs(live.chat, seen, (round) => {
+    tabs.show(live.chat, seen, (round) => {
       feed.showOnly(round === null ? ['announce'] : ['announce', String(round)]);
       composer.setFixedRound(round);
     });
-    tabsSlot.append(tabs.el);
   };
-  // "N new answers ↓": counted while the reader is scrolled up, cleared at the bottom.
-  let unseen = 0;
-  const newAnswers = h('button', { type: 'button', class: 'new-answers', 'data-testid': 'new-answers', hidden: true });
-  const showUnseen = () => {
-    newAnswers.hidden = unseen === 0;
-    setText(newAnswers, unseen === 0 ? '' : t('live.new_answers', { n: unseen }));
-  };
-  newAnswers.addEventListener('click', () => {
-    window.scrollTo({ top: document.documentElement.scrollHeight });
-    unseen = 0;
-    showUnseen();
-  });
-  const onScroll = () => {
-    if (unseen > 0 && atBottom()) {
-      unseen = 0;
-      showUnseen();
-    }
-  };
-  window.addEventListener('scroll', onScroll, { passive: true });
+  const newAnswers = new NewAnswers();
   // A closed chat is read-only: the answer box goes, the archive and "your evening" come.
   const showClosed = () => {
     const closed = live?.chat.phase?.phase === 'closed';
@@ -180,7 +150,7 @@ export function startChat(root: HTMLElement, id: string, me: Me): void {
       feed.refreshAll();
     }
     showClosed();
-    refreshTabs();
+    tabs.refresh();
   };
 
   live = openLive(
@@ -204,14 +174,11 @@ export function startChat(root: HTMLElement, id: string, me: Me): void {
           if (c.isNew && item.kind === 'post' && !chat.isMine(item) && !item.hidden) {
             const isLive = item.seq > client.head;
             announcer.post({ name: item.name, text: item.text, reply: item.reply_to !== null }, isLive);
-            if (!bottom) {
-              unseen += 1;
-              showUnseen();
-            }
+            if (!bottom) newAnswers.add();
           }
           if (item.seq === client.head) announcer.caughtUp();
           if (chat.phase?.phase === 'closed') showClosed();
-          refreshTabs();
+          tabs.refresh();
         }
         if (c.type === 'phase') phaseChanged();
         if (c.type === 'member' && c.me) composer.update();
@@ -247,13 +214,97 @@ export function startChat(root: HTMLElement, id: string, me: Me): void {
 
   /** Leaves the chat's page: its timers, socket and listeners stop. */
   function leave(): void {
-    tabs?.destroy();
+    tabs.destroy();
     live?.close();
     phase.destroy();
     banner.destroy();
-    window.removeEventListener('scroll', onScroll);
+    newAnswers.destroy();
     safeStorage('local')?.removeItem(meKey(id));
   }
+
+  root.append(
+    skipLink(),
+    chatHeader(title, subtitle, status.el, me.handle, () => {
+      leave();
+      showJoin(root, id, { session: chat.session }, '', me);
+    }),
+    h('div', { class: 'phase-bar' }, banner.el, phase.el),
+    h('main', { class: 'page chat', 'aria-label': t('live.feed_label') }, eveningSlot, tabs.el, controls, feed.el, announcer.el),
+    newAnswers.el,
+    composer.el,
+  );
+  showPending();
+}
+
+/** "N new answers ↓": counted while the reader is scrolled up, cleared at the bottom. */
+class NewAnswers {
+  readonly el = h('button', { type: 'button', class: 'new-answers', 'data-testid': 'new-answers', hidden: true });
+  private unseen = 0;
+  private onScroll = () => {
+    if (this.unseen > 0 && atBottom()) this.clear();
+  };
+
+  constructor() {
+    this.el.addEventListener('click', () => {
+      window.scrollTo({ top: document.documentElement.scrollHeight });
+      this.clear();
+    });
+    window.addEventListener('scroll', this.onScroll, { passive: true });
+  }
+
+  /** One more answer arrived below the reader. */
+  add(): void {
+    this.unseen += 1;
+    this.show();
+  }
+
+  destroy(): void {
+    window.removeEventListener('scroll', this.onScroll);
+  }
+
+  private clear(): void {
+    this.unseen = 0;
+    this.show();
+  }
+
+  private show(): void {
+    this.el.hidden = this.unseen === 0;
+    setText(this.el, this.unseen === 0 ? '' : t('live.new_answers', { n: this.unseen }));
+  }
+}
+
+/** Slow chats: one tab per released question (made at the first welcome that says "slow"). */
+class QuestionTabs {
+  readonly el = h('div', { class: 'q-tabs-slot' });
+  private tabs: SlowTabs | null = null;
+  private queued = false;
+
+  get shown(): boolean {
+    return this.tabs !== null;
+  }
+
+  show(chat: ChatState, seen: SeenStore, onPick: (round: number | null) => void): void {
+    this.tabs = new SlowTabs(chat, seen, onPick);
+    this.el.append(this.tabs.el);
+  }
+
+  /** A burst of changes refreshes the tabs once. */
+  refresh(): void {
+    if (!this.tabs || this.queued) return;
+    this.queued = true;
+    queueMicrotask(() => {
+      this.queued = false;
+      this.tabs?.refresh();
+    });
+  }
+
+  destroy(): void {
+    this.tabs?.destroy();
+  }
+}
+
+/** The compact header: the hashtag and title, the connection, who you are and "Leave" (asks first). */
+function chatHeader(title: HTMLElement, subtitle: HTMLElement, status: HTMLElement, handle: string, onLeave: () => void): HTMLElement {
   const leaveButton = h(
     'button',
     {
@@ -261,38 +312,33 @@ export function startChat(root: HTMLElement, id: string, me: Me): void {
       class: 'link small',
       onclick: () => {
         if (!window.confirm(t('live.leave_confirm'))) return;
-        leave();
-        showJoin(root, id, { session: chat.session }, '', me);
+        onLeave();
       },
     },
     t('live.leave'),
   );
-
-  root.append(
-    h(
-      'a',
-      {
-        class: 'skip-link',
-        href: '#answer-box',
-        'data-testid': 'skip-link',
-        onclick: (ev: Event) => {
-          ev.preventDefault();
-          document.getElementById('answer-box')?.focus();
-        },
-      },
-      t('live.skip_to_answer'),
-    ),
-    h(
-      'header',
-      { class: 'top chat-top' },
-      h('div', { class: 'top-row' }, title, status.el),
-      subtitle,
-      h('div', { class: 'you-row' }, h('span', { class: 'you muted small' }, t('live.you_are', { handle: me.handle }), ' · ', leaveButton), prefsBar()),
-    ),
-    h('div', { class: 'phase-bar' }, banner.el, phase.el),
-    h('main', { class: 'page chat', 'aria-label': t('live.feed_label') }, eveningSlot, tabsSlot, controls, feed.el, announcer.el),
-    newAnswers,
-    composer.el,
+  return h(
+    'header',
+    { class: 'top chat-top' },
+    h('div', { class: 'top-row' }, title, status),
+    subtitle,
+    h('div', { class: 'you-row' }, h('span', { class: 'you muted small' }, t('live.you_are', { handle }), ' · ', leaveButton), prefsBar()),
   );
-  showPending();
+}
+
+/** "Skip to the answer box", for keyboards and screen readers. */
+function skipLink(): HTMLElement {
+  return h(
+    'a',
+    {
+      class: 'skip-link',
+      href: '#answer-box',
+      'data-testid': 'skip-link',
+      onclick: (ev: Event) => {
+        ev.preventDefault();
+        document.getElementById('answer-box')?.focus();
+      },
+    },
+    t('live.skip_to_answer'),
+  );
 }

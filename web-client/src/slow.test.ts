@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ChatState } from './chat_state';
-import { slowRule } from './landing';
+import { slowRule } from './landing_create';
 import { addMessages } from './i18n';
 import landingEn from './i18n/en/landing';
-import { enabledSlowControls, postponeMinutes } from './moderator';
+import { enabledSlowControls, postponeMinutes } from './moderator_controls';
 import type { ChatEvent, WelcomeMsg } from './protocol';
 import { newAnswerCounts, newestSeqIn, SeenStore, seenKey, slowSchedule, type KeyValueStore } from './slow';
 
