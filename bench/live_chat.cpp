@@ -144,7 +144,9 @@ class chat_builder {
         pe.reply_to = reply_to;
         pe.mentions = std::move(mentions);
         const core::seq_t seq = events_.size() + pending_.size() + 1;
-        pe.cid = "c" + std::to_string(seq);
+        std::string cid = "c";  // appended: gcc 12 at -O3 reports a false -Wrestrict in `"c" + ...`
+        cid += std::to_string(seq);
+        pe.cid = std::move(cid);
         pending_.push_back(std::move(pe));
         posts_.push_back({seq, author, 0, false});
         return seq;
@@ -181,7 +183,11 @@ class chat_builder {
                 const auto& to = people_[target.author].handle;
                 post(author, "@" + to + " " + text_.post(r_, 3, 25), round, target.seq, {to});
             } else if (round) {
-                post(author, "A" + std::to_string(*round) + " " + text_.post(r_), round, {});
+                std::string text = "A";  // appended: a false -Wrestrict of gcc 12 at -O3
+                text += std::to_string(*round);
+                text += ' ';
+                text += text_.post(r_);
+                post(author, std::move(text), round, {});
             } else {
                 post(author, text_.post(r_, 4, 20), round, {});
             }

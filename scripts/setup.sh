@@ -88,6 +88,21 @@ build_server() {
     cmake --build --preset "$preset"
 }
 
+# build/release configured the plain way a packager does (not by preset; the release preset is
+# the same configuration, so both share the folder), reconfigured when it is not that.
+build_release() {
+    local cache=build/release/CMakeCache.txt
+    if [ ! -f build/release/build.ninja ] ||
+        ! grep -qx 'CMAKE_BUILD_TYPE:STRING=Release' "$cache" ||
+        ! grep -qx 'HASHCHAT_WERROR:BOOL=ON' "$cache"; then
+        log "configuring (release: -DCMAKE_BUILD_TYPE=Release -DHASHCHAT_WERROR=ON)"
+        cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release -DHASHCHAT_WERROR=ON \
+            >/dev/null
+    fi
+    log "building (release)"
+    cmake --build build/release -j2
+}
+
 build_web() {
     # Rebuild the client only when a source file is newer than the last build.
     if [ ! -f web-client/dist/index.html ] ||

@@ -135,7 +135,8 @@ std::size_t client::consume_upgrade(std::string_view data) {
         if (role_ == client_role::moderator) {
             hello += R"("handle":"host","name":"Load host","key":")" + s.moderator_key + "\"}";
         } else {
-            const std::string handle = "u" + std::to_string(index_);
+            std::string handle = "u";  // appended: a false -Wrestrict of gcc 12 at -O3
+            handle += std::to_string(index_);
             hello += R"("handle":")" + handle + R"(","name":")" + handle + "\"}";
         }
         send_text(hello);

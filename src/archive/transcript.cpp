@@ -103,77 +103,95 @@ const post* transcript::find(core::seq_t seq) const {
     return it != posts.end() && it->seq == seq ? &*it : nullptr;
 }
 
-transcript build(const core::session_config& config, const std::vector<core::event>& events,
-                 const std::optional<std::set<std::string>>& earlier_authors) {
-    transcript t;
-    t.config = config;
+namespace {
+
+// The log as replayed so far: every post as last edited and what moderation did to it, and the
+// questions by number, each as first asked.
+struct replay {
     std::vector<draft> drafts;
     std::unordered_map<core::seq_t, std::size_t> draft_of;
-    auto target = [&](core::seq_t seq) -> draft* {
+    std::map<int, question> asked;
+
+    draft* target(core::seq_t seq) {
         auto it = draft_of.find(seq);
         return it == draft_of.end() ? nullptr : &drafts[it->second];
-    };
-    std::map<int, question> asked;
-    for (const auto& e : events) {
-        std::visit(
-            [&](const auto& b) {
-                using T = std::decay_t<decltype(b)>;
-                if constexpr (std::is_same_v<T, core::post_event>) {
-                    draft d;
-                    d.p.seq = e.seq;
-                    d.p.at = e.at;
-                    d.p.author = b.author;
-                    d.p.name = b.name;
-                    d.p.author_role = b.author_role;
-                    d.p.text = b.text;
-                    d.p.round = b.round;
-                    d.p.reply_to = b.reply_to;
-                    draft_of[e.seq] = drafts.size();
-                    drafts.push_back(std::move(d));
-                } else if constexpr (std::is_same_v<T, core::edit_event>) {
-                    if (auto* d = target(b.target)) {
-                        d->p.text = b.text;
-                        d->p.edited = true;
-                    }
-                } else if constexpr (std::is_same_v<T, core::delete_event>) {
-                    if (auto* d = target(b.target)) d->deleted = true;
-                } else if constexpr (std::is_same_v<T, core::like_event>) {
-                    if (auto* d = target(b.target)) d->p.likes = std::max(0, b.count);
-                } else if constexpr (std::is_same_v<T, core::announce_event>) {
-                    t.announcements.push_back({e.seq, e.at, b.name, b.text});
-                } else if constexpr (std::is_same_v<T, core::moderation_event>) {
-                    auto* d = b.target ? target(*b.target) : nullptr;
-                    if (d == nullptr) return;
-                    if (b.action == core::mod_action::hide) d->hidden = true;
-                    if (b.action == core::mod_action::unhide) d->hidden = false;
-                    if (b.action == core::mod_action::pin) d->p.pinned = true;
-                    if (b.action == core::mod_action::unpin) d->p.pinned = false;
-                } else if constexpr (std::is_same_v<T, core::phase_event>) {
-                    const auto kind = b.state.phase;
-                    if (kind == core::phase_kind::closed) {
-                        t.state = chat_state::ended;
-                        t.ended_at = e.at;
-                    } else if (kind != core::phase_kind::scheduled) {
-                        t.state = chat_state::live;
-                        t.ended_at.reset();
-                        if (!t.started_at) t.started_at = e.at;
-                    }
-                    const bool asks =
-                        kind == core::phase_kind::round || kind == core::phase_kind::talk;
-                    if (asks && b.round && *b.round >= 1 && b.question &&
-                        asked.count(*b.round) == 0) {
-                        question q;
-                        q.number = *b.round;
-                        q.text = *b.question;
-                        q.asked_at = e.at;
-                        asked.emplace(*b.round, std::move(q));
-                    }
-                }
-            },
-            e.body);
     }
-    for (auto& [n, q] : asked) t.questions.push_back(std::move(q));
+};
 
+void add_post(replay& r, const core::event& e, const core::post_event& b) {
+    draft d;
+    d.p.seq = e.seq;
+    d.p.at = e.at;
+    d.p.author = b.author;
+    d.p.name = b.name;
+    d.p.author_role = b.author_role;
+    d.p.text = b.text;
+    d.p.round = b.round;
+    d.p.reply_to = b.reply_to;
+    r.draft_of[e.seq] = r.drafts.size();
+    r.drafts.push_back(std::move(d));
+}
+
+void moderate(replay& r, const core::moderation_event& b) {
+    auto* d = b.target ? r.target(*b.target) : nullptr;
+    if (d == nullptr) return;
+    if (b.action == core::mod_action::hide) d->hidden = true;
+    if (b.action == core::mod_action::unhide) d->hidden = false;
+    if (b.action == core::mod_action::pin) d->p.pinned = true;
+    if (b.action == core::mod_action::unpin) d->p.pinned = false;
+}
+
+// When the chat began and ended, and the question a round or talk asks.
+void change_phase(transcript& t, replay& r, const core::event& e, const core::phase_event& b) {
+    const auto kind = b.state.phase;
+    if (kind == core::phase_kind::closed) {
+        t.state = chat_state::ended;
+        t.ended_at = e.at;
+    } else if (kind != core::phase_kind::scheduled) {
+        t.state = chat_state::live;
+        t.ended_at.reset();
+        if (!t.started_at) t.started_at = e.at;
+    }
+    const bool asks = kind == core::phase_kind::round || kind == core::phase_kind::talk;
+    if (asks && b.round && *b.round >= 1 && b.question && r.asked.count(*b.round) == 0) {
+        question q;
+        q.number = *b.round;
+        q.text = *b.question;
+        q.asked_at = e.at;
+        r.asked.emplace(*b.round, std::move(q));
+    }
+}
+
+void apply(transcript& t, replay& r, const core::event& e) {
+    std::visit(
+        [&](const auto& b) {
+            using T = std::decay_t<decltype(b)>;
+            if constexpr (std::is_same_v<T, core::post_event>) {
+                add_post(r, e, b);
+            } else if constexpr (std::is_same_v<T, core::edit_event>) {
+                if (auto* d = r.target(b.target)) {
+                    d->p.text = b.text;
+                    d->p.edited = true;
+                }
+            } else if constexpr (std::is_same_v<T, core::delete_event>) {
+                if (auto* d = r.target(b.target)) d->deleted = true;
+            } else if constexpr (std::is_same_v<T, core::like_event>) {
+                if (auto* d = r.target(b.target)) d->p.likes = std::max(0, b.count);
+            } else if constexpr (std::is_same_v<T, core::announce_event>) {
+                t.announcements.push_back({e.seq, e.at, b.name, b.text});
+            } else if constexpr (std::is_same_v<T, core::moderation_event>) {
+                moderate(r, b);
+            } else if constexpr (std::is_same_v<T, core::phase_event>) {
+                change_phase(t, r, e, b);
+            }
+        },
+        e.body);
+}
+
+// Moves the posts neither hidden nor deleted into the transcript, with their links. Returns
+// where each one went, by seq.
+std::unordered_map<core::seq_t, std::size_t> keep_visible(transcript& t,
+                                                          std::vector<draft>& drafts) {
     std::unordered_map<core::seq_t, std::size_t> index_of;
     for (auto& d : drafts) {
         if (d.hidden || d.deleted) continue;
@@ -181,28 +199,39 @@ transcript build(const core::session_config& config, const std::vector<core::eve
         index_of[d.p.seq] = t.posts.size();
         t.posts.push_back(std::move(d.p));
     }
-    auto question_of = [&](std::optional<int> round) -> question* {
-        if (!round || *round < 1) return nullptr;
-        for (auto& q : t.questions) {
-            if (q.number == *round) return &q;
-        }
-        return nullptr;
-    };
+    return index_of;
+}
 
-    auto& st = t.stats;
-    std::map<std::string, contributor> people;
+question* question_of(transcript& t, std::optional<int> round) {
+    if (!round || *round < 1) return nullptr;
+    for (auto& q : t.questions) {
+        if (q.number == *round) return &q;
+    }
+    return nullptr;
+}
+
+// Puts each reply under the post it replies to, or marks it as replying to a removed one.
+void thread_replies(transcript& t, const std::unordered_map<core::seq_t, std::size_t>& index_of) {
     for (std::size_t i = 0; i < t.posts.size(); ++i) {
         auto& p = t.posts[i];
-        auto* q = question_of(p.round);
-        if (p.reply_to) {
-            if (auto it = index_of.find(*p.reply_to); it != index_of.end()) {
-                t.posts[it->second].replies.push_back(i);
-                ++st.replies;
-                if (q) ++q->reply_count;
-            } else {
-                p.reply_to_removed = true;
-            }
+        if (!p.reply_to) continue;
+        if (auto it = index_of.find(*p.reply_to); it != index_of.end()) {
+            t.posts[it->second].replies.push_back(i);
+            ++t.stats.replies;
+            if (auto* q = question_of(t, p.round)) ++q->reply_count;
+        } else {
+            p.reply_to_removed = true;
         }
+    }
+}
+
+// Files each top-level post under the roll call, its question or the other posts, and adds up
+// each question's likes and links.
+void file_posts(transcript& t) {
+    auto& st = t.stats;
+    for (std::size_t i = 0; i < t.posts.size(); ++i) {
+        const auto& p = t.posts[i];
+        auto* q = question_of(t, p.round);
         const bool top = !p.reply_to || p.reply_to_removed;
         if (top) {
             if (p.round && *p.round == 0) {
@@ -224,6 +253,14 @@ transcript build(const core::session_config& config, const std::vector<core::eve
                 if (!known) q->links.push_back({url, p.seq, p.author});
             }
         }
+    }
+}
+
+// Counts posts and likes, in all and per author (keyed by lower-case handle).
+std::map<std::string, contributor> count_authors(transcript& t) {
+    auto& st = t.stats;
+    std::map<std::string, contributor> people;
+    for (const auto& p : t.posts) {
         ++st.posts;
         st.likes += p.likes;
         auto& c = people[core::handle_key(p.author)];
@@ -232,58 +269,88 @@ transcript build(const core::session_config& config, const std::vector<core::eve
         ++c.posts;
         c.likes += p.likes;
     }
-    st.participants = people.size();
+    return people;
+}
 
+std::vector<contributor> top_contributors(const std::map<std::string, contributor>& people) {
     std::vector<contributor> ranked;
-    for (auto& [key, c] : people) ranked.push_back(c);
+    for (const auto& [key, c] : people) ranked.push_back(c);
     std::sort(ranked.begin(), ranked.end(), [](const contributor& a, const contributor& b) {
         if (a.posts != b.posts) return a.posts > b.posts;
         if (a.likes != b.likes) return a.likes > b.likes;
         return core::handle_key(a.handle) < core::handle_key(b.handle);
     });
     if (ranked.size() > 10) ranked.resize(10);
-    st.top_contributors = std::move(ranked);
+    return ranked;
+}
 
+std::vector<core::seq_t> most_liked(const std::vector<post>& posts) {
     std::vector<const post*> liked;
-    for (const auto& p : t.posts) {
+    for (const auto& p : posts) {
         if (p.likes > 0 && !(p.round && *p.round == 0)) liked.push_back(&p);
     }
     std::sort(liked.begin(), liked.end(), [](const post* a, const post* b) {
         return a->likes != b->likes ? a->likes > b->likes : a->seq < b->seq;
     });
-    for (std::size_t i = 0; i < liked.size() && i < 5; ++i) st.most_liked.push_back(liked[i]->seq);
+    std::vector<core::seq_t> out;
+    for (std::size_t i = 0; i < liked.size() && i < 5; ++i) out.push_back(liked[i]->seq);
+    return out;
+}
 
-    if (earlier_authors) {
-        std::vector<std::string> first;
-        for (const auto& [key, c] : people) {
-            if (earlier_authors->count(key) == 0) first.push_back(c.handle);
-        }
-        st.first_timers = std::move(first);
+std::vector<std::string> first_timers(const std::map<std::string, contributor>& people,
+                                      const std::set<std::string>& earlier_authors) {
+    std::vector<std::string> first;
+    for (const auto& [key, c] : people) {
+        if (earlier_authors.count(key) == 0) first.push_back(c.handle);
     }
+    return first;
+}
 
+// Posts per bucket from the start (or the first post) to the end (or the last post); none if
+// the chat has not begun.
+std::optional<activity> activity_over_time(const transcript& t) {
     std::optional<core::instant> from = t.started_at;
     std::optional<core::instant> to = t.ended_at;
     if (!t.posts.empty()) {
         if (!from || t.posts.front().at < *from) from = t.posts.front().at;
         if (!to || t.posts.back().at > *to) to = t.posts.back().at;
     }
-    if (from) {
-        if (!to || *to < *from) to = from;
-        const auto begin = seconds_of(*from);
-        const auto span = seconds_of(*to) - begin + 1;
-        activity a;
-        a.bucket_seconds = bucket_for(span);
-        const auto aligned = begin - begin % a.bucket_seconds;
-        a.start = core::instant{std::chrono::seconds(aligned)};
-        const auto buckets = (seconds_of(*to) - aligned) / a.bucket_seconds + 1;
-        a.posts.assign(static_cast<std::size_t>(buckets), 0);
-        for (const auto& p : t.posts) {
-            const auto i = std::clamp<std::int64_t>((seconds_of(p.at) - aligned) / a.bucket_seconds,
-                                                    0, buckets - 1);
-            ++a.posts[static_cast<std::size_t>(i)];
-        }
-        st.over_time = std::move(a);
+    if (!from) return std::nullopt;
+    if (!to || *to < *from) to = from;
+    const auto begin = seconds_of(*from);
+    const auto span = seconds_of(*to) - begin + 1;
+    activity a;
+    a.bucket_seconds = bucket_for(span);
+    const auto aligned = begin - begin % a.bucket_seconds;
+    a.start = core::instant{std::chrono::seconds(aligned)};
+    const auto buckets = (seconds_of(*to) - aligned) / a.bucket_seconds + 1;
+    a.posts.assign(static_cast<std::size_t>(buckets), 0);
+    for (const auto& p : t.posts) {
+        const auto i = std::clamp<std::int64_t>((seconds_of(p.at) - aligned) / a.bucket_seconds, 0,
+                                                buckets - 1);
+        ++a.posts[static_cast<std::size_t>(i)];
     }
+    return a;
+}
+
+}  // namespace
+
+transcript build(const core::session_config& config, const std::vector<core::event>& events,
+                 const std::optional<std::set<std::string>>& earlier_authors) {
+    transcript t;
+    t.config = config;
+    replay r;
+    for (const auto& e : events) apply(t, r, e);
+    for (auto& [n, q] : r.asked) t.questions.push_back(std::move(q));
+    thread_replies(t, keep_visible(t, r.drafts));
+    file_posts(t);
+    auto& st = t.stats;
+    const auto people = count_authors(t);
+    st.participants = people.size();
+    st.top_contributors = top_contributors(people);
+    st.most_liked = most_liked(t.posts);
+    if (earlier_authors) st.first_timers = first_timers(people, *earlier_authors);
+    st.over_time = activity_over_time(t);
     return t;
 }
 

@@ -20,4 +20,14 @@ std::optional<duration> token_bucket::take(instant now) {
     return duration{static_cast<long long>(std::ceil(wait_s * 1000.0))};
 }
 
+message_bucket bucket_of(const command* cmd) {
+    if (!cmd) return message_bucket::other;
+    if (std::holds_alternative<post_cmd>(*cmd) || std::holds_alternative<edit_cmd>(*cmd) ||
+        std::holds_alternative<announce_cmd>(*cmd)) {
+        return message_bucket::post;
+    }
+    if (std::holds_alternative<like_cmd>(*cmd)) return message_bucket::like;
+    return message_bucket::other;
+}
+
 }  // namespace hashchat::core

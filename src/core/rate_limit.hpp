@@ -3,6 +3,7 @@
 
 #include <optional>
 
+#include "core/session.hpp"
 #include "core/time.hpp"
 
 namespace hashchat::core {
@@ -25,5 +26,11 @@ class token_bucket {
     double tokens_;
     std::optional<instant> last_;
 };
+
+// A connection's messages draw on three buckets: what writes text others read (posts, edits,
+// announcements), likes, and everything else (hello, ping, moderation, control...). `cmd` is
+// null for a message that is not a command.
+enum class message_bucket { post, like, other };
+message_bucket bucket_of(const command* cmd);
 
 }  // namespace hashchat::core

@@ -25,6 +25,14 @@ std::string cid_key(const std::string& author_key, const std::string& cid) {
     return author_key + '\n' + cid;
 }
 
+// "k1", "k2", ... Built by appending: gcc 12 at -O3 reports a false -Wrestrict in
+// `"k" + std::to_string(n)` (and in assigning a literal before appending).
+std::string key_id(std::size_t n) {
+    std::string id = "k";
+    id += std::to_string(n);
+    return id;
+}
+
 }  // namespace
 
 bool hashes_equal(const std::string& a, const std::string& b) {
@@ -42,7 +50,7 @@ session::session(session_config config, std::vector<std::string> moderator_key_h
           std::vector<moderator_key> keys;
           for (auto& h : moderator_key_hashes) {
               moderator_key k;
-              k.id = "k" + std::to_string(keys.size() + 1);
+              k.id = key_id(keys.size() + 1);
               k.hash = std::move(h);
               k.owner = keys.empty();
               k.label = k.owner ? "owner" : "";
@@ -167,9 +175,19 @@ const moderator_key* session::key_by_hash(const std::string& hash) const {
     return nullptr;
 }
 
+result<moderator_key> session::owner_key(const std::string& hash) const {
+    const auto* k = key_by_hash(hash);
+    if (!k) return make_error(error_code::bad_key, "That key is not valid here.");
+    if (!k->owner) {
+        return make_error(error_code::not_allowed,
+                          "Only the key made with the session manages moderator keys.");
+    }
+    return *k;
+}
+
 moderator_key session::next_key(std::string hash, std::string label, instant now) const {
     moderator_key k;
-    k.id = "k" + std::to_string(keys_.size() + 1);
+    k.id = key_id(keys_.size() + 1);
     k.hash = std::move(hash);
     k.label = std::move(label);
     k.created_at = now;

@@ -146,6 +146,8 @@ class session {
     void set_keys(std::vector<moderator_key> keys) { keys_ = std::move(keys); }
     // The valid key with this hash, if any.
     const moderator_key* key_by_hash(const std::string& hash) const;
+    // The owner's key (made with the session), which alone manages the others; or why not.
+    result<moderator_key> owner_key(const std::string& hash) const;
     // A new co-moderator key's record (id chosen here); the caller stores it, then add_key().
     moderator_key next_key(std::string hash, std::string label, instant now) const;
     void add_key(moderator_key k) { keys_.push_back(std::move(k)); }

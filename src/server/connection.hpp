@@ -33,7 +33,19 @@ struct event_batch {
     std::shared_ptr<void> taken;
 };
 
-class connection {
+// How full a connection's send queue is, as its room reads it (from any thread; a moment old).
+class flow_probe {
+  public:
+    virtual ~flow_probe() = default;
+    // Bytes waiting to be written.
+    virtual std::size_t queued_bytes() const = 0;
+    // Steady-clock milliseconds of the last write that completed (or when the queue last started
+    // waiting): a connection whose queue is long and that has not progressed for a while has
+    // stopped reading.
+    virtual std::int64_t last_progress_ms() const = 0;
+};
+
+class connection : public flow_probe {
   public:
     virtual ~connection() = default;
     virtual std::uint64_t id() const = 0;
@@ -53,12 +65,6 @@ class connection {
     virtual void close(std::uint16_t code) = 0;
     // The room has taken on (done, refused or queued) one command this connection sent.
     virtual void command_done() {}
-    // Steady-clock milliseconds of the last write that completed (or when the queue last
-    // started waiting): a connection whose queue is long and that has not progressed for a while
-    // has stopped reading.
-    virtual std::int64_t last_progress_ms() const = 0;
-    // Bytes waiting to be written (read from any thread; a moment old).
-    virtual std::size_t queued_bytes() const = 0;
 };
 
 }  // namespace hashchat::server

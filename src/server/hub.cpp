@@ -22,8 +22,9 @@ hub::hub(net::io_context& ioc, options opts, clock& time, store::store& db, comm
 std::shared_ptr<room> hub::make_room(core::session s) {
     return std::make_shared<room>(
         net::make_strand(ioc_), std::move(s),
-        room_deps{time_, commits_, stats_, db_, opts_.queue_bytes, opts_.queue_bytes / 4,
-                  opts_.max_waiting, opts_.fanout_interval_ms});
+        room_deps{time_, commits_, stats_,
+                  room_limits{opts_.queue_bytes, opts_.queue_bytes / 4, opts_.max_waiting,
+                              opts_.fanout_interval_ms}});
 }
 
 void hub::load() {

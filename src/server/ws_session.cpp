@@ -110,18 +110,19 @@ void ws_session::handle_message(const std::string& text) {
     auto self = shared_from_this();
     if (closing_) return;  // closing: what arrives now is not taken on
     // Each message costs a token of its kind; past the bucket it is refused and does nothing.
+    // Buckets refill on the server's clock (a test clock stands still until a test moves it).
     core::token_bucket* bucket = &other_bucket_;
-    if (const auto* cmd = std::get_if<core::command>(&msg.body)) {
-        if (std::holds_alternative<core::post_cmd>(*cmd) ||
-            std::holds_alternative<core::edit_cmd>(*cmd) ||
-            std::holds_alternative<core::announce_cmd>(*cmd)) {
+    switch (core::bucket_of(std::get_if<core::command>(&msg.body))) {
+        case core::message_bucket::post:
             bucket = &post_bucket_;
-        } else if (std::holds_alternative<core::like_cmd>(*cmd)) {
+            break;
+        case core::message_bucket::like:
             bucket = &like_bucket_;
-        }
+            break;
+        case core::message_bucket::other:
+            break;
     }
-    const auto now = core::instant{std::chrono::milliseconds{steady_now_ms()}};
-    if (auto wait = bucket->take(now)) {
+    if (auto wait = bucket->take(hub_->time().now())) {
         hub_->stats().rate_limited.fetch_add(1, std::memory_order_relaxed);
         auto e = core::make_error(core::error_code::rate_limited,
                                   "Too many messages; wait a moment before sending more.");

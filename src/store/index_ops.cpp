@@ -28,7 +28,11 @@ std::string series_scope(std::string_view series) { return hex_word('s', series)
 
 std::string post_scope(std::string_view hashtag, const std::optional<std::string>& series) {
     std::string out = hashtag_scope(hashtag);
-    if (series) out += " " + series_scope(*series);
+    if (series) {
+        // Not `" " + series_scope(...)`: gcc 12 at -O3 reports a false -Wrestrict there.
+        out += ' ';
+        out += series_scope(*series);
+    }
     return out;
 }
 

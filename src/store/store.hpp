@@ -74,6 +74,13 @@ struct post_index_op {
     std::string scope;  // add: post_scope() of its session
 };
 
+// A moderator key made (stored with its hash) or revoked.
+struct key_change {
+    std::string session_id;
+    core::moderator_key key;
+    bool revoke = false;  // else add
+};
+
 struct write_batch {
     std::vector<event_row> events;
     std::vector<post_index_op> index;
@@ -82,9 +89,10 @@ struct write_batch {
     std::vector<member_row> members;
     std::vector<mod_row> mods;
     std::vector<std::pair<std::string, std::string>> configs;  // session id -> new config JSON
+    std::vector<key_change> keys;
     bool empty() const {
         return events.empty() && members.empty() && mods.empty() && configs.empty() &&
-               index.empty() && indexed.empty();
+               keys.empty() && index.empty() && indexed.empty();
     }
 };
 
@@ -158,8 +166,6 @@ class store {
     };
     std::vector<stored_series> series();
 
-    void add_key(const std::string& session_id, const core::moderator_key& key);
-
     // Search: the newest `ranked_window` matches, ranked by BM25 with the term statistics of
     // that window. Throws search_error if SQLite refuses the query.
     static constexpr std::size_t ranked_window = 2000;
@@ -170,9 +176,9 @@ class store {
     // How far the search index has read each session's log (absent: not at all). The server
     // indexes the rest when it starts, with commit() (index ops and `indexed`).
     std::map<std::string, core::seq_t> index_watermarks();
-    void revoke_key(const std::string& session_id, const std::string& key_id);
 
-    // Appends events and upserts members in one transaction (a group commit).
+    // Appends events, upserts members, stores keys and configurations in one transaction (a
+    // group commit). The committer thread is the only caller.
     void commit(const write_batch& batch);
 
   private:

@@ -135,7 +135,9 @@ TEST_CASE("a post belongs to the round it names, else to the current one", "[ses
         for (const std::string text : {"A3: colon", "A3 space", "a3) paren", "A3. dot", "A3- dash",
                                        "A3", "A2: an earlier question", "a1:lower", "A0: intro"}) {
             CAPTURE(text);
-            const auto p = c.post_ok(lee, post("p" + std::to_string(++n), text), at_min(22));
+            std::string cid = "p";  // not `"p" + ...`: a false -Wrestrict of gcc 12 at -O3
+            cid += std::to_string(++n);
+            const auto p = c.post_ok(lee, post(cid, text), at_min(22));
             CHECK(p.text == text);
             const int expected = text[1] - '0';
             CHECK(p.round == expected);

@@ -22,8 +22,13 @@ core::live_timetable hour_timetable() {
     tt.round_minutes = 8;
     tt.talk_minutes = 0;
     tt.wrapup_minutes = 5;
-    for (int i = 1; i <= 5; ++i)
-        tt.questions.push_back({"Q" + std::to_string(i) + " text", {}, {}});
+    for (int i = 1; i <= 5; ++i) {
+        // Appended, not `"Q" + std::to_string(i)`: gcc 12 at -O3 reports a false -Wrestrict there.
+        std::string text = "Q";
+        text += std::to_string(i);
+        text += " text";
+        tt.questions.push_back({std::move(text), {}, {}});
+    }
     return tt;
 }
 

@@ -1,0 +1,744 @@
+#include "server/room_machine.hpp"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "core/room_rules.hpp"
+#include "core/text.hpp"
+#include "protocol/event_json.hpp"
+#include "protocol/server_messages.hpp"
+#include "protocol/session_json.hpp"
+#include "protocol/time_format.hpp"
+#include "server/crypto.hpp"
+#include "server/fanout_interval.hpp"
+#include "store/index_ops.hpp"
+
+namespace hashchat::server {
+
+using nlohmann::json;
+
+namespace {
+
+frame_ptr frame(std::string s) { return std::make_shared<const std::string>(std::move(s)); }
+
+// WebSocket close codes (RFC 6455) the room uses.
+constexpr std::uint16_t policy_error = 1008;
+
+}  // namespace
+
+room_machine::room_machine(core::session s, room_limits limits, metrics& stats)
+    : limits_(limits), stats_(stats), id_(s.config().id), session_(std::move(s)) {}
+
+void room_machine::load(const std::vector<core::member>& members,
+                        const std::vector<store::stored_event>& events,
+                        const std::vector<std::string>& mod_entries, core::seq_t indexed_upto,
+                        std::vector<store::post_index_op>& reindex) {
+    for (const auto& m : members) session_.set_member(m);
+    const auto scope = store::post_scope(session_.config().hashtag, session_.config().series);
+    log_.reserve(events.size());
+    for (const auto& row : events) {
+        auto e = protocol::parse_event(row.body, row.cid);
+        if (!e || e->seq != log_.size() + 1) {
+            throw store::store_error("session " + id_ + ": the stored event " +
+                                     std::to_string(log_.size() + 1) + " cannot be read");
+        }
+        session_.apply(*e);
+        note_phase(*e);
+        if (e->seq > indexed_upto) store::index_ops(id_, scope, *e, reindex);
+        log_.push_back(frame(row.body));
+    }
+    committed_ = log_.size();
+    durable_ = log_.size();
+    for (const auto& body : mod_entries) {
+        auto m = protocol::parse_mod(body);
+        if (!m || m->n != mod_log_.size() + 1) {
+            throw store::store_error("session " + id_ + ": the moderators' log entry " +
+                                     std::to_string(mod_log_.size() + 1) + " cannot be read");
+        }
+        session_.apply(*m);
+        mod_log_.push_back(frame(protocol::serialize_mod(*m)));
+    }
+    mod_committed_ = mod_log_.size();
+}
+
+// ---- reads --------------------------------------------------------------------------------------
+
+std::string room_machine::view_json() const {
+    auto j = protocol::session_view(session_, online());
+    j["head"] = committed_;
+    return protocol::dump(j);
+}
+
+room_summary room_machine::summary() const {
+    room_summary s;
+    s.config = session_.config();
+    s.started_at = started_at_;
+    s.ended_at = ended_at_;
+    s.state = ended_at_     ? archive::chat_state::ended
+              : started_at_ ? archive::chat_state::live
+                            : archive::chat_state::scheduled;
+    s.head = committed_;
+    return s;
+}
+
+std::vector<frame_ptr> room_machine::committed_log() const {
+    return {log_.begin(), log_.begin() + static_cast<std::ptrdiff_t>(committed_)};
+}
+
+bool room_machine::idle() const {
+    return members_.empty() && waiting_.empty() && after_commit_.empty() &&
+           submitted_batches_ == completed_batches_ && committed_ == durable_ && !fanout_busy_ &&
+           !fanout_timer_armed_;
+}
+
+// ---- joining ------------------------------------------------------------------------------------
+
+room_actions room_machine::join(joining c, const protocol::hello_msg& hello,
+                                const std::optional<std::string>& rid, const moment& m) {
+    at(m);
+    if (members_.count(c.id) > 0) {
+        send_error(c.id, core::make_error(core::error_code::bad_request, "You already joined."),
+                   rid, std::nullopt);
+        return take();
+    }
+    do_tick();
+    if (hello.view) {
+        join_viewer(c, hello.since, rid);
+        return take();
+    }
+    core::join_request req;
+    req.handle = hello.handle;
+    req.name = hello.name;
+    if (hello.token) req.token_hash = sha256_hex(*hello.token);
+    if (hello.key) req.key_hash = sha256_hex(*hello.key);
+    req.new_token_hash = sha256_hex(c.new_token);
+    req.token_strong = hello.token && core::strong_token(*hello.token);
+    req.since = hello.since;
+    req.address_hash = c.address_hash;
+    auto joined = session_.join(req);
+    if (!joined) {
+        send_error(c.id, joined.err(), rid, std::nullopt);
+        return take();
+    }
+    if (joined->member_changed) session_.set_member(joined->registered);
+
+    // Registered before the welcome so that a second join under the same handle must wait for
+    // the token; the welcome itself waits until the member row is durable.
+    members_[c.id] =
+        member_entry{joined->who, false, joined->key_id, false, c.address_hash, c.probe};
+    presence_changed();
+    if (joined->member_changed) persist({}, {joined->registered});
+    std::optional<std::string> issued;
+    if (joined->issued_token) issued = c.new_token;
+    const auto who = joined->who;
+    const auto since = hello.since;
+    const auto id = c.id;
+    when_durable([this, id, who, issued, since, rid] {
+        if (members_.count(id) == 0) return;  // left meanwhile
+        welcome(id, since,
+                protocol::welcome_message(session_, who, issued, online(), at_.now, rid));
+        if (who.who == core::role::moderator) send_mod_log(id);
+    });
+    return take();
+}
+
+void room_machine::join_viewer(const joining& c, core::seq_t since,
+                               const std::optional<std::string>& rid) {
+    if (auto refused = session_.check_since(since)) {
+        return send_error(c.id, *refused, rid, std::nullopt);
+    }
+    // A viewer receives what members receive but is no member: no row, no presence, no token.
+    members_[c.id] = member_entry{{}, false, {}, true, c.address_hash, c.probe};
+    ++viewers_;
+    const auto id = c.id;
+    when_durable([this, id, since, rid] {
+        if (members_.count(id) == 0) return;  // left meanwhile
+        welcome(id, since, protocol::viewer_welcome_message(session_, online(), at_.now, rid));
+    });
+}
+
+void room_machine::welcome(connection_id c, core::seq_t since, std::string message) {
+    // The welcome names the committed head (the core's may be ahead of what is durable).
+    auto j = json::parse(message);
+    j["head"] = committed_;
+    j["session"]["head"] = committed_;
+    emit(act::joined{c});
+    send(c, frame(protocol::dump(j)));
+    do_fetch(c, since, limits_.backlog_bytes);
+}
+
+room_actions room_machine::fetch(connection_id c, core::seq_t from, std::size_t max_bytes) {
+    do_fetch(c, from, max_bytes);
+    return take();
+}
+
+void room_machine::do_fetch(connection_id c, core::seq_t from, std::size_t max_bytes) {
+    auto it = members_.find(c);
+    if (it == members_.end() || it->second.live) return;
+    const core::seq_t head = committed_;
+    // A chunk is bounded in events and in bytes (always at least one event), so that the
+    // backlog never fills the connection's queue however long the posts are.
+    std::vector<frame_ptr> chunk;
+    std::size_t bytes = 0;
+    core::seq_t upto = std::min(from, head);
+    while (upto < head && chunk.size() < backlog_chunk &&
+           (chunk.empty() || bytes + log_[upto]->size() <= max_bytes)) {
+        bytes += log_[upto]->size();
+        chunk.push_back(log_[upto]);
+        ++upto;
+    }
+    const bool live = upto >= head;
+    if (live) it->second.live = true;  // from now on broadcasts reach it, with no gap
+    stats_.deliveries.fetch_add(chunk.size(), std::memory_order_relaxed);
+    emit(act::send_backlog{c, std::move(chunk), upto, live});
+}
+
+room_actions room_machine::leave(connection_id c, const moment& m) {
+    at(m);
+    if (auto it = members_.find(c); it != members_.end()) {
+        const bool viewer = it->second.viewer;
+        members_.erase(it);
+        if (viewer) {
+            --viewers_;  // counted nowhere: no presence change
+        } else {
+            presence_changed();
+        }
+    }
+    if (!waiting_.empty()) process_waiting();
+    return take();
+}
+
+// ---- commands -----------------------------------------------------------------------------------
+
+room_actions room_machine::command(connection_id c, const core::command& cmd,
+                                   const std::optional<std::string>& rid,
+                                   const std::optional<std::string>& cid, std::int64_t arrived_ms,
+                                   const moment& m) {
+    at(m);
+    // Shutting down: what arrives after the drain began is not taken on, so that everything
+    // committed was acknowledged before the 1012 close; the client sends it again to the next
+    // process.
+    if (draining_) return take();
+    auto it = members_.find(c);
+    if (it == members_.end()) {
+        send_error(c,
+                   core::make_error(core::error_code::not_joined,
+                                    "Send hello and wait for welcome before this."),
+                   rid, cid);
+        return take();
+    }
+    if (it->second.viewer) {
+        send_error(c,
+                   core::make_error(core::error_code::not_allowed,
+                                    "A viewer only watches; join with a handle to take part."),
+                   rid, cid);
+        return take();
+    }
+    if (core::waits_under_load(it->second.who.who) && (!waiting_.empty() || overloaded())) {
+        // Fan-out is behind: the command waits (its ack comes later); past the bound the
+        // sender is asked to come back later.
+        if (waiting_.size() >= limits_.max_waiting) {
+            stats_.rate_limited.fetch_add(1, std::memory_order_relaxed);
+            auto e = core::make_error(core::error_code::rate_limited,
+                                      "The chat is busy; your client will send this again.");
+            e.retry_after_ms = retry_after_ms;
+            send_error(c, e, rid, cid);
+            return take();
+        }
+        stats_.commands_deferred.fetch_add(1, std::memory_order_relaxed);
+        const bool first = waiting_.empty();
+        waiting_.push_back({c, cmd, rid, cid, arrived_ms});
+        if (first) process_waiting();
+        return take();
+    }
+    origin_ms_ = arrived_ms;
+    execute(c, it->second.who, cmd, rid, cid);
+    origin_ms_ = 0;
+    return take();
+}
+
+void room_machine::execute(connection_id c, const core::actor& who, const core::command& cmd,
+                           const std::optional<std::string>& rid,
+                           const std::optional<std::string>& cid) {
+    do_tick();
+    const core::command* to_run = &cmd;
+    core::command with_addresses;
+    if (const auto* m = std::get_if<core::moderate_cmd>(&cmd);
+        m && m->action == core::mod_action::ban && m->ban_address && m->handle) {
+        // The core bans what it is given: the addresses this handle is connected from now.
+        auto filled = *m;
+        filled.address_hashes = address_hashes_of(*m->handle);
+        with_addresses = filled;
+        to_run = &with_addresses;
+    }
+    auto result = session_.handle(who, *to_run, at_.now);
+    if (!result) return send_error(c, result.err(), rid, cid);
+
+    if (!result->events.empty() || !result->mod.empty()) {
+        persist(result->events, {}, result->mod);
+    }
+    if (!result->mod.empty()) {
+        when_durable([this, mods = result->mod] { after_moderation(mods); });
+    }
+    const bool is_post = std::holds_alternative<core::post_cmd>(cmd);
+    std::string reply;
+    if (is_post && result->pending) {
+        reply =
+            protocol::pending_ack_message(std::get<core::post_cmd>(cmd).cid, *result->pending, rid);
+    } else if (is_post) {
+        const auto seq = result->duplicate_of ? *result->duplicate_of : result->events.front().seq;
+        reply = protocol::ack_message(std::get<core::post_cmd>(cmd).cid, seq, rid);
+    } else if (rid) {
+        std::optional<core::seq_t> seq;
+        if (!result->events.empty()) seq = result->events.front().seq;
+        reply = protocol::ok_message(rid, seq);
+    }
+    if (!reply.empty()) reply_when_durable(c, frame(std::move(reply)));
+    if (std::holds_alternative<core::control_cmd>(cmd)) arm_timer();
+}
+
+void room_machine::send_error(connection_id c, const core::error& e,
+                              const std::optional<std::string>& rid,
+                              const std::optional<std::string>& cid) {
+    stats_.errors_sent.fetch_add(1, std::memory_order_relaxed);
+    send(c, frame(protocol::error_message(e, rid, cid)));
+}
+
+// ---- time ---------------------------------------------------------------------------------------
+
+room_actions room_machine::tick(const moment& m, std::function<void()> done) {
+    at(m);
+    do_tick();
+    if (done) when_durable([this, done = std::move(done)] { emit(act::run{done}); });
+    return take();
+}
+
+room_actions room_machine::timer_fired(const moment& m) {
+    at(m);
+    armed_for_.reset();
+    do_tick();
+    return take();
+}
+
+void room_machine::do_tick() {
+    auto due = session_.tick(at_.now);
+    if (!due.empty()) persist(due);
+    arm_timer();
+}
+
+void room_machine::arm_timer() {
+    const auto due = session_.next_due();
+    if (due == armed_for_) return;
+    armed_for_ = due;
+    emit(act::arm_timer{due});
+}
+
+// ---- the write path -----------------------------------------------------------------------------
+
+void room_machine::persist(const std::vector<core::event>& events,
+                           std::vector<core::member> members,
+                           const std::vector<core::mod_entry>& mods,
+                           std::vector<std::pair<std::string, std::string>> configs,
+                           std::vector<store::key_change> keys) {
+    store::write_batch batch;
+    batch.configs = std::move(configs);
+    batch.keys = std::move(keys);
+    for (const auto& m : mods) {
+        mod_log_.push_back(frame(protocol::serialize_mod(m)));
+        batch.mods.push_back(
+            {id_, m.n, m.at.time_since_epoch().count(), m.kind, protocol::store_mod(m)});
+    }
+    const auto scope = store::post_scope(session_.config().hashtag, session_.config().series);
+    for (const auto& e : events) {
+        auto body = frame(protocol::serialize_event(e));
+        pending_bytes_ += body->size();
+        log_.push_back(body);
+        store::event_row row;
+        row.session_id = id_;
+        row.seq = e.seq;
+        row.at_ms = e.at.time_since_epoch().count();
+        row.kind = std::string(core::kind_of(e.body));
+        if (const auto* p = std::get_if<core::post_event>(&e.body)) row.cid = p->cid;
+        row.body = std::move(body);
+        batch.events.push_back(std::move(row));
+        store::index_ops(id_, scope, e, batch.index);
+        note_phase(e);
+    }
+    for (auto& m : members) batch.members.push_back({id_, std::move(m)});
+    emit(act::persist{std::move(batch), ++submitted_batches_, log_.size(), mod_log_.size(),
+                      origin_ms_});
+}
+
+room_actions room_machine::committed(std::uint64_t number, core::seq_t upto, std::uint64_t mod_upto,
+                                     std::int64_t origin_ms, const moment& m) {
+    at(m);
+    for (std::uint64_t n = mod_committed_ + 1; n <= mod_upto; ++n) {
+        for (const auto& [id, member] : members_) {
+            if (member.who.who == core::role::moderator && member.live) send(id, mod_log_[n - 1]);
+        }
+    }
+    mod_committed_ = std::max(mod_committed_, mod_upto);
+    if (upto > durable_) {
+        durable_ = upto;
+        if (pending_origin_ms_ == 0) pending_origin_ms_ = origin_ms;
+    }
+    completed_batches_ = number;
+    fan_out();
+    return take();
+}
+
+room_actions room_machine::fanout_taken(const moment& m) {
+    at(m);
+    fanout_busy_ = false;
+    fan_out();
+    return take();
+}
+
+room_actions room_machine::fanout_timer(const moment& m) {
+    at(m);
+    fanout_timer_armed_ = false;
+    fan_out();
+    return take();
+}
+
+void room_machine::fan_out() {
+    // Self-clocked: while the members' connections have not yet taken the previous batch, what
+    // becomes durable waits and goes out with the next one. Under light load each commit goes
+    // out at once; under heavy load batches grow, so each write carries more events instead of
+    // the I/O threads drowning in one handler and one write per member per event.
+    if (fanout_busy_ || fanout_timer_armed_) return;
+    const core::seq_t from = committed_;
+    const core::seq_t upto = durable_;
+    // Coalescing in time: a session that broadcast less than the interval ago waits for the
+    // rest of it, so a burst of posts goes out as one batch, one write per member; a quiet
+    // session broadcasts at once.
+    if (upto > from && fanout_interval_us_ > 0) {
+        const auto since = at_.steady_us - last_fanout_us_;
+        if (since < fanout_interval_us_) {
+            fanout_timer_armed_ = true;
+            emit(act::arm_fanout{fanout_interval_us_ - since});
+            return;
+        }
+    }
+    if (upto > from) broadcast(from, upto);
+    // Acknowledgements and other waiting work follow the events they are about.
+    fanned_batches_ = completed_batches_;
+    while (!after_commit_.empty() && after_commit_.front().batch <= fanned_batches_) {
+        auto a = std::move(after_commit_.front());
+        after_commit_.pop_front();
+        if (a.fn) {
+            a.fn();
+        } else if (a.reply) {
+            send(a.to, std::move(a.reply));
+        }
+    }
+}
+
+void room_machine::broadcast(core::seq_t from, core::seq_t upto) {
+    last_fanout_us_ = at_.steady_us;
+    fanout_interval_us_ =
+        fanout_interval_us(limits_.fanout_interval_ms, upto - from, at_.cpu_busy_permille);
+    std::size_t bytes = 0;
+    for (core::seq_t s = from + 1; s <= upto; ++s) bytes += log_[s - 1]->size();
+    pending_bytes_ -= bytes;
+    act::broadcast b;
+    b.batch.frames = std::make_shared<const std::vector<frame_ptr>>(
+        log_.begin() + static_cast<std::ptrdiff_t>(from),
+        log_.begin() + static_cast<std::ptrdiff_t>(upto));
+    b.batch.bytes = bytes;
+    if (upto - from == 1) {
+        b.batch.message = log_[from];
+    } else {
+        std::string m;
+        m.reserve(bytes + (upto - from) + events_open.size() + events_close.size());
+        m += events_open;
+        for (core::seq_t s = from + 1; s <= upto; ++s) {
+            if (s > from + 1) m += ',';
+            m += *log_[s - 1];
+        }
+        m += events_close;
+        b.batch.message = std::make_shared<const std::string>(std::move(m));
+    }
+    b.batch.origin_ms = pending_origin_ms_;
+    pending_origin_ms_ = 0;
+    // Until every member's connection has taken the batch (fanout_taken), the next waits.
+    fanout_busy_ = true;
+    // The replies this batch releases ride with the events to their live members: an ack
+    // goes in the same write as the poster's own event.
+    std::unordered_map<connection_id, std::vector<frame_ptr>> replies;
+    for (auto& a : after_commit_) {
+        if (a.batch > completed_batches_) break;
+        if (!a.reply) continue;
+        const auto it = members_.find(a.to);
+        if (it == members_.end() || !it->second.live) continue;
+        replies[a.to].push_back(std::move(a.reply));
+    }
+    // Published before anything is sent: once a member holds an event or its ack, every HTTP
+    // view of the session shows it (read your writes).
+    committed_ = upto;
+    std::size_t longest = 0;
+    std::size_t deliveries = 0;
+    b.to.reserve(members_.size());
+    for (const auto& [id, member] : members_) {
+        if (!member.live) continue;
+        const std::size_t q = member.probe ? member.probe->queued_bytes() : 0;
+        if (q == 0 || !stalled(member)) longest = std::max(longest, q + bytes);
+        std::vector<frame_ptr> mine;
+        if (!replies.empty()) {
+            if (const auto r = replies.find(id); r != replies.end()) mine = std::move(r->second);
+        }
+        b.to.emplace_back(id, std::move(mine));
+        deliveries += upto - from;
+    }
+    fanout_backlog_ = longest;
+    stats_.deliveries.fetch_add(deliveries, std::memory_order_relaxed);
+    if (b.to.empty()) {
+        fanout_busy_ = false;  // nobody to take it
+    } else {
+        emit(std::move(b));
+    }
+}
+
+void room_machine::when_durable(std::function<void()> fn) {
+    if (fanned_batches_ == submitted_batches_) {
+        fn();
+    } else {
+        after_commit_.push_back({submitted_batches_, std::move(fn), 0, nullptr});
+    }
+}
+
+void room_machine::reply_when_durable(connection_id c, frame_ptr reply) {
+    if (fanned_batches_ == submitted_batches_) {
+        send(c, std::move(reply));
+    } else {
+        after_commit_.push_back({submitted_batches_, nullptr, c, std::move(reply)});
+    }
+}
+
+// ---- presence -----------------------------------------------------------------------------------
+
+void room_machine::presence_changed() {
+    if (presence_pending_) return;
+    presence_pending_ = true;
+    // Coalesced: a burst of joins or leaves sends one presence message.
+    emit(act::presence_later{});
+}
+
+room_actions room_machine::presence() {
+    presence_pending_ = false;
+    auto f = frame(protocol::presence_message(online()));
+    for (const auto& [id, m] : members_) {
+        if (m.live) send(id, f);
+    }
+    return take();
+}
+
+room_actions room_machine::close_all(std::uint16_t code) {
+    for (const auto& [id, m] : members_) emit(act::close{id, code});
+    return take();
+}
+
+// ---- flow control -------------------------------------------------------------------------------
+
+bool room_machine::stalled(const member_entry& m) const {
+    return m.probe && m.probe->queued_bytes() > 0 &&
+           at_.steady_ms() - m.probe->last_progress_ms() >= limits_.stalled_after_ms;
+}
+
+bool room_machine::overloaded() const {
+    // What is on its way to every member plus the longest queue of a member that reads: past
+    // half the bound, fan-out is behind and participants' commands wait.
+    return pending_bytes_ + fanout_backlog_ > limits_.queue_bytes / 2;
+}
+
+void room_machine::rescan_members() {
+    std::size_t longest = 0;
+    for (const auto& [id, m] : members_) {
+        if (!m.live || !m.probe) continue;
+        // A long queue that has not moved belongs to a reader that stopped: it is dropped at
+        // its bound instead of holding everyone back.
+        if (stalled(m)) continue;
+        longest = std::max(longest, m.probe->queued_bytes());
+    }
+    fanout_backlog_ = longest;
+}
+
+room_actions room_machine::drained(const moment& m) {
+    at(m);
+    recheck_armed_ = false;
+    if (!waiting_.empty()) process_waiting();
+    return take();
+}
+
+void room_machine::process_waiting() {
+    rescan_members();
+    while (!waiting_.empty() && (draining_ || !overloaded())) {
+        auto w = std::move(waiting_.front());
+        waiting_.pop_front();
+        auto it = members_.find(w.conn);
+        if (it == members_.end()) continue;  // left: it resends its posts after rejoining
+        origin_ms_ = w.arrived_ms;
+        execute(w.conn, it->second.who, w.cmd, w.rid, w.cid);
+        origin_ms_ = 0;
+    }
+    if (!waiting_.empty() && !recheck_armed_) {
+        // Congestion ends when a queue drains (drained()) or when its reader turns out to have
+        // stopped; look again shortly in case it is the latter.
+        recheck_armed_ = true;
+        emit(act::arm_recheck{limits_.recheck_ms});
+    }
+}
+
+room_actions room_machine::drain(std::uint16_t code, std::function<void()> done, const moment& m) {
+    at(m);
+    draining_ = true;
+    process_waiting();
+    when_durable([this, code, done = std::move(done)] {
+        for (const auto& [id, member] : members_) emit(act::close{id, code});
+        emit(act::run{done});
+    });
+    return take();
+}
+
+// ---- moderation ---------------------------------------------------------------------------------
+
+void room_machine::send_mod_log(connection_id c) {
+    for (std::uint64_t n = 1; n <= mod_committed_; ++n) send(c, mod_log_[n - 1]);
+}
+
+std::vector<std::string> room_machine::address_hashes_of(const std::string& handle) const {
+    const auto key = core::handle_key(handle);
+    std::vector<std::string> out;
+    for (const auto& [id, m] : members_) {
+        if (m.viewer || core::handle_key(m.who.handle) != key) continue;
+        if (std::find(out.begin(), out.end(), m.address_hash) == out.end()) {
+            out.push_back(m.address_hash);
+        }
+    }
+    return out;
+}
+
+void room_machine::after_moderation(const std::vector<core::mod_entry>& mods) {
+    for (const auto& m : mods) {
+        if ((m.kind == "approve" || m.kind == "reject") && m.post) {
+            // The author's open connections learn what became of their post.
+            const auto author = core::handle_key(m.post->author);
+            const auto reply = m.kind == "approve"
+                                   ? frame(protocol::ack_message(m.post->cid, *m.seq, std::nullopt))
+                                   : frame(protocol::error_message(
+                                         core::make_error(core::error_code::not_allowed,
+                                                          "A moderator did not approve this post."),
+                                         std::nullopt, m.post->cid));
+            for (const auto& [id, member] : members_) {
+                if (!member.viewer && core::handle_key(member.who.handle) == author) {
+                    send(id, reply);
+                }
+            }
+        } else if (m.kind == "ban" && m.handle) {
+            for (const auto& [id, member] : members_) {
+                if (core::ban_closes(m, member.viewer ? nullptr : &member.who,
+                                     member.address_hash)) {
+                    emit(act::close{id, policy_error});
+                }
+            }
+        }
+    }
+}
+
+// ---- keys and configuration over HTTP -----------------------------------------------------------
+
+room_actions room_machine::create_key(const std::string& owner_hash, const std::string& label,
+                                      const std::string& new_key, const moment& m, key_reply done) {
+    at(m);
+    if (auto owner = session_.owner_key(owner_hash); !owner) {
+        emit(act::run{[done, e = owner.err()] { done(e); }});
+        return take();
+    }
+    auto record = session_.next_key(sha256_hex(new_key), label, at_.now);
+    session_.add_key(record);
+    persist({}, {}, {}, {}, {{id_, record, false}});
+    const std::string moderate = "/s/" + id_ + "/moderate#key=" + new_key;
+    auto body = protocol::dump(json{{"key_id", record.id},
+                                    {"key", new_key},
+                                    {"label", record.label},
+                                    {"urls", {{"moderate", moderate}}}});
+    when_durable(
+        [this, done, body = std::move(body)] { emit(act::run{[done, body] { done(body); }}); });
+    return take();
+}
+
+room_actions room_machine::list_keys(const std::string& owner_hash, key_reply done) {
+    if (auto owner = session_.owner_key(owner_hash); !owner) {
+        emit(act::run{[done, e = owner.err()] { done(e); }});
+        return take();
+    }
+    json keys = json::array();
+    for (const auto& k : session_.keys()) {
+        keys.push_back({{"key_id", k.id},
+                        {"label", k.label},
+                        {"owner", k.owner},
+                        {"revoked", k.revoked},
+                        {"created_at", protocol::format_instant(k.created_at)}});
+    }
+    emit(act::run{[done, body = protocol::dump(json{{"keys", std::move(keys)}})] { done(body); }});
+    return take();
+}
+
+room_actions room_machine::revoke_key(const std::string& owner_hash, const std::string& key_id,
+                                      key_reply done) {
+    auto owner = session_.owner_key(owner_hash);
+    auto revoked = owner ? session_.revoke_key(key_id) : owner;
+    if (!revoked) {
+        emit(act::run{[done, e = revoked.err()] { done(e); }});
+        return take();
+    }
+    persist({}, {}, {}, {}, {{id_, *revoked, true}});
+    for (auto& [id, m] : members_) {
+        if (m.key_id == key_id) {
+            m.who.who = core::role::participant;  // no moderator power while it closes
+            emit(act::close{id, policy_error});
+        }
+    }
+    when_durable([this, done] { emit(act::run{[done] { done(std::string()); }}); });
+    return take();
+}
+
+room_actions room_machine::patch(const std::string& key_hash, const std::string& body,
+                                 const moment& m, key_reply done) {
+    at(m);
+    do_tick();
+    if (!session_.key_by_hash(key_hash)) {
+        emit(act::run{[done] {
+            done(core::make_error(core::error_code::bad_key,
+                                  "That key is not a moderator key of this chat."));
+        }});
+        return take();
+    }
+    auto next = protocol::apply_patch(session_.config(), body, at_.now);
+    auto changed = next ? session_.reconfigure(std::move(*next), at_.now)
+                        : core::result<std::vector<core::event>>(next.err());
+    if (!changed) {
+        emit(act::run{[done, e = changed.err()] { done(e); }});
+        return take();
+    }
+    // The new configuration and the phase change it caused are one transaction.
+    persist(*changed, {}, {}, {{id_, protocol::config_to_json(session_.config())}});
+    arm_timer();
+    when_durable([this, done] { emit(act::run{[done, view = view_json()] { done(view); }}); });
+    return take();
+}
+
+// ---- bookkeeping --------------------------------------------------------------------------------
+
+void room_machine::note_phase(const core::event& e) {
+    const auto* p = std::get_if<core::phase_event>(&e.body);
+    if (!p) return;
+    if (p->state.phase == core::phase_kind::closed) {
+        ended_at_ = e.at;
+    } else if (p->state.phase != core::phase_kind::scheduled) {
+        ended_at_.reset();
+        if (!started_at_) started_at_ = e.at;
+    }
+}
+
+}  // namespace hashchat::server

@@ -1,0 +1,292 @@
+// One session's room as a state machine without I/O (as Boost.MySQL's sansio_connection_node):
+// it owns the core session, the members by connection id, the serialized log, the commands
+// waiting under load and what waits for a commit. Each input (a join, a command, a commit that
+// became durable, a batch the members took, a tick of the clock...) returns the actions the shell
+// performs: persist a batch, send to a connection, broadcast events, close, arm a timer, run a
+// completion. Time comes in with the inputs: `now` on the domain clock (the server's, or the
+// test clock), `steady` microseconds for transport matters. Single-threaded: the room's strand
+// calls it, under the room's lock.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <variant>
+#include <vector>
+
+#include "archive/transcript.hpp"
+#include "core/session.hpp"
+#include "protocol/client_messages.hpp"
+#include "server/connection.hpp"
+#include "server/metrics.hpp"
+#include "store/store.hpp"
+
+namespace hashchat::server {
+
+using connection_id = std::uint64_t;
+
+// Everything a room does outside itself.
+namespace act {
+struct send {  // a message of its own to one connection (welcome, reply, error, presence...)
+    connection_id to = 0;
+    frame_ptr frame;
+};
+struct broadcast {  // durable events to live members, each with the replies that waited for them
+    event_batch batch;  // the shell adds `taken`, whose release is fanout_taken()
+    std::vector<std::pair<connection_id, std::vector<frame_ptr>>> to;
+};
+struct send_backlog {
+    connection_id to = 0;
+    std::vector<frame_ptr> frames;
+    core::seq_t next = 0;
+    bool live = false;
+};
+struct joined {  // the connection's further commands go to this room
+    connection_id to = 0;
+};
+struct close {
+    connection_id to = 0;
+    std::uint16_t code = 0;
+};
+struct persist {  // to the committer; its completion is committed(number, ...)
+    store::write_batch batch;
+    std::uint64_t number = 0;
+    core::seq_t upto = 0;
+    std::uint64_t mod_upto = 0;
+    std::int64_t origin_ms = 0;
+};
+struct arm_timer {  // the domain clock's next due instant (none: cancel)
+    std::optional<core::instant> due;
+};
+struct arm_fanout {  // the next broadcast of a busy session, after this many steady µs
+    std::int64_t after_us = 0;
+};
+struct arm_recheck {  // look at waiting commands again after this many steady ms
+    std::int64_t after_ms = 0;
+};
+struct presence_later {  // call presence() after what is queued on the strand (coalescing)
+};
+struct run {  // a completion that waited for durability (an HTTP reply, a test clock's tick)
+    std::function<void()> fn;
+};
+}  // namespace act
+
+using room_action = std::variant<act::send, act::broadcast, act::send_backlog, act::joined,
+                                 act::close, act::persist, act::arm_timer, act::arm_fanout,
+                                 act::arm_recheck, act::presence_later, act::run>;
+using room_actions = std::vector<room_action>;
+
+struct room_limits {
+    std::size_t queue_bytes = 1 << 20;     // a connection's send-queue bound
+    std::size_t backlog_bytes = 1 << 18;   // most bytes of backlog handed out at once
+    std::size_t max_waiting = 1024;        // commands waiting for fan-out; past this, rate_limited
+    int fanout_interval_ms = 10;           // a busy session broadcasts at most this often
+    std::int64_t stalled_after_ms = 5000;  // a long queue that has not moved: a stopped reader
+    std::int64_t recheck_ms = 500;         // waiting commands are looked at again this often
+};
+
+// What archive lists show of a session.
+struct room_summary {
+    core::session_config config;
+    archive::chat_state state = archive::chat_state::scheduled;
+    std::optional<core::instant> started_at;  // the first part began
+    std::optional<core::instant> ended_at;    // it closed
+    core::seq_t head = 0;
+};
+
+// When an input happens, on both clocks: `now` on the domain clock (the timetable, the test
+// clock), `steady_us` for transport deadlines (fan-out coalescing, stalled readers), and how busy
+// the process's CPUs are (the fan-out interval stretches with it).
+struct moment {
+    core::instant now;
+    std::int64_t steady_us = 0;
+    std::int64_t cpu_busy_permille = 0;
+    std::int64_t steady_ms() const { return steady_us / 1000; }
+};
+
+class room_machine {
+  public:
+    static constexpr std::size_t backlog_chunk = 500;
+    static constexpr std::int64_t retry_after_ms = 1000;
+
+    room_machine(core::session s, room_limits limits, metrics& stats);
+
+    // Rebuilds the state from the store. Adds to `reindex` the search index operations of the
+    // events after `indexed_upto` (what the index has not read yet).
+    void load(const std::vector<core::member>& members,
+              const std::vector<store::stored_event>& events,
+              const std::vector<std::string>& mod_entries, core::seq_t indexed_upto,
+              std::vector<store::post_index_op>& reindex);
+
+    // ---- inputs -------------------------------------------------------------------------------
+    struct joining {
+        connection_id id = 0;
+        std::string address_hash;                 // SHA-256 of the client's network address
+        std::shared_ptr<const flow_probe> probe;  // its send queue
+        std::string new_token;                    // a fresh random token, issued if needed
+    };
+    room_actions join(joining c, const protocol::hello_msg& hello,
+                      const std::optional<std::string>& rid, const moment& at);
+    // `arrived_ms`: steady ms the command reached the room (for delivery latency).
+    room_actions command(connection_id c, const core::command& cmd,
+                         const std::optional<std::string>& rid,
+                         const std::optional<std::string>& cid, std::int64_t arrived_ms,
+                         const moment& at);
+    room_actions fetch(connection_id c, core::seq_t from, std::size_t max_bytes);
+    room_actions leave(connection_id c, const moment& at);
+    // Releases what is due; `done` (if any) runs once that is committed and sent.
+    room_actions tick(const moment& at, std::function<void()> done = {});
+    // A persist action's batch is durable.
+    room_actions committed(std::uint64_t number, core::seq_t upto, std::uint64_t mod_upto,
+                           std::int64_t origin_ms, const moment& at);
+    // Every member's connection has taken the last broadcast.
+    room_actions fanout_taken(const moment& at);
+    room_actions fanout_timer(const moment& at);
+    // A member's long queue drained, or the recheck timer fired: waiting commands may go on.
+    room_actions drained(const moment& at);
+    // The domain timer (arm_timer) fell due.
+    room_actions timer_fired(const moment& at);
+    room_actions presence();
+    room_actions close_all(std::uint16_t code);
+    // Shutdown: takes on every waiting command, then closes each member with `code` once all
+    // it was sent is durable and acknowledged; `done` runs then.
+    room_actions drain(std::uint16_t code, std::function<void()> done, const moment& at);
+
+    // HTTP, with a moderator key's hash. `done` gets an error or the JSON body, once durable.
+    using key_reply = std::function<void(core::result<std::string>)>;
+    room_actions create_key(const std::string& owner_hash, const std::string& label,
+                            const std::string& new_key, const moment& at, key_reply done);
+    room_actions list_keys(const std::string& owner_hash, key_reply done);
+    room_actions revoke_key(const std::string& owner_hash, const std::string& key_id,
+                            key_reply done);
+    room_actions patch(const std::string& key_hash, const std::string& body, const moment& at,
+                       key_reply done);
+
+    // ---- reads (the room's lock held) ---------------------------------------------------------
+    const std::string& id() const { return id_; }
+    const core::session& session() const { return session_; }
+    core::seq_t committed_head() const { return committed_; }
+    std::size_t online() const { return members_.size() - viewers_; }
+    std::string view_json() const;
+    room_summary summary() const;
+    // The committed public log (each event's serialization).
+    std::vector<frame_ptr> committed_log() const;
+    // Nothing in flight: no member, no command waiting or being committed, nothing unsent.
+    bool idle() const;
+    std::size_t members() const { return members_.size(); }
+    bool is_member(connection_id c) const { return members_.count(c) > 0; }
+    // After the I/O threads have stopped: lets go of the connections' probes.
+    void release_members() {
+        members_.clear();
+        viewers_ = 0;
+    }
+    std::size_t waiting() const { return waiting_.size(); }
+
+  private:
+    struct member_entry {
+        core::actor who;
+        bool live = false;    // caught up: receives broadcasts
+        std::string key_id;   // the moderator key it joined with
+        bool viewer = false;  // watches read-only (a pub screen): no handle, counts nowhere
+        std::string address_hash;
+        std::shared_ptr<const flow_probe> probe;
+    };
+    struct waiting_command {
+        connection_id conn = 0;
+        core::command cmd;
+        std::optional<std::string> rid;
+        std::optional<std::string> cid;
+        std::int64_t arrived_ms = 0;
+    };
+    // Work waiting for a commit batch to be durable and broadcast: a function, or a reply to
+    // one connection (an ack, an ok), which goes to a live member with the events it follows.
+    struct after_commit {
+        std::uint64_t batch = 0;
+        std::function<void()> fn;
+        connection_id to = 0;
+        frame_ptr reply;
+    };
+
+    void join_viewer(const joining& c, core::seq_t since, const std::optional<std::string>& rid);
+    void welcome(connection_id c, core::seq_t since, std::string message);
+    void do_fetch(connection_id c, core::seq_t from, std::size_t max_bytes);
+    void execute(connection_id c, const core::actor& who, const core::command& cmd,
+                 const std::optional<std::string>& rid, const std::optional<std::string>& cid);
+    void do_tick();
+    bool overloaded() const;
+    // A long queue that has not moved for a while: its reader stopped reading.
+    bool stalled(const member_entry& m) const;
+    void rescan_members();
+    void process_waiting();
+    void persist(const std::vector<core::event>& events, std::vector<core::member> members = {},
+                 const std::vector<core::mod_entry>& mods = {},
+                 std::vector<std::pair<std::string, std::string>> configs = {},
+                 std::vector<store::key_change> keys = {});
+    void fan_out();
+    void broadcast(core::seq_t from, core::seq_t upto);
+    void after_moderation(const std::vector<core::mod_entry>& mods);
+    void send_mod_log(connection_id c);
+    std::vector<std::string> address_hashes_of(const std::string& handle) const;
+    void when_durable(std::function<void()> fn);
+    void reply_when_durable(connection_id c, frame_ptr reply);
+    void send(connection_id c, frame_ptr f) { emit(act::send{c, std::move(f)}); }
+    void send_error(connection_id c, const core::error& e, const std::optional<std::string>& rid,
+                    const std::optional<std::string>& cid);
+    void presence_changed();
+    void note_phase(const core::event& e);
+    void arm_timer();
+    // An action for the shell (built in place in the list).
+    template <class A>
+    void emit(A&& a) {
+        out_.emplace_back(std::in_place_type<std::decay_t<A>>, std::forward<A>(a));
+    }
+    // Every input starts here: the time it happens.
+    void at(const moment& m) { at_ = m; }
+    room_actions take() { return std::exchange(out_, {}); }
+
+    room_limits limits_;
+    metrics& stats_;
+    std::string id_;
+    core::session session_;
+    std::optional<core::instant> started_at_;
+    std::optional<core::instant> ended_at_;
+
+    std::vector<frame_ptr> log_;      // log_[seq - 1]: every event's serialization
+    std::vector<frame_ptr> mod_log_;  // mod_log_[n - 1]: the moderators' log, as sent
+    std::uint64_t mod_committed_ = 0;
+    core::seq_t committed_ = 0;  // events up to here are durable and broadcast
+    core::seq_t durable_ = 0;    // events up to here are durable
+    bool fanout_busy_ = false;   // members' connections have not all taken a batch
+    bool fanout_timer_armed_ = false;
+    std::int64_t pending_origin_ms_ = 0;  // origin of the oldest durable event not broadcast
+    std::uint64_t fanned_batches_ = 0;    // commit batches durable and broadcast
+    std::uint64_t submitted_batches_ = 0;
+    std::uint64_t completed_batches_ = 0;
+    std::deque<after_commit> after_commit_;
+    std::int64_t last_fanout_us_ = 0;
+    std::int64_t fanout_interval_us_ = 0;  // before the next broadcast (fanout_interval.hpp)
+
+    std::unordered_map<connection_id, member_entry> members_;
+    std::size_t viewers_ = 0;
+    bool presence_pending_ = false;
+
+    std::deque<waiting_command> waiting_;
+    bool recheck_armed_ = false;
+    // Steady ms the command being executed reached the room (0: a timer or the server).
+    std::int64_t origin_ms_ = 0;
+    // Push-back: bytes of events persisted but not yet broadcast, and the longest queue among
+    // live members that are still reading (as last seen).
+    std::size_t pending_bytes_ = 0;
+    std::size_t fanout_backlog_ = 0;
+    bool draining_ = false;
+    std::optional<core::instant> armed_for_;
+
+    moment at_;  // the current input's time
+    room_actions out_;
+};
+
+}  // namespace hashchat::server
