@@ -47,6 +47,9 @@ Every option can also be set as an environment variable (shown in brackets); a f
                      CPUs are over 70% busy; at most 10 ms more), each time all
                      that became durable since: fewer, larger writes under load (0: every
                      commit at once)                    [HASHCHAT_FANOUT_INTERVAL_MS] (10)
+  --room-idle-seconds=N   a session's room with no connections, nothing in flight and
+                     nothing due within N seconds (on the server's clock) is let go, and
+                     built again when needed            [HASHCHAT_ROOM_IDLE_SECONDS] (300)
   --index-delay-ms=N   the search index is written after the log, at least this often (and
                      at once when a search asks), in larger transactions
                                                       [HASHCHAT_INDEX_DELAY_MS] (250)
@@ -125,6 +128,7 @@ int main(int argc, char** argv) {
         {"queue-bytes", "HASHCHAT_QUEUE_BYTES"},
         {"max-waiting", "HASHCHAT_MAX_WAITING"},
         {"fanout-interval-ms", "HASHCHAT_FANOUT_INTERVAL_MS"},
+        {"room-idle-seconds", "HASHCHAT_ROOM_IDLE_SECONDS"},
         {"index-delay-ms", "HASHCHAT_INDEX_DELAY_MS"},
         {"sqlite-cache-mb", "HASHCHAT_SQLITE_CACHE_MB"},
         {"socket-send-buffer", "HASHCHAT_SOCKET_SEND_BUFFER"},
@@ -235,6 +239,9 @@ int main(int argc, char** argv) {
         } else if (name == "fanout-interval-ms") {
             if (!parse_int(value, 0, 1000, n)) return bad_option(name, value, "0 to 1000 ms");
             opts.fanout_interval_ms = static_cast<int>(n);
+        } else if (name == "room-idle-seconds") {
+            if (!parse_int(value, 0, 86400, n)) return bad_option(name, value, "0 to 86400 s");
+            opts.room_idle_seconds = static_cast<int>(n);
         } else if (name == "index-delay-ms") {
             if (!parse_int(value, 0, 3600000, n)) return bad_option(name, value, "0 to 3600000 ms");
             opts.index_delay_ms = static_cast<int>(n);

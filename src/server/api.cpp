@@ -54,6 +54,15 @@ std::optional<std::string> bearer(const http_request& req) {
     return std::string(v.substr(prefix.size()));
 }
 
+// A write over HTTP (keys, PATCH) goes to the session's room, built if need be.
+void in_room(hub& h, const http_request& req, const std::string& id, const responder& respond,
+             std::function<void(room&)> write) {
+    h.with_room(id, [req, respond, write = std::move(write)](const std::shared_ptr<room>& r) {
+        if (!r) return respond(no_such_session(req));
+        write(*r);
+    });
+}
+
 void keys_route(hub& h, const http_request& req, const std::string& id, const std::string& key_id,
                 const responder& respond) {
     auto r = h.find(id);
@@ -95,13 +104,21 @@ void keys_route(hub& h, const http_request& req, const std::string& id, const st
             }
             if (j.contains("label")) label = j["label"].get<std::string>();
         }
-        return r->create_key(hash, label, reply(http::status::created));
+        return in_room(h, req, id, respond,
+                       [hash, label, done = reply(http::status::created)](room& r) {
+                           r.create_key(hash, label, done);
+                       });
     }
     if (key_id.empty() && (method == http::verb::get || method == http::verb::head)) {
-        return r->list_keys(hash, reply(http::status::ok));
+        return in_room(h, req, id, respond, [hash, done = reply(http::status::ok)](room& r) {
+            r.list_keys(hash, done);
+        });
     }
     if (!key_id.empty() && method == http::verb::delete_) {
-        return r->revoke_key(hash, key_id, reply(http::status::no_content));
+        return in_room(h, req, id, respond,
+                       [hash, key_id, done = reply(http::status::no_content)](room& r) {
+                           r.revoke_key(hash, key_id, done);
+                       });
     }
     respond(error_response(req, http::status::method_not_allowed, "bad_request",
                            "That method is not allowed here."));
@@ -169,11 +186,13 @@ void patch_session(hub& h, const http_request& req, const std::string& id,
         return respond(error_response(req, http::status::unauthorized, "bad_key",
                                       "Send a moderator key as Authorization: Bearer <key>."));
     }
-    r->patch(sha256_hex(*key), req.body(), [req, respond](core::result<std::string> result) {
-        if (!result) {
-            return respond(error_response(req, result.err()));
-        }
-        respond(json_response(req, http::status::ok, std::move(*result)));
+    in_room(h, req, id, respond, [req, respond, hash = sha256_hex(*key)](room& r) {
+        r.patch(hash, req.body(), [req, respond](core::result<std::string> result) {
+            if (!result) {
+                return respond(error_response(req, result.err()));
+            }
+            respond(json_response(req, http::status::ok, std::move(*result)));
+        });
     });
 }
 
@@ -263,7 +282,7 @@ void series_route(hub& h, const http_request& req, const std::string& id, const 
         return respond(error_response(req, http::status::not_found, "not_found",
                                       "There is no series with that id."));
     }
-    auto rooms = h.rooms_of_series(id);
+    auto rooms = h.sessions_of_series(id);
     if (rest.empty()) {
         json sessions = json::array();
         for (auto& r : rooms) sessions.push_back(json::parse(r->view_json()));
@@ -290,7 +309,7 @@ void series_route(hub& h, const http_request& req, const std::string& id, const 
 void list_sessions(hub& h, const http_request& req, const responder& respond) {
     std::string body = "{\"sessions\":[";
     bool first = true;
-    for (const auto& r : h.rooms()) {
+    for (const auto& r : h.sessions()) {
         if (!first) body += ',';
         first = false;
         body += r->view_json();

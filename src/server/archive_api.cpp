@@ -56,7 +56,7 @@ core::instant listed_at(const room_summary& s) {
 std::optional<std::set<std::string>> earlier_authors(hub& h, const core::session_config& c) {
     if (!c.series) return std::nullopt;
     std::vector<std::string> ids;
-    for (const auto& r : h.rooms_of_series(*c.series)) {
+    for (const auto& r : h.sessions_of_series(*c.series)) {
         if (r->id() == c.id) break;
         ids.push_back(r->id());
     }
@@ -111,11 +111,24 @@ void transcript_route(hub& h, const http_request& req, const std::string& id, fo
         return respond(std::move(res));
     }
     hub* hp = &h;
-    r->committed_log([hp, req, respond, f, summary, etag](std::vector<frame_ptr> frames) {
-        on_worker(*hp, req, respond, "transcript of " + summary.config.id,
-                  [hp, req, f, summary, etag, frames = std::move(frames)] {
-                      return render(*hp, req, f, summary, etag, frames);
-                  });
+    if (auto loaded = r->loaded()) {
+        return loaded->committed_log(
+            [hp, req, respond, f, summary, etag](std::vector<frame_ptr> frames) {
+                on_worker(*hp, req, respond, "transcript of " + summary.config.id,
+                          [hp, req, f, summary, etag, frames = std::move(frames)] {
+                              return render(*hp, req, f, summary, etag, frames);
+                          });
+            });
+    }
+    // No room loaded: the log is read from the store, on an archive worker (it never builds a
+    // room). With no room, nothing is in flight: the store holds the log up to the summary's head.
+    on_worker(h, req, respond, "transcript of " + summary.config.id, [hp, req, f, summary, etag] {
+        std::vector<frame_ptr> frames;
+        for (auto& row : hp->db().events(summary.config.id)) {
+            if (frames.size() == summary.head) break;
+            frames.push_back(std::make_shared<const std::string>(std::move(row.body)));
+        }
+        return render(*hp, req, f, summary, etag, frames);
     });
 }
 
@@ -244,7 +257,7 @@ void list_archive(hub& h, const http_request& req, std::string_view target,
 http_response archive_page(hub& h, const http_request& req, const listing_filter& f,
                            std::size_t limit, std::size_t offset) {
     std::vector<room_summary> all;
-    for (const auto& r : h.rooms()) all.push_back(r->summary());
+    for (const auto& r : h.sessions()) all.push_back(r->summary());
     std::sort(all.begin(), all.end(), [](const room_summary& a, const room_summary& b) {
         return listed_at(a) != listed_at(b) ? listed_at(a) > listed_at(b)
                                             : a.config.id < b.config.id;
@@ -415,7 +428,7 @@ void feed(hub& h, const http_request& req, std::string_view target, const respon
 http_response feed_document(hub& h, const http_request& req, const std::string& tag) {
     const bool by_tag = !tag.empty();
     std::vector<room_summary> ended;
-    for (const auto& r : h.rooms()) {
+    for (const auto& r : h.sessions()) {
         auto s = r->summary();
         if (s.state != archive::chat_state::ended) continue;
         if (by_tag && normal_tag(tag) != normal_tag(s.config.hashtag)) continue;

@@ -17,14 +17,12 @@ namespace net = boost::asio;
 
 hub::hub(net::io_context& ioc, options opts, clock& time, store::store& db, committer& commits,
          metrics& stats)
-    : ioc_(ioc), opts_(std::move(opts)), time_(time), db_(db), commits_(commits), stats_(stats) {}
-
-std::shared_ptr<room> hub::make_room(core::session s) {
-    return std::make_shared<room>(
-        net::make_strand(ioc_), std::move(s),
-        room_deps{time_, commits_, stats_,
-                  room_limits{opts_.queue_bytes, opts_.queue_bytes / 4, opts_.max_waiting,
-                              opts_.fanout_interval_ms}});
+    : ioc_(ioc), opts_(std::move(opts)), time_(time), db_(db), commits_(commits), stats_(stats) {
+    registry_ = std::make_shared<registry>(
+        ioc_, time_, db_, commits_, stats_,
+        registry_options{room_limits{opts_.queue_bytes, opts_.queue_bytes / 4, opts_.max_waiting,
+                                     opts_.fanout_interval_ms},
+                         opts_.max_text, std::chrono::seconds(opts_.room_idle_seconds)});
 }
 
 void hub::load() {
@@ -35,57 +33,7 @@ void hub::load() {
         series_[stored.id] = *s;
         series_keys_[stored.id] = stored.key_hash;
     }
-    const auto indexed = db_.index_watermarks();
-    for (const auto& stored : db_.sessions()) {
-        auto config = protocol::config_from_json(stored.config_json);
-        if (!config) {
-            throw store::store_error("session " + stored.id + ": the configuration is unreadable");
-        }
-        core::session s(std::move(*config), {}, core::limits{opts_.max_text, 50});
-        s.set_keys(stored.keys);
-        auto r = make_room(std::move(s));
-        // The search index is written after the log (committer): what it had not read when
-        // the server stopped is indexed now.
-        const auto mark = indexed.find(stored.id);
-        const core::seq_t indexed_upto = mark == indexed.end() ? 0 : mark->second;
-        const auto events = db_.events(stored.id);
-        std::vector<store::post_index_op> reindex;
-        r->load(db_.members(stored.id), events, db_.mod_entries(stored.id), indexed_upto, reindex);
-        if (events.size() > indexed_upto) {
-            store::write_batch batch;
-            batch.index = std::move(reindex);
-            batch.indexed.emplace_back(stored.id, events.size());
-            db_.commit(batch);
-            spdlog::info("session {}: indexed events {} to {} for search", stored.id,
-                         indexed_upto + 1, events.size());
-        }
-        {
-            std::lock_guard lock(mutex_);
-            rooms_[stored.id] = r;
-        }
-        r->start();
-    }
-    stats_.sessions = static_cast<std::int64_t>(rooms_.size());
-    spdlog::info("loaded {} sessions", rooms_.size());
-}
-
-std::shared_ptr<room> hub::find(const std::string& id) {
-    std::lock_guard lock(mutex_);
-    auto it = rooms_.find(id);
-    return it == rooms_.end() ? nullptr : it->second;
-}
-
-std::vector<std::shared_ptr<room>> hub::rooms() {
-    std::vector<std::shared_ptr<room>> out;
-    {
-        std::lock_guard lock(mutex_);
-        for (auto& [id, r] : rooms_) out.push_back(r);
-    }
-    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
-        return a->created_at() != b->created_at() ? a->created_at() > b->created_at()
-                                                  : a->id() < b->id();
-    });
-    return out;
+    registry_->load();
 }
 
 core::result<created_session> hub::create(std::string_view body) {
@@ -109,13 +57,7 @@ core::result<std::string> hub::add_session(core::session_config c, const std::st
             continue;
         }
         core::session s(*config, {key_hash}, core::limits{opts_.max_text, 50});
-        auto r = make_room(std::move(s));
-        {
-            std::lock_guard lock(mutex_);
-            rooms_[config->id] = r;
-            stats_.sessions = static_cast<std::int64_t>(rooms_.size());
-        }
-        r->start();
+        registry_->add(std::move(s));
         spdlog::info("session {} created", config->id);
         return config->id;
     }
@@ -171,7 +113,7 @@ core::result<std::vector<std::string>> hub::extend_series(const std::string& id,
     const auto now = time_.now();
     // From the day after the last session (in the series' zone), or from today.
     std::string from = protocol::local_time_text(now, s->timezone).value().substr(0, 10);
-    auto existing = rooms_of_series(id);
+    auto existing = sessions_of_series(id);
     if (!existing.empty() && existing.back()->config().timetable.start) {
         const auto after = *existing.back()->config().timetable.start + std::chrono::hours(24);
         if (auto day = protocol::local_time_text(after, s->timezone)) from = day->substr(0, 10);
@@ -194,29 +136,25 @@ std::optional<protocol::series_config> hub::find_series(const std::string& id) {
     return it->second;
 }
 
-std::vector<std::shared_ptr<room>> hub::rooms_of_series(const std::string& id) {
-    std::vector<std::shared_ptr<room>> out;
-    for (auto& r : rooms()) {
-        if (r->config().series == id) out.push_back(r);
+std::vector<std::shared_ptr<session_entry>> hub::sessions_of_series(const std::string& id) {
+    std::vector<std::pair<core::session_config, std::shared_ptr<session_entry>>> found;
+    for (auto& e : sessions()) {
+        auto c = e->config();
+        if (c.series == id) found.emplace_back(std::move(c), e);
     }
-    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
-        return a->config().timetable.start < b->config().timetable.start;
+    std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) {
+        return a.first.timetable.start < b.first.timetable.start;
     });
+    std::vector<std::shared_ptr<session_entry>> out;
+    out.reserve(found.size());
+    for (auto& [c, e] : found) out.push_back(std::move(e));
     return out;
 }
 
 void hub::advance_clock(core::duration d, std::function<void(core::instant)> done) {
     auto* tc = dynamic_cast<test_clock*>(&time_);
     const auto now = tc ? tc->advance(d) : time_.now();
-    auto all = rooms();
-    if (all.empty()) return done(now);
-    auto remaining = std::make_shared<std::atomic<std::size_t>>(all.size());
-    auto shared_done = std::make_shared<std::function<void(core::instant)>>(std::move(done));
-    for (auto& r : all) {
-        r->tick([remaining, shared_done, now] {
-            if (remaining->fetch_sub(1) == 1) (*shared_done)(now);
-        });
-    }
+    registry_->advance([done = std::move(done), now] { done(now); });
 }
 
 bool hub::reserve_connection(const std::string& address) {
@@ -259,22 +197,20 @@ void hub::remove_connection(std::uint64_t id) {
 void hub::release() {
     archive_workers_.stop();
     archive_workers_.join();
-    decltype(rooms_) rooms;
     decltype(connections_) connections;
     {
         std::lock_guard lock(mutex_);
-        rooms.swap(rooms_);
         connections.swap(connections_);
     }
     // Outside the lock: a connection whose last owner is its room (it left after the I/O
     // threads stopped, so the room never heard) gives its address's place back as it goes,
     // and that takes the lock (it deadlocked here).
-    for (auto& [id, r] : rooms) r->release_members();
+    registry_->release();
 }
 
 void hub::shutdown(std::function<void()> done) {
     shutting_down_ = true;
-    auto all = rooms();
+    auto all = registry_->loaded();
     auto finish = [self = shared_from_this(), done = std::move(done)] {
         self->close_all(boost::beast::websocket::close_code::service_restart);
         done();

@@ -22,7 +22,9 @@
 #include "server/connection.hpp"
 #include "server/metrics.hpp"
 #include "server/options.hpp"
+#include "server/registry.hpp"
 #include "server/room.hpp"
+#include "server/session_entry.hpp"
 #include "store/store.hpp"
 
 namespace hashchat::server {
@@ -53,16 +55,24 @@ class hub : public std::enable_shared_from_this<hub> {
     // Archive work (transcripts, exports, search) runs here, off the I/O threads.
     boost::asio::thread_pool& archive_workers() { return archive_workers_; }
 
-    // Loads every stored session and releases what fell due while the server was down.
+    // Reads the stored sessions (not their logs) and releases what fell due while the server
+    // was down.
     void load();
 
-    std::shared_ptr<room> find(const std::string& id);
-    std::vector<std::shared_ptr<room>> rooms();  // newest first
+    // Any session, loaded or not (for reads; they never build a room).
+    std::shared_ptr<session_entry> find(const std::string& id) { return registry_->find(id); }
+    std::vector<std::shared_ptr<session_entry>> sessions() { return registry_->all(); }
+    // The session's room, built if need be; null if there is no such session. `fn` runs on any
+    // thread.
+    void with_room(const std::string& id, registry::room_callback fn) {
+        registry_->with_room(id, std::move(fn));
+    }
 
     core::result<created_session> create(std::string_view body);
     core::result<created_series> create_series(std::string_view body);
     std::optional<protocol::series_config> find_series(const std::string& id);
-    std::vector<std::shared_ptr<room>> rooms_of_series(const std::string& id);  // by start
+    std::vector<std::shared_ptr<session_entry>> sessions_of_series(
+        const std::string& id);  // by start
     // The series' next `count` sessions after its last one (the series key is the owner's).
     core::result<std::vector<std::string>> extend_series(const std::string& id,
                                                          const std::string& key, int count);
@@ -92,7 +102,6 @@ class hub : public std::enable_shared_from_this<hub> {
     void release();
 
   private:
-    std::shared_ptr<room> make_room(core::session s);
     // Stores and opens a new session whose owner key has `key_hash`; its id.
     core::result<std::string> add_session(core::session_config c, const std::string& key_hash);
 
@@ -104,7 +113,6 @@ class hub : public std::enable_shared_from_this<hub> {
     metrics& stats_;
 
     std::mutex mutex_;
-    std::unordered_map<std::string, std::shared_ptr<room>> rooms_;
     std::unordered_map<std::string, protocol::series_config> series_;
     std::unordered_map<std::string, std::string> series_keys_;  // id -> key hash
     std::unordered_map<std::uint64_t, std::weak_ptr<connection>> connections_;
@@ -113,6 +121,7 @@ class hub : public std::enable_shared_from_this<hub> {
     std::atomic<std::uint64_t> connection_ids_{0};
     std::atomic<bool> shutting_down_{false};
     boost::asio::thread_pool archive_workers_{2};
+    std::shared_ptr<registry> registry_;
 };
 
 }  // namespace hashchat::server

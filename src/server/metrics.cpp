@@ -34,7 +34,9 @@ void histogram_lines(std::ostringstream& os, const char* name, const char* help,
 std::string metrics::render() const {
     std::ostringstream os;
     line(os, "hashchat_connections", "gauge", "Open WebSocket connections.", connections);
-    line(os, "hashchat_sessions", "gauge", "Sessions loaded.", sessions);
+    line(os, "hashchat_sessions", "gauge", "Sessions stored.", sessions);
+    line(os, "hashchat_rooms_loaded", "gauge",
+         "Sessions whose room is in memory (live, or something due soon).", rooms_loaded);
     line(os, "hashchat_events_appended_total", "counter", "Events committed to the log.",
          events_appended);
     line(os, "hashchat_commits_total", "counter", "SQLite transactions committed.", commits);

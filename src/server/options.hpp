@@ -28,9 +28,10 @@ struct options {
     std::size_t max_frame = 64 * 1024;      // largest WebSocket message accepted
     std::size_t max_waiting = 1024;         // commands a session holds back under overload
     int fanout_interval_ms = 10;            // a session's broadcasts start at most this often
-    int index_delay_ms = 250;               // the search index follows the log at most this late
-    int sqlite_cache_mb = 64;               // the writer's SQLite page cache
-    std::size_t socket_send_buffer = 0;     // SO_SNDBUF of accepted sockets; 0: the kernel's
+    int room_idle_seconds = 300;  // a room with nothing in flight nor due this soon is let go
+    int index_delay_ms = 250;     // the search index follows the log at most this late
+    int sqlite_cache_mb = 64;     // the writer's SQLite page cache
+    std::size_t socket_send_buffer = 0;  // SO_SNDBUF of accepted sockets; 0: the kernel's
 
     // Abuse limits (see docs/operations.md; --profile=loadtest lifts them).
     core::bucket_rule post_rate{10, 1};    // post, edit, announce per connection

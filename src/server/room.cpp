@@ -16,6 +16,9 @@ room::room(net::any_io_executor strand, core::session s, room_deps deps)
       stats_(deps.stats),
       id_(s.config().id),
       created_at_(s.config().created_at),
+      idle_after_(deps.idle_after),
+      idle_(std::move(deps.idle)),
+      reload_(std::move(deps.reload)),
       machine_(std::move(s), deps.limits, deps.stats),
       timer_(strand_),
       fanout_timer_(strand_),
@@ -37,14 +40,19 @@ moment room::now() const {
 
 void room::start() {
     net::post(strand_, [self = shared_from_this()] {
-        self->step([&](room_machine& m) { return m.tick(self->now()); });
+        self->step([&](room_machine& m) { return m.tick(self->now()); }, nullptr, false);
     });
 }
 
 void room::join(std::shared_ptr<connection> c, protocol::hello_msg hello,
                 std::optional<std::string> rid) {
     net::post(strand_, [self = shared_from_this(), c = std::move(c), hello = std::move(hello),
-                        rid = std::move(rid)] {
+                        rid = std::move(rid)]() mutable {
+        if (self->retired_) {
+            return self->forward([c, hello = std::move(hello), rid](std::shared_ptr<room> r) {
+                r->join(c, hello, rid);
+            });
+        }
         room_machine::joining j{c->id(), sha256_hex(c->address()), c, random_token()};
         self->connections_.emplace(c->id(), c);
         self->step([&](room_machine& m) { return m.join(std::move(j), hello, rid, self->now()); },
@@ -82,6 +90,10 @@ void room::leave(std::uint64_t connection_id) {
 
 void room::tick(std::function<void()> done) {
     net::post(strand_, [self = shared_from_this(), done = std::move(done)] {
+        if (self->retired_) {
+            if (done) done();  // it had nothing due
+            return;
+        }
         self->step([&](room_machine& m) { return m.tick(self->now(), done); });
     });
 }
@@ -100,6 +112,7 @@ void room::drained() {
 
 void room::drain(std::uint16_t code, std::function<void()> done) {
     net::post(strand_, [self = shared_from_this(), code, done = std::move(done)] {
+        if (self->retired_) return done();
         self->step([&](room_machine& m) { return m.drain(code, done, self->now()); });
     });
 }
@@ -113,6 +126,11 @@ void room::release_members() {
 void room::create_key(std::string owner_hash, std::string label, key_reply done) {
     net::post(strand_, [self = shared_from_this(), owner_hash = std::move(owner_hash),
                         label = std::move(label), done = std::move(done)] {
+        if (self->retired_) {
+            return self->forward([owner_hash, label, done](std::shared_ptr<room> r) {
+                r->create_key(owner_hash, label, done);
+            });
+        }
         const auto key = random_token(32);
         self->step([&](room_machine& m) {
             return m.create_key(owner_hash, label, key, self->now(), done);
@@ -123,6 +141,10 @@ void room::create_key(std::string owner_hash, std::string label, key_reply done)
 void room::list_keys(std::string owner_hash, key_reply done) {
     net::post(strand_, [self = shared_from_this(), owner_hash = std::move(owner_hash),
                         done = std::move(done)] {
+        if (self->retired_) {
+            return self->forward(
+                [owner_hash, done](std::shared_ptr<room> r) { r->list_keys(owner_hash, done); });
+        }
         self->step([&](room_machine& m) { return m.list_keys(owner_hash, done); });
     });
 }
@@ -130,6 +152,11 @@ void room::list_keys(std::string owner_hash, key_reply done) {
 void room::revoke_key(std::string owner_hash, std::string key_id, key_reply done) {
     net::post(strand_, [self = shared_from_this(), owner_hash = std::move(owner_hash),
                         key_id = std::move(key_id), done = std::move(done)] {
+        if (self->retired_) {
+            return self->forward([owner_hash, key_id, done](std::shared_ptr<room> r) {
+                r->revoke_key(owner_hash, key_id, done);
+            });
+        }
         self->step([&](room_machine& m) { return m.revoke_key(owner_hash, key_id, done); });
     });
 }
@@ -137,8 +164,35 @@ void room::revoke_key(std::string owner_hash, std::string key_id, key_reply done
 void room::patch(std::string key_hash, std::string body, key_reply done) {
     net::post(strand_, [self = shared_from_this(), key_hash = std::move(key_hash),
                         body = std::move(body), done = std::move(done)] {
+        if (self->retired_) {
+            return self->forward([key_hash, body, done](std::shared_ptr<room> r) {
+                r->patch(key_hash, body, done);
+            });
+        }
         self->step([&](room_machine& m) { return m.patch(key_hash, body, self->now(), done); });
     });
+}
+
+// ---- letting go ---------------------------------------------------------------------------------
+
+bool room::may_retire() const {
+    if (retired_ || !idle_ || !machine_.idle()) return false;
+    const auto due = machine_.next_due();
+    return !due || *due > time_.now() + idle_after_;
+}
+
+std::optional<room_standing> room::retire() {
+    std::lock_guard lock(mutex_);
+    if (!may_retire()) return std::nullopt;
+    retired_ = true;
+    timer_.cancel();
+    fanout_timer_.cancel();
+    recheck_.cancel();
+    return machine_.standing();
+}
+
+void room::forward(std::function<void(std::shared_ptr<room>)> input) {
+    reload_(id_, std::move(input));
 }
 
 // ---- reads --------------------------------------------------------------------------------------

@@ -25,11 +25,20 @@
 
 namespace hashchat::server {
 
+class room;
+
 struct room_deps {
     const clock& time;
     committer& commits;
     metrics& stats;
     room_limits limits;
+    // A room with nothing in flight and nothing due within this long (domain clock) may be let
+    // go: `idle` is told (on the room's strand), and decides.
+    core::duration idle_after = std::chrono::minutes(5);
+    std::function<void(const std::shared_ptr<room>&)> idle;
+    // Where an input that reaches a room already let go is sent again: the session's room,
+    // built anew if need be.
+    std::function<void(const std::string&, std::function<void(std::shared_ptr<room>)>)> reload;
 };
 
 class room : public std::enable_shared_from_this<room> {
@@ -84,22 +93,36 @@ class room : public std::enable_shared_from_this<room> {
     // Any thread: for sorting lists.
     core::instant created_at() const { return created_at_; }
 
+    // On the room's strand, from `idle`: whether it is still idle, and if so, it is let go: it
+    // takes no more input (what reaches it is sent to its successor) and says where it stood.
+    std::optional<room_standing> retire();
+
   private:
     // The time of an input, on both clocks.
     moment now() const;
     // Calls the machine under the lock, then performs what it returns (outside the lock: a
     // completion may read the room). `caller` receives what is addressed to a connection that
     // is not (or no longer) a member, such as the refusal of its join.
+    // `let_go`: false for the first tick of a room just built, whose inputs (a join, an HTTP
+    // write) are on their way: it would be let go before they arrive, again and again.
     template <class Input>
-    void step(Input&& input, const std::shared_ptr<connection>& caller = nullptr) {
+    void step(Input&& input, const std::shared_ptr<connection>& caller = nullptr,
+              bool let_go = true) {
         room_actions actions;
+        bool idle = false;
         {
             std::lock_guard lock(mutex_);
             actions = input(machine_);
+            idle = let_go && may_retire();
         }
         perform(actions, caller);
+        if (idle && idle_) idle_(shared_from_this());
     }
+    // Under the lock: nothing in flight, nothing due soon.
+    bool may_retire() const;
     void perform(room_actions& actions, const std::shared_ptr<connection>& caller);
+    // An input that reached this room after it was let go goes to the session's next room.
+    void forward(std::function<void(std::shared_ptr<room>)> input);
     std::shared_ptr<connection> find(connection_id id,
                                      const std::shared_ptr<connection>& caller) const;
     void arm_timer(std::optional<core::instant> due);
@@ -110,6 +133,11 @@ class room : public std::enable_shared_from_this<room> {
     metrics& stats_;
     std::string id_;
     core::instant created_at_;
+
+    core::duration idle_after_;
+    std::function<void(const std::shared_ptr<room>&)> idle_;
+    std::function<void(const std::string&, std::function<void(std::shared_ptr<room>)>)> reload_;
+    bool retired_ = false;  // strand only: let go; inputs go to the session's next room
 
     std::mutex mutex_;  // guards machine_ for readers on other threads (views, summaries)
     room_machine machine_;

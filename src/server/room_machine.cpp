@@ -69,14 +69,38 @@ std::string room_machine::view_json() const {
     return protocol::dump(j);
 }
 
+void room_standing::note_phase(const core::event& e) {
+    const auto* p = std::get_if<core::phase_event>(&e.body);
+    if (!p) return;
+    last_phase = e;
+    if (p->state.phase == core::phase_kind::closed) {
+        ended_at = e.at;
+    } else if (p->state.phase != core::phase_kind::scheduled) {
+        ended_at.reset();
+        if (!started_at) started_at = e.at;
+    }
+}
+
+archive::chat_state room_standing::state() const {
+    return ended_at     ? archive::chat_state::ended
+           : started_at ? archive::chat_state::live
+                        : archive::chat_state::scheduled;
+}
+
 room_summary room_machine::summary() const {
     room_summary s;
     s.config = session_.config();
-    s.started_at = started_at_;
-    s.ended_at = ended_at_;
-    s.state = ended_at_     ? archive::chat_state::ended
-              : started_at_ ? archive::chat_state::live
-                            : archive::chat_state::scheduled;
+    s.started_at = marks_.started_at;
+    s.ended_at = marks_.ended_at;
+    s.state = marks_.state();
+    s.head = committed_;
+    return s;
+}
+
+room_standing room_machine::standing() const {
+    auto s = marks_;
+    s.config = session_.config();
+    s.keys = session_.keys();
     s.head = committed_;
     return s;
 }
@@ -730,15 +754,6 @@ room_actions room_machine::patch(const std::string& key_hash, const std::string&
 
 // ---- bookkeeping --------------------------------------------------------------------------------
 
-void room_machine::note_phase(const core::event& e) {
-    const auto* p = std::get_if<core::phase_event>(&e.body);
-    if (!p) return;
-    if (p->state.phase == core::phase_kind::closed) {
-        ended_at_ = e.at;
-    } else if (p->state.phase != core::phase_kind::scheduled) {
-        ended_at_.reset();
-        if (!started_at_) started_at_ = e.at;
-    }
-}
+void room_machine::note_phase(const core::event& e) { marks_.note_phase(e); }
 
 }  // namespace hashchat::server

@@ -89,6 +89,19 @@ struct room_limits {
     std::int64_t recheck_ms = 500;         // waiting commands are looked at again this often
 };
 
+// Where a session stands: what is kept of it when its room is let go (no members, no posts).
+struct room_standing {
+    core::session_config config;
+    std::vector<core::moderator_key> keys;
+    std::optional<core::event> last_phase;  // the log's last phase event
+    core::seq_t head = 0;
+    std::optional<core::instant> started_at;  // the first part began
+    std::optional<core::instant> ended_at;    // it closed (and did not open again)
+    // A phase event of the log, in order.
+    void note_phase(const core::event& e);
+    archive::chat_state state() const;
+};
+
 // What archive lists show of a session.
 struct room_summary {
     core::session_config config;
@@ -173,6 +186,9 @@ class room_machine {
     std::size_t online() const { return members_.size() - viewers_; }
     std::string view_json() const;
     room_summary summary() const;
+    room_standing standing() const;
+    // When the timetable has something due next (none: nothing).
+    std::optional<core::instant> next_due() const { return session_.next_due(); }
     // The committed public log (each event's serialization).
     std::vector<frame_ptr> committed_log() const;
     // Nothing in flight: no member, no command waiting or being committed, nothing unsent.
@@ -252,8 +268,7 @@ class room_machine {
     metrics& stats_;
     std::string id_;
     core::session session_;
-    std::optional<core::instant> started_at_;
-    std::optional<core::instant> ended_at_;
+    room_standing marks_;  // its phase events' marks (started, ended, the last phase)
 
     std::vector<frame_ptr> log_;      // log_[seq - 1]: every event's serialization
     std::vector<frame_ptr> mod_log_;  // mod_log_[n - 1]: the moderators' log, as sent

@@ -145,17 +145,26 @@ void ws_session::handle_message(const std::string& text) {
                                msg.rid, std::nullopt)),
                            false);
         }
-        auto r = hub_->find(hello->session);
-        if (!r) {
-            return enqueue(make_frame(protocol::error_message(
-                               core::make_error(core::error_code::not_found,
-                                                "There is no session with that id."),
-                               msg.rid, std::nullopt)),
-                           false);
-        }
-        if (room_ && room_ != r) room_->leave(id_);
-        room_ = r;
-        return room_->join(self, std::move(*hello), msg.rid);
+        // The session's room, built if need be (off this thread); then on this strand.
+        const std::string session = hello->session;
+        return hub_->with_room(session, [self, hello = std::move(*hello),
+                                         rid = msg.rid](const std::shared_ptr<room>& r) mutable {
+            net::post(self->ws_.get_executor(), [self, r, hello = std::move(hello),
+                                                 rid = std::move(rid)]() mutable {
+                if (!r) {
+                    self->enqueue(make_frame(protocol::error_message(
+                                      core::make_error(core::error_code::not_found,
+                                                       "There is no session with that id."),
+                                      rid, std::nullopt)),
+                                  false);
+                    return self->do_write();
+                }
+                if (self->closing_) return;
+                if (self->room_ && self->room_ != r) self->room_->leave(self->id_);
+                self->room_ = r;
+                r->join(self, std::move(hello), rid);
+            });
+        });
     }
     auto& cmd = std::get<core::command>(msg.body);
     if (!room_) {

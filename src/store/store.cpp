@@ -59,27 +59,46 @@ std::vector<stored_session> store::sessions() {
 }
 
 std::vector<core::member> store::members(const std::string& session_id) {
-    std::lock_guard lock(mutex_);
+    std::lock_guard lock(read_mutex_);
     std::vector<core::member> out;
-    statement q(db_, "SELECT handle, name, token_hash FROM members WHERE session_id = ?");
+    statement q(reader_, "SELECT handle, name, token_hash FROM members WHERE session_id = ?");
     q.bind(1, session_id);
     while (q.step()) out.push_back({q.text(0), q.text(1), q.text(2)});
     return out;
 }
 
 std::vector<stored_event> store::events(const std::string& session_id) {
-    std::lock_guard lock(mutex_);
+    return events_after(session_id, 0);
+}
+
+std::vector<stored_event> store::events_after(const std::string& session_id, core::seq_t seq) {
+    std::lock_guard lock(read_mutex_);
     std::vector<stored_event> out;
-    statement q(db_, "SELECT body, cid FROM events WHERE session_id = ? ORDER BY seq");
-    q.bind(1, session_id);
+    statement q(reader_,
+                "SELECT body, cid FROM events WHERE session_id = ? AND seq > ? ORDER BY seq");
+    q.bind(1, session_id).bind(2, static_cast<std::int64_t>(seq));
     while (q.step()) out.push_back({q.text(0), q.text(1)});
     return out;
 }
 
+log_marks store::marks(const std::string& session_id) {
+    std::lock_guard lock(read_mutex_);
+    log_marks out;
+    statement head(reader_, "SELECT max(seq) FROM events WHERE session_id = ?");
+    head.bind(1, session_id);
+    if (head.step() && !head.is_null(0)) out.head = static_cast<core::seq_t>(head.integer(0));
+    statement phases(reader_,
+                     "SELECT body FROM events INDEXED BY events_phases "
+                     "WHERE session_id = ? AND kind = 'phase' ORDER BY seq");
+    phases.bind(1, session_id);
+    while (phases.step()) out.phases.push_back({phases.text(0), {}});
+    return out;
+}
+
 std::vector<std::string> store::mod_entries(const std::string& session_id) {
-    std::lock_guard lock(mutex_);
+    std::lock_guard lock(read_mutex_);
     std::vector<std::string> out;
-    statement q(db_, "SELECT body FROM mod_events WHERE session_id = ? ORDER BY n");
+    statement q(reader_, "SELECT body FROM mod_events WHERE session_id = ? ORDER BY n");
     q.bind(1, session_id);
     while (q.step()) out.push_back(q.text(0));
     return out;

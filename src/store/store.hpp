@@ -44,6 +44,12 @@ struct stored_event {
     std::string cid;
 };
 
+// Where a stored session's log stands, read without its events: its head and its phase events.
+struct log_marks {
+    core::seq_t head = 0;
+    std::vector<stored_event> phases;  // in seq order
+};
+
 struct member_row {
     std::string session_id;
     core::member m;
@@ -152,8 +158,13 @@ class store {
     bool create_session(const std::string& id, const std::string& config_json,
                         const std::string& key_hash, std::int64_t created_ms);
     std::vector<stored_session> sessions();
+    // A session's members, log and moderators' log, read through the reader connection (WAL:
+    // they do not wait for the committer's transactions).
     std::vector<core::member> members(const std::string& session_id);
     std::vector<stored_event> events(const std::string& session_id);
+    // The events after `seq`, in order (what the search index has not read yet).
+    std::vector<stored_event> events_after(const std::string& session_id, core::seq_t seq);
+    log_marks marks(const std::string& session_id);
     std::vector<std::string> mod_entries(const std::string& session_id);  // bodies, in order
 
     // Chat series: false if the id is taken.

@@ -93,7 +93,10 @@ CREATE TABLE IF NOT EXISTS indexed(
     session_id TEXT PRIMARY KEY,
     seq INTEGER NOT NULL
 ) WITHOUT ROWID;
-PRAGMA user_version = 6;
+-- Version 7: each session's phase events, so that the server learns where a session stands
+-- (started, ended, its phase and what is due next) without reading its log.
+CREATE INDEX IF NOT EXISTS events_phases ON events(session_id, seq) WHERE kind = 'phase';
+PRAGMA user_version = 7;
 )sql";
 
 // Version 4 indexed each post in the transaction that logged it: its index is complete.

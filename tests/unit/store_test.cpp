@@ -393,3 +393,33 @@ TEST_CASE("a store that cannot be opened throws store_error", "[store]") {
         store::store(dir.file("missing-dir") / "x" / "hashchat.db", store::durability::full),
         store::store_error);
 }
+
+TEST_CASE("a session's marks: its head and its phase events, without its log", "[store]") {
+    temp_dir dir;
+    store::store db(dir.file("hashchat.db"), store::durability::normal);
+    const std::string id = "pubpd-2026-11-26";
+    REQUIRE(db.create_session(id, protocol::config_to_json(test::sample_config()), "kh", 0));
+    CHECK(db.marks(id).head == 0);
+    CHECK(db.marks(id).phases.empty());
+    const std::vector<core::event> log = {
+        phase_at(1, 0, core::phase_kind::intro),
+        post_at(2, 1, "ms_lee", "c-1"),
+        phase_at(3, 5, core::phase_kind::round),
+        post_at(4, 6, "mr_k", "c-1"),
+        core::event{5, at_min(7), core::like_event{2, "mr_k", 1, true}},
+    };
+    store::write_batch b;
+    for (const auto& e : log) b.events.push_back(row_of(id, e));
+    db.commit(b);
+    const auto m = db.marks(id);
+    CHECK(m.head == 5);
+    REQUIRE(m.phases.size() == 2);
+    CHECK(m.phases[0].body == protocol::serialize_event(log[0]));
+    CHECK(m.phases[1].body == protocol::serialize_event(log[2]));
+    // What lies after a seq (the search index's catch-up at start).
+    const auto after = db.events_after(id, 3);
+    REQUIRE(after.size() == 2);
+    CHECK(after[0].body == protocol::serialize_event(log[3]));
+    CHECK(after[0].cid == "c-1");
+    CHECK(db.events_after(id, 5).empty());
+}

@@ -1,0 +1,288 @@
+#include "server/registry.hpp"
+
+#include <malloc.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/asio/post.hpp>
+#include <limits>
+
+#include "protocol/event_json.hpp"
+#include "protocol/session_json.hpp"
+#include "store/index_ops.hpp"
+
+namespace hashchat::server {
+
+namespace net = boost::asio;
+
+registry::registry(net::io_context& ioc, const clock& time, store::store& db, committer& commits,
+                   metrics& stats, registry_options opts)
+    : ioc_(ioc),
+      time_(time),
+      db_(db),
+      commits_(commits),
+      stats_(stats),
+      opts_(opts),
+      timer_strand_(net::make_strand(ioc)),
+      due_timer_(timer_strand_) {}
+
+std::shared_ptr<room> registry::make_room(core::session s) {
+    std::weak_ptr<registry> weak = shared_from_this();
+    room_deps deps{time_, commits_, stats_, opts_.limits, opts_.idle_after, nullptr, nullptr};
+    deps.idle = [weak](const std::shared_ptr<room>& r) {
+        if (auto self = weak.lock()) self->on_idle(r);
+    };
+    deps.reload = [weak](const std::string& id, room_callback fn) {
+        if (auto self = weak.lock()) self->with_room(id, std::move(fn));
+    };
+    return std::make_shared<room>(net::make_strand(ioc_), std::move(s), std::move(deps));
+}
+
+void registry::load() {
+    const auto indexed = db_.index_watermarks();
+    const auto now = time_.now();
+    std::vector<std::shared_ptr<session_entry>> due_now;
+    for (const auto& stored : db_.sessions()) {
+        auto config = protocol::config_from_json(stored.config_json);
+        if (!config) {
+            throw store::store_error("session " + stored.id + ": the configuration is unreadable");
+        }
+        const auto marks = db_.marks(stored.id);
+        auto e = std::make_shared<session_entry>(*config, stored.keys, marks);
+        // The search index is written after the log (committer): what it had not read when
+        // the server stopped is indexed now, from the events after its mark.
+        const auto mark = indexed.find(stored.id);
+        const core::seq_t indexed_upto = mark == indexed.end() ? 0 : mark->second;
+        if (marks.head > indexed_upto) {
+            store::write_batch batch;
+            const auto scope = store::post_scope(config->hashtag, config->series);
+            for (const auto& row : db_.events_after(stored.id, indexed_upto)) {
+                auto ev = protocol::parse_event(row.body, row.cid);
+                if (!ev) throw store::store_error("session " + stored.id + ": unreadable event");
+                store::index_ops(stored.id, scope, *ev, batch.index);
+            }
+            batch.indexed.emplace_back(stored.id, marks.head);
+            db_.commit(batch);
+            spdlog::info("session {}: indexed events {} to {} for search", stored.id,
+                         indexed_upto + 1, marks.head);
+        }
+        const auto due = e->next_due();
+        std::lock_guard lock(mutex_);
+        entries_[stored.id] = e;
+        if (due && *due <= now) {
+            due_now.push_back(e);
+        } else {
+            schedule(e);
+        }
+    }
+    stats_.sessions = static_cast<std::int64_t>(entries_.size());
+    // What fell due while the server was down is released now, in order.
+    for (const auto& e : due_now) build(e);
+    arm_due_timer();
+    spdlog::info("{} sessions stored, {} rooms built at start", entries_.size(), due_now.size());
+}
+
+std::shared_ptr<session_entry> registry::find(const std::string& id) {
+    std::lock_guard lock(mutex_);
+    const auto it = entries_.find(id);
+    return it == entries_.end() ? nullptr : it->second;
+}
+
+std::vector<std::shared_ptr<session_entry>> registry::all() {
+    std::vector<std::shared_ptr<session_entry>> out;
+    {
+        std::lock_guard lock(mutex_);
+        out.reserve(entries_.size());
+        for (const auto& [id, e] : entries_) out.push_back(e);
+    }
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+        return a->created_at() != b->created_at() ? a->created_at() > b->created_at()
+                                                  : a->id() < b->id();
+    });
+    return out;
+}
+
+void registry::add(core::session s) {
+    // No room yet: the first join, HTTP write or step of its timetable builds it.
+    auto e = std::make_shared<session_entry>(s.config(), s.keys());
+    const auto due = e->next_due();
+    {
+        std::lock_guard lock(mutex_);
+        entries_[e->id()] = e;
+        stats_.sessions = static_cast<std::int64_t>(entries_.size());
+        if (!due || *due > time_.now()) schedule(e);
+    }
+    if (due && *due <= time_.now()) {
+        with_room(e->id(), [](const std::shared_ptr<room>&) {});
+    } else {
+        arm_due_timer();
+    }
+}
+
+void registry::with_room(const std::string& id, room_callback fn) {
+    std::shared_ptr<session_entry> e;
+    {
+        std::lock_guard lock(mutex_);
+        const auto it = entries_.find(id);
+        if (it != entries_.end()) e = it->second;
+        if (e && !e->loaded()) {
+            auto& waiting = building_[id];
+            waiting.push_back(std::move(fn));
+            if (waiting.size() > 1) return;  // being built
+            net::post(builders_, [self = shared_from_this(), e] {
+                try {
+                    self->build(e);
+                } catch (const std::exception& ex) {
+                    spdlog::error("session {}: its room cannot be built: {}", e->id(), ex.what());
+                    std::vector<room_callback> waiting;
+                    {
+                        std::lock_guard lock(self->mutex_);
+                        waiting.swap(self->building_[e->id()]);
+                        self->building_.erase(e->id());
+                    }
+                    for (auto& w : waiting) w(nullptr);
+                }
+            });
+            return;
+        }
+    }
+    fn(e ? e->loaded() : nullptr);
+}
+
+void registry::build(const std::shared_ptr<session_entry>& e) {
+    const auto st = e->standing();
+    core::session s(st.config, valid_key_hashes(st.keys), core::limits{opts_.max_text, 50});
+    s.set_keys(st.keys);
+    auto r = make_room(std::move(s));
+    std::vector<store::post_index_op> none;  // the index is brought up to date at start
+    r->load(db_.members(e->id()), db_.events(e->id()), db_.mod_entries(e->id()),
+            std::numeric_limits<core::seq_t>::max(), none);
+    std::vector<room_callback> waiting;
+    {
+        std::lock_guard lock(mutex_);
+        e->set_room(r);
+        if (const auto it = due_of_.find(e->id()); it != due_of_.end()) {
+            due_.erase({it->second, e->id()});
+            due_of_.erase(it);
+        }
+        if (const auto it = building_.find(e->id()); it != building_.end()) {
+            waiting.swap(it->second);
+            building_.erase(it);
+        }
+    }
+    stats_.rooms_loaded.fetch_add(1, std::memory_order_relaxed);
+    r->start();
+    for (auto& w : waiting) w(r);
+}
+
+void registry::on_idle(const std::shared_ptr<room>& r) {
+    auto e = find(r->id());
+    if (!e || e->loaded() != r) return;
+    {
+        std::lock_guard lock(mutex_);
+        if (building_.count(r->id()) > 0) return;
+        auto standing = r->retire();
+        if (!standing) return;
+        e->unload(std::move(*standing));
+        schedule(e);
+    }
+    stats_.rooms_loaded.fetch_sub(1, std::memory_order_relaxed);
+    arm_due_timer();
+    // The room's memory goes back to the system, not only to the allocator.
+    net::post(builders_, [] { malloc_trim(0); });
+}
+
+void registry::schedule(const std::shared_ptr<session_entry>& e) {
+    if (const auto it = due_of_.find(e->id()); it != due_of_.end()) {
+        due_.erase({it->second, e->id()});
+        due_of_.erase(it);
+    }
+    if (e->loaded()) return;
+    if (const auto due = e->next_due()) {
+        due_.emplace(*due, e->id());
+        due_of_[e->id()] = *due;
+    }
+}
+
+void registry::arm_due_timer() {
+    if (time_.is_test()) return;  // a test clock moves only through advance()
+    net::post(timer_strand_, [self = shared_from_this()] {
+        std::optional<core::instant> first;
+        {
+            std::lock_guard lock(self->mutex_);
+            if (!self->due_.empty()) first = self->due_.begin()->first;
+        }
+        if (first == self->due_armed_) return;
+        self->due_armed_ = first;
+        if (!first) {
+            self->due_timer_.cancel();
+            return;
+        }
+        self->due_timer_.expires_after(std::max(core::duration{0}, *first - self->time_.now()));
+        self->due_timer_.async_wait([self](const boost::system::error_code& ec) {
+            if (ec) return;
+            self->due_armed_.reset();
+            self->on_due();
+        });
+    });
+}
+
+std::vector<std::string> registry::take_due(core::instant now) {
+    std::vector<std::string> ids;
+    std::lock_guard lock(mutex_);
+    while (!due_.empty() && due_.begin()->first <= now) {
+        ids.push_back(due_.begin()->second);
+        due_of_.erase(due_.begin()->second);
+        due_.erase(due_.begin());
+    }
+    return ids;
+}
+
+void registry::on_due() {
+    const auto now = time_.now();
+    const auto ids = take_due(now);
+    // Building the room releases what is due (it ticks when it starts).
+    for (const auto& id : ids) with_room(id, [](const std::shared_ptr<room>&) {});
+    arm_due_timer();
+}
+
+std::vector<std::shared_ptr<room>> registry::loaded() {
+    std::vector<std::shared_ptr<room>> out;
+    std::lock_guard lock(mutex_);
+    for (const auto& [id, e] : entries_) {
+        if (auto r = e->loaded()) out.push_back(std::move(r));
+    }
+    return out;
+}
+
+void registry::advance(std::function<void()> done) {
+    const auto now = time_.now();
+    const auto ids = take_due(now);
+    // First the rooms of sessions that fell due are built, then every room ticks.
+    auto shared_done = std::make_shared<std::function<void()>>(std::move(done));
+    auto tick_all = [self = shared_from_this(), shared_done] {
+        auto rooms = self->loaded();
+        if (rooms.empty()) return (*shared_done)();
+        auto remaining = std::make_shared<std::atomic<std::size_t>>(rooms.size());
+        for (auto& r : rooms) {
+            r->tick([remaining, shared_done] {
+                if (remaining->fetch_sub(1) == 1) (*shared_done)();
+            });
+        }
+    };
+    auto built = std::make_shared<std::atomic<std::size_t>>(ids.size() + 1);
+    auto one_built = [built, tick_all] {
+        if (built->fetch_sub(1) == 1) tick_all();
+    };
+    for (const auto& id : ids)
+        with_room(id, [one_built](const std::shared_ptr<room>&) { one_built(); });
+    one_built();
+}
+
+void registry::release() {
+    builders_.stop();
+    builders_.join();
+    for (auto& r : loaded()) r->release_members();
+}
+
+}  // namespace hashchat::server

@@ -1,0 +1,91 @@
+// Every stored session (a session_entry each), and the rooms of those that are live: a room is
+// built when first needed (a join, a command, an HTTP write, a timer falling due) and let go when
+// it has no connections, nothing in flight and nothing due within --room-idle-seconds. At start
+// only the list of sessions and where each log stands are read, not the logs.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "server/clock.hpp"
+#include "server/committer.hpp"
+#include "server/metrics.hpp"
+#include "server/room.hpp"
+#include "server/session_entry.hpp"
+#include "store/store.hpp"
+
+namespace hashchat::server {
+
+struct registry_options {
+    room_limits limits;
+    std::size_t max_text = 1000;
+    core::duration idle_after = std::chrono::minutes(5);
+};
+
+class registry : public std::enable_shared_from_this<registry> {
+  public:
+    using room_callback = std::function<void(std::shared_ptr<room>)>;
+
+    registry(boost::asio::io_context& ioc, const clock& time, store::store& db, committer& commits,
+             metrics& stats, registry_options opts);
+
+    // At start: every stored session's entry (its configuration, keys and log marks), the search
+    // index brought up to date, and the rooms of sessions with something already due.
+    void load();
+
+    std::shared_ptr<session_entry> find(const std::string& id);
+    std::vector<std::shared_ptr<session_entry>> all();  // newest first
+    // A new session (already stored): its entry and room.
+    void add(core::session s);
+
+    // Calls `fn` with the session's room, built first if need be (off the I/O threads), or with
+    // null if there is no such session. `fn` runs on any thread.
+    void with_room(const std::string& id, room_callback fn);
+    std::vector<std::shared_ptr<room>> loaded();
+
+    // Test clock: builds the rooms whose timetable fell due, ticks every room; `done` once every
+    // change is committed and sent.
+    void advance(std::function<void()> done);
+    // After the I/O threads have stopped.
+    void release();
+
+  private:
+    std::shared_ptr<room> make_room(core::session s);
+    void build(const std::shared_ptr<session_entry>& e);
+    void on_idle(const std::shared_ptr<room>& r);
+    // Under mutex_: when the entry's room must be built next (it has none), or not.
+    void schedule(const std::shared_ptr<session_entry>& e);
+    void arm_due_timer();
+    void on_due();
+    // The sessions with no room whose timetable falls due by `now`, no longer scheduled.
+    std::vector<std::string> take_due(core::instant now);
+
+    boost::asio::io_context& ioc_;
+    const clock& time_;
+    store::store& db_;
+    committer& commits_;
+    metrics& stats_;
+    registry_options opts_;
+
+    std::mutex mutex_;
+    std::unordered_map<std::string, std::shared_ptr<session_entry>> entries_;
+    std::unordered_map<std::string, std::vector<room_callback>> building_;  // id -> waiting
+    std::set<std::pair<core::instant, std::string>> due_;  // sessions with no room, by due
+    std::unordered_map<std::string, core::instant> due_of_;
+    boost::asio::strand<boost::asio::io_context::executor_type> timer_strand_;
+    boost::asio::steady_timer due_timer_;
+    std::optional<core::instant> due_armed_;
+    boost::asio::thread_pool builders_{1};  // rooms are built here, off the I/O threads
+};
+
+}  // namespace hashchat::server
