@@ -40,18 +40,6 @@ std::int64_t seconds_of(core::instant t) {
 
 }  // namespace
 
-std::string_view to_string(chat_state s) {
-    switch (s) {
-        case chat_state::scheduled:
-            return "scheduled";
-        case chat_state::live:
-            return "live";
-        case chat_state::ended:
-            return "ended";
-    }
-    return "live";
-}
-
 std::optional<std::pair<std::size_t, std::size_t>> find_link(std::string_view text,
                                                              std::size_t from) {
     std::size_t i = from;
@@ -108,6 +96,7 @@ namespace {
 // The log as replayed so far: every post as last edited and what moderation did to it, and the
 // questions by number, each as first asked.
 struct replay {
+    core::chat_marks marks;
     std::vector<draft> drafts;
     std::unordered_map<core::seq_t, std::size_t> draft_of;
     std::map<int, question> asked;
@@ -144,14 +133,10 @@ void moderate(replay& r, const core::moderation_event& b) {
 // When the chat began and ended, and the question a round or talk asks.
 void change_phase(transcript& t, replay& r, const core::event& e, const core::phase_event& b) {
     const auto kind = b.state.phase;
-    if (kind == core::phase_kind::closed) {
-        t.state = chat_state::ended;
-        t.ended_at = e.at;
-    } else if (kind != core::phase_kind::scheduled) {
-        t.state = chat_state::live;
-        t.ended_at.reset();
-        if (!t.started_at) t.started_at = e.at;
-    }
+    r.marks.note(b, e.at);
+    t.state = r.marks.state();
+    t.started_at = r.marks.started_at;
+    t.ended_at = r.marks.ended_at;
     const bool asks = kind == core::phase_kind::round || kind == core::phase_kind::talk;
     if (asks && b.round && *b.round >= 1 && b.question && r.asked.count(*b.round) == 0) {
         question q;

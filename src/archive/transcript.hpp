@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/chat_marks.hpp"
 #include "core/events.hpp"
 #include "core/session.hpp"
 
@@ -83,7 +84,8 @@ struct statistics {
     std::optional<activity> over_time;
 };
 
-enum class chat_state { scheduled, live, ended };
+using core::chat_state;  // scheduled, live, ended (core/chat_marks.hpp)
+using core::to_string;
 
 struct transcript {
     core::session_config config;
@@ -104,8 +106,6 @@ struct transcript {
 // the series' earlier sessions (first-timers are computed against it).
 transcript build(const core::session_config& config, const std::vector<core::event>& events,
                  const std::optional<std::set<std::string>>& earlier_authors = std::nullopt);
-
-std::string_view to_string(chat_state s);
 
 // The http(s) addresses in a text, trailing punctuation left out.
 std::vector<std::string> links_in(std::string_view text);

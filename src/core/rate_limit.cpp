@@ -20,6 +20,13 @@ std::optional<duration> token_bucket::take(instant now) {
     return duration{static_cast<long long>(std::ceil(wait_s * 1000.0))};
 }
 
+std::optional<duration> window_limit::take(instant now) {
+    while (!times_.empty() && times_.front() + window_ <= now) times_.pop_front();
+    if (times_.size() >= limit_) return times_.front() + window_ - now;
+    times_.push_back(now);
+    return std::nullopt;
+}
+
 message_bucket bucket_of(const command* cmd) {
     if (!cmd) return message_bucket::other;
     if (std::holds_alternative<post_cmd>(*cmd) || std::holds_alternative<edit_cmd>(*cmd) ||

@@ -1,6 +1,8 @@
 // A token bucket: `burst` requests at once, refilled at `per_second`. Pure: time comes in.
 #pragma once
 
+#include <cstddef>
+#include <deque>
 #include <optional>
 
 #include "core/session.hpp"
@@ -25,6 +27,21 @@ class token_bucket {
     bucket_rule rule_;
     double tokens_;
     std::optional<instant> last_;
+};
+
+// At most `limit` in any `window` (sliding): session creations per network address per hour.
+// Pure: time comes in.
+class window_limit {
+  public:
+    window_limit(std::size_t limit, duration window) : limit_(limit), window_(window) {}
+
+    // Counts one at `now` if the window has room; else how long until it has.
+    std::optional<duration> take(instant now);
+
+  private:
+    std::size_t limit_;
+    duration window_;
+    std::deque<instant> times_;
 };
 
 // A connection's messages draw on three buckets: what writes text others read (posts, edits,

@@ -87,6 +87,13 @@ bool valid_handle(std::string_view handle) {
            std::all_of(handle.begin(), handle.end(), is_word_char);
 }
 
+std::string hashtag_key(std::string_view tag) {
+    if (!tag.empty() && tag.front() == '#') tag.remove_prefix(1);
+    std::string out = "#";
+    for (const char c : tag) out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
 std::string handle_key(std::string_view handle) {
     std::string out(handle);
     std::transform(out.begin(), out.end(), out.begin(),

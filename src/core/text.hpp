@@ -27,6 +27,9 @@ bool valid_handle(std::string_view handle);
 // The case-insensitive identity of a handle.
 std::string handle_key(std::string_view handle);
 
+// The case-insensitive identity of a hashtag, with its '#': "#UKEdChat", "ukedchat" -> "#ukedchat".
+std::string hashtag_key(std::string_view tag);
+
 // The n of a leading "A<n>" answer label: "A3:", "A3 ", "a3)", "A3.", "A3-", or "A3" alone.
 std::optional<int> answer_prefix(std::string_view text);
 

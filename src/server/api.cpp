@@ -25,23 +25,26 @@ std::optional<std::string> bearer(const http_request& req);
 json share_links(hub& h, const http_request& req, const std::string& id);
 bool admit_creation(hub& h, const http_request& req, const std::string& address,
                     const responder& respond);
+void series_created(hub& h, const http_request& req, const responder& respond,
+                    const core::result<created_series>& created);
 
 void create_session(hub& h, const http_request& req, const std::string& address,
                     const responder& respond) {
     if (!admit_creation(h, req, address, respond)) return;
-    auto created = h.create(req.body());
-    if (!created) {
-        return respond(error_response(req, created.err()));
-    }
-    const std::string join = "/s/" + created->id;
-    json body{{"id", created->id},
-              {"moderator_key", created->moderator_key},
-              {"urls",
-               {{"join", join},
-                {"moderate", join + "/moderate#key=" + created->moderator_key},
-                {"screen", join + "/screen"}}},
-              {"links", share_links(h, req, created->id)}};
-    respond(json_response(req, http::status::created, protocol::dump(body)));
+    h.create(req.body(), [&h, req, respond](core::result<created_session> created) {
+        if (!created) {
+            return respond(error_response(req, created.err()));
+        }
+        const std::string join = "/s/" + created->id;
+        json body{{"id", created->id},
+                  {"moderator_key", created->moderator_key},
+                  {"urls",
+                   {{"join", join},
+                    {"moderate", join + "/moderate#key=" + created->moderator_key},
+                    {"screen", join + "/screen"}}},
+                  {"links", share_links(h, req, created->id)}};
+        respond(json_response(req, http::status::created, protocol::dump(body)));
+    });
 }
 
 // The key in `Authorization: Bearer <key>`, if any.
@@ -224,7 +227,13 @@ bool admit_creation(hub& h, const http_request& req, const std::string& address,
 void create_series(hub& h, const http_request& req, const std::string& address,
                    const responder& respond) {
     if (!admit_creation(h, req, address, respond)) return;
-    auto created = h.create_series(req.body());
+    h.create_series(req.body(), [&h, req, respond](core::result<created_series> created) {
+        series_created(h, req, respond, created);
+    });
+}
+
+void series_created(hub& h, const http_request& req, const responder& respond,
+                    const core::result<created_series>& created) {
     if (!created) {
         return respond(error_response(req, created.err()));
     }
@@ -268,11 +277,13 @@ void extend_series(hub& h, const http_request& req, const std::string& id,
         }
         if (j.contains("count")) count = j["count"].get<int>();
     }
-    auto made = h.extend_series(id, *key, count);
-    if (!made) {
-        return respond(error_response(req, made.err()));
-    }
-    respond(json_response(req, http::status::created, protocol::dump(json{{"sessions", *made}})));
+    h.extend_series(id, *key, count, [req, respond](core::result<std::vector<std::string>> made) {
+        if (!made) {
+            return respond(error_response(req, made.err()));
+        }
+        respond(
+            json_response(req, http::status::created, protocol::dump(json{{"sessions", *made}})));
+    });
 }
 
 void series_route(hub& h, const http_request& req, const std::string& id, const std::string& rest,

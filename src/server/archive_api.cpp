@@ -9,6 +9,7 @@
 #include "archive/exports.hpp"
 #include "archive/feed.hpp"
 #include "archive/search_query.hpp"
+#include "core/text.hpp"
 #include "protocol/event_json.hpp"
 #include "protocol/time_format.hpp"
 #include "server/crypto.hpp"
@@ -22,15 +23,6 @@ namespace net = boost::asio;
 using nlohmann::json;
 
 namespace {
-
-// "#UKEdChat", "ukedchat" -> "#ukedchat"
-std::string normal_tag(std::string_view tag) {
-    std::string out = "#";
-    for (const char c : tag.substr(!tag.empty() && tag.front() == '#' ? 1 : 0)) {
-        out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-    return out;
-}
 
 // A name-based id that stays the same for the same input (urn:uuid, version 5 layout).
 std::string stable_urn(std::string_view name) {
@@ -267,9 +259,10 @@ http_response archive_page(hub& h, const http_request& req, const listing_filter
     const auto from = f.from ? protocol::parse_instant(*f.from + "T00:00Z") : std::nullopt;
     const auto to = f.to ? protocol::parse_instant(*f.to + "T00:00Z") : std::nullopt;
     for (const auto& s : all) {
-        ++tags[normal_tag(s.config.hashtag)];
+        ++tags[core::hashtag_key(s.config.hashtag)];
         const auto at = listed_at(s);
-        if (f.hashtag && normal_tag(*f.hashtag) != normal_tag(s.config.hashtag)) continue;
+        if (f.hashtag && core::hashtag_key(*f.hashtag) != core::hashtag_key(s.config.hashtag))
+            continue;
         if (f.series && s.config.series != f.series) continue;
         if (f.state && *f.state != archive::to_string(s.state)) continue;
         if (from && at < *from) continue;
@@ -377,7 +370,7 @@ void search(hub& h, const http_request& req, std::string_view target, const resp
     sr.match = *match;
     sr.limit = std::max<std::size_t>(1, *limit);
     sr.offset = *offset;
-    if (*tag && !(*tag)->empty()) sr.hashtag = normal_tag(**tag).substr(1);
+    if (*tag && !(*tag)->empty()) sr.hashtag = core::hashtag_key(**tag).substr(1);
     if (*series && !(*series)->empty()) sr.series = **series;
     hub* hp = &h;
     on_worker(h, req, respond, "search", [hp, req, sr = std::move(sr), query = **q] {
@@ -431,7 +424,7 @@ http_response feed_document(hub& h, const http_request& req, const std::string& 
     for (const auto& r : h.sessions()) {
         auto s = r->summary();
         if (s.state != archive::chat_state::ended) continue;
-        if (by_tag && normal_tag(tag) != normal_tag(s.config.hashtag)) continue;
+        if (by_tag && core::hashtag_key(tag) != core::hashtag_key(s.config.hashtag)) continue;
         ended.push_back(std::move(s));
     }
     std::sort(ended.begin(), ended.end(), [](const room_summary& a, const room_summary& b) {
@@ -444,7 +437,7 @@ http_response feed_document(hub& h, const http_request& req, const std::string& 
     const auto counts = h.db().counts(ids);
     const std::string base = base_url(req, h.opts().public_url);
     archive::feed_info info;
-    const std::string tag_name = by_tag ? normal_tag(tag) : "";
+    const std::string tag_name = by_tag ? core::hashtag_key(tag) : "";
     info.id = stable_urn("hashchat-feed:" + tag_name);
     info.title = by_tag ? tag_name + " chat archives" : "hashchat archives";
     info.base_url = base;

@@ -94,10 +94,14 @@ void committer::run() {
             flushes = flushes_wanted_;
             stopping = stopping_;
         }
-        // The log: events, members, moderators' log and configurations, one transaction.
+        // The log: new series and sessions, events, members, moderators' log, configurations
+        // and keys, one transaction.
         store::write_batch merged;
         const bool had_unindexed = !unindexed_upto_.empty();
         for (auto& w : work) {
+            for (auto& n : w.batch.new_series) merged.new_series.push_back(std::move(n));
+            for (auto& n : w.batch.new_sessions) merged.new_sessions.push_back(std::move(n));
+            for (auto& k : w.batch.keys) merged.keys.push_back(std::move(k));
             for (auto& e : w.batch.events) {
                 auto& upto = unindexed_upto_[e.session_id];
                 upto = std::max(upto, e.seq);

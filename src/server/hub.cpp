@@ -17,7 +17,13 @@ namespace net = boost::asio;
 
 hub::hub(net::io_context& ioc, options opts, clock& time, store::store& db, committer& commits,
          metrics& stats)
-    : ioc_(ioc), opts_(std::move(opts)), time_(time), db_(db), commits_(commits), stats_(stats) {
+    : ioc_(ioc),
+      opts_(std::move(opts)),
+      time_(time),
+      db_(db),
+      commits_(commits),
+      stats_(stats),
+      limits_(opts_.max_connections_per_address, opts_.max_sessions_per_hour) {
     registry_ = std::make_shared<registry>(
         ioc_, time_, db_, commits_, stats_,
         registry_options{room_limits{opts_.queue_bytes, opts_.queue_bytes / 4, opts_.max_waiting,
@@ -36,79 +42,97 @@ void hub::load() {
     registry_->load();
 }
 
-core::result<created_session> hub::create(std::string_view body) {
+void hub::create(std::string_view body, reply<created_session> done) {
     auto config = protocol::parse_create_request(body, time_.now());
-    if (!config) return config.err();
+    if (!config) return done(config.err());
     const std::string key = random_token(32);
-    auto id = add_session(std::move(*config), sha256_hex(key));
-    if (!id) return id.err();
-    return created_session{*id, key};
+    store::write_batch batch;
+    std::vector<core::session> made;
+    auto id = add_session(std::move(*config), sha256_hex(key), batch, made);
+    if (!id) return done(id.err());
+    commit_new(std::move(batch), std::move(made), [done, out = created_session{*id, key}] {
+        spdlog::info("session {} created", out.id);
+        done(out);
+    });
 }
 
-core::result<std::string> hub::add_session(core::session_config c, const std::string& key_hash) {
+core::result<std::string> hub::add_session(core::session_config c, const std::string& key_hash,
+                                           store::write_batch& batch,
+                                           std::vector<core::session>& made) {
     const auto now = time_.now();
-    auto config = &c;
-    const std::string base = protocol::id_base(*config);
+    const std::string base = protocol::id_base(c);
     for (int n = 1; n < 10000; ++n) {
-        config->id = n == 1 ? base : base + "-" + std::to_string(n);
-        if (find(config->id)) continue;
-        if (!db_.create_session(config->id, protocol::config_to_json(*config), key_hash,
-                                now.time_since_epoch().count())) {
-            continue;
-        }
-        core::session s(*config, {key_hash}, core::limits{opts_.max_text, 50});
-        registry_->add(std::move(s));
-        spdlog::info("session {} created", config->id);
-        return config->id;
+        c.id = n == 1 ? base : base + "-" + std::to_string(n);
+        if (!registry_->reserve(c.id)) continue;
+        batch.new_sessions.push_back(
+            {c.id, protocol::config_to_json(c), key_hash, now.time_since_epoch().count()});
+        made.emplace_back(c, std::vector<std::string>{key_hash}, core::limits{opts_.max_text, 50});
+        return c.id;
     }
     return core::make_error(core::error_code::bad_request, "Too many sessions with this id.");
 }
 
-core::result<created_series> hub::create_series(std::string_view body) {
+void hub::commit_new(store::write_batch batch, std::vector<core::session> made,
+                     std::function<void()> done) {
+    // Made through the committer like every other write; the sessions exist for the server once
+    // they are durable, and the answer goes then.
+    auto shared = std::make_shared<std::vector<core::session>>(std::move(made));
+    commits_.submit(std::move(batch), [self = shared_from_this(), shared, done = std::move(done)] {
+        for (auto& s : *shared) self->registry_->add(std::move(s));
+        done();
+    });
+}
+
+void hub::create_series(std::string_view body, reply<created_series> done) {
     const auto now = time_.now();
     auto req = protocol::parse_series_request(body, now);
-    if (!req) return req.err();
+    if (!req) return done(req.err());
     const std::string key = random_token(32);
     const std::string key_hash = sha256_hex(key);
     auto& s = req->series;
     const std::string base = protocol::series_id_base(s);
+    std::unique_lock lock(mutex_);
     for (int n = 1; n < 10000; ++n) {
         s.id = n == 1 ? base : base + "-" + std::to_string(n);
-        if (!db_.create_series(s.id, protocol::series_to_json(s), key_hash,
-                               now.time_since_epoch().count())) {
-            continue;
-        }
-        {
-            std::lock_guard lock(mutex_);
-            series_[s.id] = s;
-            series_keys_[s.id] = key_hash;
-        }
+        if (series_.count(s.id) > 0) continue;
+        series_[s.id] = s;
+        series_keys_[s.id] = key_hash;
+        lock.unlock();
+        store::write_batch batch;
+        batch.new_series.push_back(
+            {s.id, protocol::series_to_json(s), key_hash, now.time_since_epoch().count()});
+        std::vector<core::session> made;
         created_series out{s.id, key, {}};
         for (const auto& b : req->session_bodies) {
             auto config = protocol::parse_series_session(b, now, s.id);
-            if (!config) return config.err();
-            auto id = add_session(std::move(*config), key_hash);
-            if (!id) return id.err();
+            if (!config) return done(config.err());
+            auto id = add_session(std::move(*config), key_hash, batch, made);
+            if (!id) return done(id.err());
             out.sessions.push_back(*id);
         }
-        spdlog::info("series {} created with {} sessions", s.id, out.sessions.size());
-        return out;
+        return commit_new(std::move(batch), std::move(made), [done, out] {
+            spdlog::info("series {} created with {} sessions", out.id, out.sessions.size());
+            done(out);
+        });
     }
-    return core::make_error(core::error_code::bad_request, "Too many series with this id.");
+    lock.unlock();
+    done(core::make_error(core::error_code::bad_request, "Too many series with this id."));
 }
 
-core::result<std::vector<std::string>> hub::extend_series(const std::string& id,
-                                                          const std::string& key, int count) {
+void hub::extend_series(const std::string& id, const std::string& key, int count,
+                        reply<std::vector<std::string>> done) {
     auto s = find_series(id);
-    if (!s)
-        return core::make_error(core::error_code::not_found, "There is no series with that id.");
+    if (!s) {
+        return done(
+            core::make_error(core::error_code::not_found, "There is no series with that id."));
+    }
     std::string key_hash;
     {
         std::lock_guard lock(mutex_);
         key_hash = series_keys_[id];
     }
     if (!core::hashes_equal(key_hash, sha256_hex(key))) {
-        return core::make_error(core::error_code::bad_key, "That is not the series' key.");
+        return done(core::make_error(core::error_code::bad_key, "That is not the series' key."));
     }
     const auto now = time_.now();
     // From the day after the last session (in the series' zone), or from today.
@@ -118,15 +142,17 @@ core::result<std::vector<std::string>> hub::extend_series(const std::string& id,
         const auto after = *existing.back()->config().timetable.start + std::chrono::hours(24);
         if (auto day = protocol::local_time_text(after, s->timezone)) from = day->substr(0, 10);
     }
-    std::vector<std::string> made;
+    store::write_batch batch;
+    std::vector<core::session> made;
+    std::vector<std::string> ids;
     for (const auto& body : protocol::next_sessions(*s, from, now, count)) {
         auto config = protocol::parse_series_session(body, now, id);
-        if (!config) return config.err();
-        auto made_id = add_session(std::move(*config), key_hash);
-        if (!made_id) return made_id.err();
-        made.push_back(*made_id);
+        if (!config) return done(config.err());
+        auto made_id = add_session(std::move(*config), key_hash, batch, made);
+        if (!made_id) return done(made_id.err());
+        ids.push_back(*made_id);
     }
-    return made;
+    commit_new(std::move(batch), std::move(made), [done, ids] { done(ids); });
 }
 
 std::optional<protocol::series_config> hub::find_series(const std::string& id) {
@@ -155,33 +181,6 @@ void hub::advance_clock(core::duration d, std::function<void(core::instant)> don
     auto* tc = dynamic_cast<test_clock*>(&time_);
     const auto now = tc ? tc->advance(d) : time_.now();
     registry_->advance([done = std::move(done), now] { done(now); });
-}
-
-bool hub::reserve_connection(const std::string& address) {
-    std::lock_guard lock(mutex_);
-    auto& n = per_address_[address];
-    if (n >= opts_.max_connections_per_address) return false;
-    ++n;
-    return true;
-}
-
-void hub::release_connection(const std::string& address) {
-    std::lock_guard lock(mutex_);
-    auto it = per_address_.find(address);
-    if (it == per_address_.end()) return;
-    if (--it->second == 0) per_address_.erase(it);
-}
-
-std::optional<core::duration> hub::admit_creation(const std::string& address) {
-    if (opts_.max_sessions_per_hour == 0) return std::nullopt;
-    const auto now = time_.now();
-    const auto hour = std::chrono::hours(1);
-    std::lock_guard lock(mutex_);
-    auto& times = creations_[address];
-    while (!times.empty() && times.front() + hour <= now) times.pop_front();
-    if (times.size() >= opts_.max_sessions_per_hour) return times.front() + hour - now;
-    times.push_back(now);
-    return std::nullopt;
 }
 
 void hub::add_connection(const std::shared_ptr<connection>& c) {

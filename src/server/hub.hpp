@@ -17,6 +17,7 @@
 
 #include "core/error.hpp"
 #include "protocol/series_json.hpp"
+#include "server/address_limits.hpp"
 #include "server/clock.hpp"
 #include "server/committer.hpp"
 #include "server/connection.hpp"
@@ -68,14 +69,17 @@ class hub : public std::enable_shared_from_this<hub> {
         registry_->with_room(id, std::move(fn));
     }
 
-    core::result<created_session> create(std::string_view body);
-    core::result<created_series> create_series(std::string_view body);
+    // Answers go through `done` (on the committer's thread) once what was made is durable.
+    template <class T>
+    using reply = std::function<void(core::result<T>)>;
+    void create(std::string_view body, reply<created_session> done);
+    void create_series(std::string_view body, reply<created_series> done);
     std::optional<protocol::series_config> find_series(const std::string& id);
     std::vector<std::shared_ptr<session_entry>> sessions_of_series(
         const std::string& id);  // by start
     // The series' next `count` sessions after its last one (the series key is the owner's).
-    core::result<std::vector<std::string>> extend_series(const std::string& id,
-                                                         const std::string& key, int count);
+    void extend_series(const std::string& id, const std::string& key, int count,
+                       reply<std::vector<std::string>> done);
 
     // Test clock only: moves time and calls `done` once every room's changes are committed.
     void advance_clock(core::duration d, std::function<void(core::instant)> done);
@@ -84,10 +88,14 @@ class hub : public std::enable_shared_from_this<hub> {
 
     // Per network address: WebSocket connections (a place is taken before the upgrade and given
     // back when the connection ends) and sessions created in the last hour.
-    bool reserve_connection(const std::string& address);
-    void release_connection(const std::string& address);
+    bool reserve_connection(const std::string& address) {
+        return limits_.reserve_connection(address);
+    }
+    void release_connection(const std::string& address) { limits_.release_connection(address); }
     // Nothing if `address` may create a session now (and counts it), else the wait.
-    std::optional<core::duration> admit_creation(const std::string& address);
+    std::optional<core::duration> admit_creation(const std::string& address) {
+        return limits_.admit_creation(address, time_.now());
+    }
     void add_connection(const std::shared_ptr<connection>& c);
     void remove_connection(std::uint64_t id);
     bool shutting_down() const { return shutting_down_; }
@@ -102,8 +110,14 @@ class hub : public std::enable_shared_from_this<hub> {
     void release();
 
   private:
-    // Stores and opens a new session whose owner key has `key_hash`; its id.
-    core::result<std::string> add_session(core::session_config c, const std::string& key_hash);
+    // Chooses a free id for a new session whose owner key has `key_hash` (reserved), adds its
+    // rows to `batch` and its state to `made`; its id.
+    core::result<std::string> add_session(core::session_config c, const std::string& key_hash,
+                                          store::write_batch& batch,
+                                          std::vector<core::session>& made);
+    // Commits what was made; the sessions exist once it is durable, then `done` runs.
+    void commit_new(store::write_batch batch, std::vector<core::session> made,
+                    std::function<void()> done);
 
     boost::asio::io_context& ioc_;
     options opts_;
@@ -116,8 +130,7 @@ class hub : public std::enable_shared_from_this<hub> {
     std::unordered_map<std::string, protocol::series_config> series_;
     std::unordered_map<std::string, std::string> series_keys_;  // id -> key hash
     std::unordered_map<std::uint64_t, std::weak_ptr<connection>> connections_;
-    std::unordered_map<std::string, std::size_t> per_address_;
-    std::unordered_map<std::string, std::deque<core::instant>> creations_;
+    address_limits limits_;
     std::atomic<std::uint64_t> connection_ids_{0};
     std::atomic<bool> shutting_down_{false};
     boost::asio::thread_pool archive_workers_{2};

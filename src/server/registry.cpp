@@ -102,12 +102,19 @@ std::vector<std::shared_ptr<session_entry>> registry::all() {
     return out;
 }
 
+bool registry::reserve(const std::string& id) {
+    std::lock_guard lock(mutex_);
+    if (entries_.count(id) > 0) return false;
+    return reserved_.insert(id).second;
+}
+
 void registry::add(core::session s) {
     // No room yet: the first join, HTTP write or step of its timetable builds it.
     auto e = std::make_shared<session_entry>(s.config(), s.keys());
     const auto due = e->next_due();
     {
         std::lock_guard lock(mutex_);
+        reserved_.erase(e->id());
         entries_[e->id()] = e;
         stats_.sessions = static_cast<std::int64_t>(entries_.size());
         if (!due || *due > time_.now()) schedule(e);

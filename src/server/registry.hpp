@@ -45,7 +45,9 @@ class registry : public std::enable_shared_from_this<registry> {
 
     std::shared_ptr<session_entry> find(const std::string& id);
     std::vector<std::shared_ptr<session_entry>> all();  // newest first
-    // A new session (already stored): its entry and room.
+    // Holds an id for a session being made (false if it is taken or held).
+    bool reserve(const std::string& id);
+    // A new session, now stored (its id reserved): its entry; no room until one is needed.
     void add(core::session s);
 
     // Calls `fn` with the session's room, built first if need be (off the I/O threads), or with
@@ -80,6 +82,7 @@ class registry : public std::enable_shared_from_this<registry> {
     std::mutex mutex_;
     std::unordered_map<std::string, std::shared_ptr<session_entry>> entries_;
     std::unordered_map<std::string, std::vector<room_callback>> building_;  // id -> waiting
+    std::set<std::string> reserved_;                       // ids of sessions being made
     std::set<std::pair<core::instant, std::string>> due_;  // sessions with no room, by due
     std::unordered_map<std::string, core::instant> due_of_;
     boost::asio::strand<boost::asio::io_context::executor_type> timer_strand_;

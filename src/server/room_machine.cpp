@@ -73,26 +73,15 @@ void room_standing::note_phase(const core::event& e) {
     const auto* p = std::get_if<core::phase_event>(&e.body);
     if (!p) return;
     last_phase = e;
-    if (p->state.phase == core::phase_kind::closed) {
-        ended_at = e.at;
-    } else if (p->state.phase != core::phase_kind::scheduled) {
-        ended_at.reset();
-        if (!started_at) started_at = e.at;
-    }
-}
-
-archive::chat_state room_standing::state() const {
-    return ended_at     ? archive::chat_state::ended
-           : started_at ? archive::chat_state::live
-                        : archive::chat_state::scheduled;
+    marks.note(*p, e.at);
 }
 
 room_summary room_machine::summary() const {
     room_summary s;
     s.config = session_.config();
-    s.started_at = marks_.started_at;
-    s.ended_at = marks_.ended_at;
-    s.state = marks_.state();
+    s.started_at = marks_.marks.started_at;
+    s.ended_at = marks_.marks.ended_at;
+    s.state = marks_.marks.state();
     s.head = committed_;
     return s;
 }

@@ -95,17 +95,15 @@ struct room_standing {
     std::vector<core::moderator_key> keys;
     std::optional<core::event> last_phase;  // the log's last phase event
     core::seq_t head = 0;
-    std::optional<core::instant> started_at;  // the first part began
-    std::optional<core::instant> ended_at;    // it closed (and did not open again)
+    core::chat_marks marks;  // started, ended
     // A phase event of the log, in order.
     void note_phase(const core::event& e);
-    archive::chat_state state() const;
 };
 
 // What archive lists show of a session.
 struct room_summary {
     core::session_config config;
-    archive::chat_state state = archive::chat_state::scheduled;
+    core::chat_state state = core::chat_state::scheduled;
     std::optional<core::instant> started_at;  // the first part began
     std::optional<core::instant> ended_at;    // it closed
     core::seq_t head = 0;

@@ -75,9 +75,9 @@ room_summary session_entry::summary() {
     std::lock_guard lock(mutex_);
     room_summary s;
     s.config = standing_.config;
-    s.started_at = standing_.started_at;
-    s.ended_at = standing_.ended_at;
-    s.state = standing_.state();
+    s.started_at = standing_.marks.started_at;
+    s.ended_at = standing_.marks.ended_at;
+    s.state = standing_.marks.state();
     s.head = standing_.head;
     return s;
 }

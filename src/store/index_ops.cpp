@@ -1,5 +1,7 @@
 #include "store/index_ops.hpp"
 
+#include "core/text.hpp"
+
 namespace hashchat::store {
 
 namespace {
@@ -18,10 +20,7 @@ std::string hex_word(char prefix, std::string_view s) {
 }  // namespace
 
 std::string hashtag_scope(std::string_view hashtag) {
-    if (!hashtag.empty() && hashtag.front() == '#') hashtag.remove_prefix(1);
-    std::string lower(hashtag);
-    for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return hex_word('t', lower);
+    return hex_word('t', core::hashtag_key(hashtag).substr(1));
 }
 
 std::string series_scope(std::string_view series) { return hex_word('s', series); }

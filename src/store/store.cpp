@@ -126,6 +126,23 @@ void store::commit(const write_batch& batch) {
     std::lock_guard lock(mutex_);
     exec("BEGIN IMMEDIATE");
     try {
+        statement series(db_, prepared("INSERT INTO series(id, config, key_hash, created_at) "
+                                       "VALUES(?,?,?,?)"));
+        for (const auto& n : batch.new_series) {
+            series.reset();
+            series.bind(1, n.id).bind(2, n.config_json).bind(3, n.key_hash).bind(4, n.created_ms);
+            series.step();
+        }
+        statement session(db_,
+                          prepared("INSERT INTO sessions(id, config, created_at) VALUES(?,?,?)"));
+        statement owner(db_, prepared("INSERT INTO moderator_keys(session_id, key_hash, key_id, "
+                                      "label, owner, created_at) VALUES(?,?,'k1','owner',1,?)"));
+        for (const auto& n : batch.new_sessions) {
+            session.reset();
+            session.bind(1, n.id).bind(2, n.config_json).bind(3, n.created_ms).step();
+            owner.reset();
+            owner.bind(1, n.id).bind(2, n.key_hash).bind(3, n.created_ms).step();
+        }
         statement ev(db_, prepared("INSERT INTO events(session_id, seq, at, kind, cid, body) "
                                    "VALUES(?,?,?,?,?,?)"));
         for (const auto& e : batch.events) {

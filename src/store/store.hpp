@@ -87,7 +87,17 @@ struct key_change {
     bool revoke = false;  // else add
 };
 
+// A session or a series made, with its owner key's hash.
+struct new_row {
+    std::string id;
+    std::string config_json;
+    std::string key_hash;
+    std::int64_t created_ms = 0;
+};
+
 struct write_batch {
+    std::vector<new_row> new_series;
+    std::vector<new_row> new_sessions;  // each with its owner key (k1)
     std::vector<event_row> events;
     std::vector<post_index_op> index;
     // The search index now covers these sessions' logs up to these seqs (index_watermarks).
@@ -97,8 +107,8 @@ struct write_batch {
     std::vector<std::pair<std::string, std::string>> configs;  // session id -> new config JSON
     std::vector<key_change> keys;
     bool empty() const {
-        return events.empty() && members.empty() && mods.empty() && configs.empty() &&
-               keys.empty() && index.empty() && indexed.empty();
+        return new_series.empty() && new_sessions.empty() && events.empty() && members.empty() &&
+               mods.empty() && configs.empty() && keys.empty() && index.empty() && indexed.empty();
     }
 };
 

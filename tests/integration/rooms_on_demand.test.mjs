@@ -101,6 +101,12 @@ test('rooms are built when needed and let go when idle; the timetable runs witho
             assert.equal((await getSession(srv, id)).title, 'On demand, renamed');
         });
 
+        await step('a co-moderator key made over HTTP is stored through the committer', async () => {
+            const res = await http(srv, 'POST', `/api/sessions/${id}/keys`, { label: 'Sam' }, auth);
+            assert.equal(res.status, 201, JSON.stringify(res.json));
+            await untilRoomsLoaded(srv, 0, 'after the key');
+        });
+
         await step('Q1 falls due while the server is down: logged once when it starts', async () => {
             await stopServer(srv);
             srv = await startServer({ dataDir, clock: '2026-11-26T20:06:00Z', args: ARGS });
@@ -109,6 +115,10 @@ test('rooms are built when needed and let go when idle; the timetable runs witho
             assert.equal(s.phase.round, 1);
             assert.equal(s.title, 'On demand, renamed');
             await untilRoomsLoaded(srv, 0, 'Q1 lasts 8 minutes');
+            const keys = await http(srv, 'GET', `/api/sessions/${id}/keys`, undefined, auth);
+            assert.equal(keys.status, 200);
+            assert.deepEqual(keys.json.keys.map((k) => [k.key_id, k.label, k.revoked]), [['k1', 'owner', false], ['k2', 'Sam', false]],
+                'the key made before the restart is there after it');
         });
 
         await step('Q2 and the wrap-up fall due with no room loaded; each phase is in the log once', async () => {

@@ -47,3 +47,19 @@ TEST_CASE("an unlimited rule never refuses", "[rate_limit]") {
     token_bucket b(bucket_rule{0, 0});
     for (int i = 0; i < 10000; ++i) CHECK_FALSE(b.take(at_ms(0)).has_value());
 }
+
+TEST_CASE("a sliding window allows its limit, then the next as the oldest leaves", "[rate_limit]") {
+    using hashchat::core::window_limit;
+    using std::chrono::minutes;
+    window_limit w(3, minutes(60));  // 3 an hour
+    const auto t = at_ms(0);
+    CHECK_FALSE(w.take(t).has_value());
+    CHECK_FALSE(w.take(t + minutes(10)).has_value());
+    CHECK_FALSE(w.take(t + minutes(20)).has_value());
+    const auto wait = w.take(t + minutes(30));
+    REQUIRE(wait.has_value());
+    CHECK(*wait == minutes(30));                 // the first leaves the window at t + 60
+    CHECK(w.take(t + minutes(59)).has_value());  // a refusal is not counted
+    CHECK_FALSE(w.take(t + minutes(60)).has_value());
+    CHECK(w.take(t + minutes(61)).has_value());
+}

@@ -2,6 +2,7 @@
 #include "core/room_rules.hpp"
 
 #include "chat_fixture.hpp"
+#include "core/chat_marks.hpp"
 #include "core/rate_limit.hpp"
 #include "test_support.hpp"
 
@@ -64,6 +65,33 @@ TEST_CASE("only the owner's key manages moderator keys") {
     CHECK(code_of(s.owner_key("co-hash")) == "not_allowed");
     REQUIRE(s.revoke_key(co.id).ok());
     CHECK(code_of(s.owner_key("co-hash")) == "bad_key");  // revoked: no key at all
+}
+
+}  // namespace hashchat::test
+
+namespace hashchat::test {
+
+TEST_CASE("a chat is scheduled, live once a part began, ended while closed") {
+    auto phase = [](core::phase_kind k) {
+        core::phase_event p;
+        p.state.phase = k;
+        return p;
+    };
+    core::chat_marks m;
+    CHECK(m.state() == core::chat_state::scheduled);
+    m.note(phase(core::phase_kind::scheduled), at_min(-10));  // a PATCH moving the start
+    CHECK(m.state() == core::chat_state::scheduled);
+    m.note(phase(core::phase_kind::intro), at_min(0));
+    m.note(phase(core::phase_kind::round), at_min(5));
+    CHECK(m.state() == core::chat_state::live);
+    CHECK(m.started_at == at_min(0));  // the first part, not the latest
+    m.note(phase(core::phase_kind::closed), at_min(34));
+    CHECK(m.state() == core::chat_state::ended);
+    CHECK(m.ended_at == at_min(34));
+    m.note(phase(core::phase_kind::round), at_min(40));  // reopened (extended after the end)
+    CHECK(m.state() == core::chat_state::live);
+    CHECK_FALSE(m.ended_at);
+    CHECK(core::to_string(m.state()) == "live");
 }
 
 }  // namespace hashchat::test

@@ -87,6 +87,13 @@ TEST_CASE("valid_handle: 1 to 20 of [A-Za-z0-9_]", "[text]") {
     CHECK(core::handle_key("ms_lee") == core::handle_key("MS_LEE"));
 }
 
+TEST_CASE("a hashtag's identity ignores case and the '#'", "[text]") {
+    CHECK(core::hashtag_key("#UKEdChat") == "#ukedchat");
+    CHECK(core::hashtag_key("ukedchat") == "#ukedchat");
+    CHECK(core::hashtag_key("#PubPD") == core::hashtag_key("pubpd"));
+    CHECK(core::hashtag_key("") == "#");
+}
+
 TEST_CASE("answer_prefix reads a leading A<n> label", "[text]") {
     struct example {
         const char* text;
