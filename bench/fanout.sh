@@ -1,6 +1,7 @@
 # Fan-out scenarios of scripts/bench (sourced by it; uses its BIN, RESULTS, log, machine_json).
 # The server is pinned to core 0 and the load generator (hashchat-load) to core 1; each step
-# starts a fresh server, so its CPU time and peak RSS are its own.
+# starts a fresh server, so its CPU time and peak RSS are its own. HASHCHAT_BENCH_BIN, if set, is
+# the hashchat binary measured (default build/release/hashchat; bench/regress.sh sets it per step).
 
 LOAD_SECONDS="${BENCH_SECONDS:-30}"            # measured window of each step (the issue: >= 30)
 # Posts/s per step (x1,000 clients = deliveries/s). The peers collapse past 100-150; hashchat is
@@ -24,8 +25,9 @@ start_server() {
         hashchat | hashchat-normal)
             local sync=full
             [ "$kind" = hashchat-normal ] && sync=normal
-            taskset -c 0 "$BIN/hashchat" --bind 127.0.0.1 --port 0 --threads 1 --profile=loadtest \
-                --sync "$sync" --data-dir "$SERVER_DIR" --log-level warn >"$SERVER_DIR/out" 2>&1 &
+            taskset -c 0 "${HASHCHAT_BENCH_BIN:-$BIN/hashchat}" --bind 127.0.0.1 --port 0 \
+                --threads 1 --profile=loadtest --sync "$sync" --data-dir "$SERVER_DIR" \
+                --log-level warn >"$SERVER_DIR/out" 2>&1 &
             SERVER_MODE=hashchat
             ;;
         node-ws)

@@ -24,14 +24,6 @@ namespace net = boost::asio;
 
 namespace {
 
-// The parts of an `events` message around the events it carries.
-const net::const_buffer events_prefix{events_open.data(), events_open.size()};
-const net::const_buffer events_comma{",", 1};
-const net::const_buffer events_suffix{events_close.data(), events_close.size()};
-
-constexpr std::size_t max_batch_bytes = 256 * 1024;
-constexpr std::size_t max_batch_events = 1000;
-
 frame_ptr make_frame(std::string s) { return std::make_shared<const std::string>(std::move(s)); }
 
 }  // namespace
@@ -43,6 +35,7 @@ ws_session::ws_session(net::ip::tcp::socket&& socket, std::shared_ptr<hub> h, st
       peer_(std::move(peer)),
       address_(std::move(address)),
       id_(hub_->next_connection_id()),
+      out_(hub_->opts().queue_bytes),
       close_deadline_(ws_.get_executor()),
       post_bucket_(hub_->opts().post_rate),
       like_bucket_(hub_->opts().like_rate),
@@ -50,7 +43,7 @@ ws_session::ws_session(net::ip::tcp::socket&& socket, std::shared_ptr<hub> h, st
 
 ws_session::~ws_session() {
     hub_->release_connection(address_);
-    hub_->stats().queued_bytes.fetch_sub(static_cast<std::int64_t>(queued_bytes_));
+    hub_->stats().queued_bytes.fetch_sub(static_cast<std::int64_t>(out_.queued_bytes()));
 }
 
 void ws_session::run(http::request<http::string_body> req) {
@@ -200,13 +193,10 @@ void ws_session::send(frame_ptr frame) {
 void ws_session::send_events(event_batch batch, std::vector<frame_ptr> replies) {
     net::post(ws_.get_executor(),
               [self = shared_from_this(), b = std::move(batch), r = std::move(replies)]() mutable {
-                  queued q;
-                  q.bytes = b.bytes;
-                  q.batch = std::move(b.frames);
-                  q.message = std::move(b.message);
-                  q.event = true;
-                  q.origin_ms = b.origin_ms;
-                  self->enqueue(std::move(q));
+                  if (!self->closing_ && self->accepted_) {
+                      const auto before = self->out_.queued_bytes();
+                      self->enqueued(self->out_.push(b, steady_now_ms()), before);
+                  }
                   b.taken.reset();  // taken: the room may send its next batch
                   for (auto& f : r) self->enqueue(std::move(f), false);
                   self->do_write();  // the events and the acks after them: one write
@@ -214,20 +204,20 @@ void ws_session::send_events(event_batch batch, std::vector<frame_ptr> replies) 
 }
 
 void ws_session::send_backlog(std::vector<frame_ptr> frames, core::seq_t next, bool live) {
-    net::post(ws_.get_executor(),
-              [self = shared_from_this(), frames = std::move(frames), next, live]() mutable {
-                  self->fetch_pending_ = false;
-                  self->catching_up_ = !live;
-                  self->backlog_next_ = next;
-                  for (auto& f : frames) self->enqueue(std::move(f), true);
-                  self->do_write();
-                  self->maybe_fetch();
-              });
+    net::post(ws_.get_executor(), [self = shared_from_this(), frames = std::move(frames), next,
+                                   live]() mutable {
+        if (self->closing_ || !self->accepted_) return;
+        const auto before = self->out_.queued_bytes();
+        self->enqueued(self->out_.backlog(std::move(frames), next, live, steady_now_ms()), before);
+        self->do_write();
+        self->maybe_fetch();
+    });
 }
 
 void ws_session::joined(std::shared_ptr<room> r) {
     net::post(ws_.get_executor(), [self = shared_from_this(), r = std::move(r)]() mutable {
         self->joined_ = true;
+        self->out_.set_joined();
         self->room_ = std::move(r);
     });
 }
@@ -237,40 +227,27 @@ void ws_session::close(std::uint16_t code) {
 }
 
 void ws_session::maybe_fetch() {
-    // Ask for the next backlog chunk only when the queue has drained, so a far-behind client
-    // is fed at the pace it reads and never fills its queue.
-    if (!catching_up_ || fetch_pending_ || closing_ || !room_) return;
-    const std::size_t budget = hub_->opts().queue_bytes / 4;
-    if (queued_bytes_ > budget) return;
-    fetch_pending_ = true;
-    room_->fetch(shared_from_this(), backlog_next_, budget);
+    if (closing_ || !room_) return;
+    if (auto from = out_.next_fetch()) room_->fetch(shared_from_this(), *from, out_.budget());
 }
 
 void ws_session::enqueue(frame_ptr frame, bool event) {
-    queued q;
-    q.bytes = frame->size();
-    q.frame = std::move(frame);
-    q.event = event;
-    enqueue(std::move(q));
+    if (closing_ || !accepted_) return;
+    const auto before = out_.queued_bytes();
+    enqueued(out_.push(std::move(frame), event, steady_now_ms()), before);
 }
 
-void ws_session::enqueue(queued q) {
-    if (closing_ || !accepted_ || q.bytes == 0) return;
-    if (queue_.empty() && !writing_) {
-        last_progress_ms_.store(steady_now_ms(), std::memory_order_relaxed);
-    }
-    queued_bytes_ += q.bytes;
-    hub_->stats().queued_bytes.fetch_add(static_cast<std::int64_t>(q.bytes),
+void ws_session::enqueued(bool within_bound, std::size_t before) {
+    hub_->stats().queued_bytes.fetch_add(static_cast<std::int64_t>(out_.queued_bytes() - before),
                                          std::memory_order_relaxed);
-    queue_.push_back(std::move(q));
-    if (queued_bytes_ > hub_->opts().queue_bytes) {
+    if (!within_bound) {
         spdlog::warn("connection {} from {}: send queue passed {} bytes, dropping it", id_, peer_,
                      hub_->opts().queue_bytes);
         hub_->stats().connections_dropped.fetch_add(1, std::memory_order_relaxed);
         return do_close(4001);
     }
-    shared_queued_bytes_.store(queued_bytes_, std::memory_order_relaxed);
-    if (joined_ && queued_bytes_ > hub_->opts().queue_bytes / 2) congested_ = true;
+    shared_queued_bytes_.store(out_.queued_bytes(), std::memory_order_relaxed);
+    last_progress_ms_.store(out_.last_progress_ms(), std::memory_order_relaxed);
 }
 
 void ws_session::schedule_write() {
@@ -284,27 +261,6 @@ void ws_session::schedule_write() {
 }
 
 namespace {
-
-// Writes a server frame's header (FIN, text, unmasked, the payload length) at `out`; returns
-// its size (2, 4 or 10 bytes).
-std::size_t text_frame_header(std::size_t length, unsigned char* out) {
-    out[0] = 0x81;
-    if (length < 126) {
-        out[1] = static_cast<unsigned char>(length);
-        return 2;
-    }
-    if (length <= 0xffff) {
-        out[1] = 126;
-        out[2] = static_cast<unsigned char>(length >> 8);
-        out[3] = static_cast<unsigned char>(length);
-        return 4;
-    }
-    out[1] = 127;
-    for (int i = 0; i < 8; ++i) {
-        out[2 + i] = static_cast<unsigned char>(static_cast<std::uint64_t>(length) >> (56 - 8 * i));
-    }
-    return 10;
-}
 
 // Drops the first `n` bytes of a buffer list.
 void consume(std::vector<net::const_buffer>& buffers, std::size_t n) {
@@ -320,7 +276,11 @@ void ws_session::do_write() {
     if (writing_) return;
     // Over: nothing more of its own, but Beast's frames still go (the HTTP answer to a refused
     // handshake; a close frame).
-    if (failed_) queue_.clear();
+    if (failed_) {
+        const auto dropped = out_.drop();
+        hub_->stats().queued_bytes.fetch_sub(static_cast<std::int64_t>(dropped),
+                                             std::memory_order_relaxed);
+    }
     auto& socket = ws_.next_layer().socket();
     while (gather()) {
         // The socket usually has room: then this is the write's only system call, and no
@@ -349,12 +309,8 @@ void ws_session::do_write() {
 }
 
 bool ws_session::gather() {
-    in_flight_.clear();
-    in_flight_origins_.clear();
     control_in_flight_.clear();
     buffers_.clear();
-    in_flight_bytes_ = 0;
-    in_flight_events_ = 0;
     // Beast's own frames first (the handshake's response, a pong, the close frame).
     auto& control = ws_.next_layer().control;
     for (auto& c : control) {
@@ -364,87 +320,14 @@ bool ws_session::gather() {
     control.clear();
     for (const auto& c : control_in_flight_) buffers_.emplace_back(net::buffer(c));
     // Then the connection's messages: after a close frame, none.
-    std::size_t messages = 0;
-    std::size_t header_at = 0;
-    while (!queue_.empty() && !failed_ && !close_frame_sent_ && !close_sent_ &&
-           messages < max_messages && in_flight_bytes_ < max_batch_bytes) {
-        const std::size_t header_buffer = buffers_.size();
-        buffers_.emplace_back();  // the header, once the length is known
-        std::size_t length = 0;
-        auto& q = queue_.front();
-        if (!q.event) {
-            buffers_.emplace_back(net::buffer(*q.frame));
-            length = q.bytes;
-            in_flight_bytes_ += q.bytes;
-            in_flight_.push_back(std::move(q.frame));
-            queue_.pop_front();
-        } else if (q.message && q.next == 0 && (queue_.size() == 1 || !queue_[1].event) &&
-                   q.batch->size() <= max_batch_events && q.bytes <= max_batch_bytes) {
-            // The usual case: a whole live batch and no other events waiting. It goes as the
-            // message the room built once for every member: one buffer, nothing copied.
-            buffers_.emplace_back(net::buffer(*q.message));
-            length = q.message->size();
-            in_flight_bytes_ += q.bytes;
-            in_flight_events_ += q.batch->size();
-            if (q.origin_ms != 0) in_flight_origins_.emplace_back(q.origin_ms, q.batch->size());
-            in_flight_.push_back(std::move(q.message));
-            queue_.pop_front();
-        } else {
-            // Consecutive queued events go out as one `events` message: the same bytes every
-            // other member gets (shared, not copied), between a shared prefix and suffix.
-            std::size_t events = 0;
-            std::size_t bytes = 0;
-            const std::size_t first = buffers_.size();
-            buffers_.push_back(events_prefix);
-            while (!queue_.empty() && queue_.front().event && events < max_batch_events) {
-                auto& e = queue_.front();
-                const frame_ptr& f = e.batch ? (*e.batch)[e.next] : e.frame;
-                if (events > 0 && bytes + f->size() > max_batch_bytes) break;
-                if (events > 0) buffers_.push_back(events_comma);
-                buffers_.emplace_back(net::buffer(*f));
-                bytes += f->size();
-                e.bytes -= f->size();
-                ++events;
-                if (e.origin_ms != 0) {
-                    if (in_flight_origins_.empty() ||
-                        in_flight_origins_.back().first != e.origin_ms) {
-                        in_flight_origins_.emplace_back(e.origin_ms, 0);
-                    }
-                    ++in_flight_origins_.back().second;
-                }
-                if (e.batch) {
-                    // The batch stays alive while the write points into it.
-                    if (in_flight_.empty() || in_flight_.back().get() != e.batch.get()) {
-                        in_flight_.push_back(e.batch);
-                    }
-                    if (++e.next < e.batch->size()) continue;
-                } else {
-                    in_flight_.push_back(std::move(e.frame));
-                }
-                queue_.pop_front();
+    if (!failed_ && !close_frame_sent_ && !close_sent_) {
+        for (const auto piece : out_.gather()) buffers_.emplace_back(piece.data(), piece.size());
+        if (out_.gathered_messages() > 0) {
+            hub_->stats().write_batches.fetch_add(1, std::memory_order_relaxed);
+            if (out_.gathered_events() > 0) {
+                hub_->stats().write_batch_events.observe(
+                    static_cast<double>(out_.gathered_events()));
             }
-            buffers_.push_back(events_suffix);
-            if (events == 1) {
-                // A single event is sent as itself.
-                buffers_.erase(buffers_.end() - 1);
-                buffers_.erase(buffers_.begin() + static_cast<std::ptrdiff_t>(first));
-                length = bytes;
-            } else {
-                length = bytes + (events - 1) + events_open.size() + events_close.size();
-            }
-            in_flight_bytes_ += bytes;
-            in_flight_events_ += events;
-        }
-        unsigned char* header = headers_.data() + header_at;
-        const std::size_t size = text_frame_header(length, header);
-        buffers_[header_buffer] = net::const_buffer(header, size);
-        header_at += size;
-        ++messages;
-    }
-    if (messages > 0) {
-        hub_->stats().write_batches.fetch_add(1, std::memory_order_relaxed);
-        if (in_flight_events_ > 0) {
-            hub_->stats().write_batch_events.observe(static_cast<double>(in_flight_events_));
         }
     }
     return !buffers_.empty();
@@ -461,31 +344,28 @@ void ws_session::on_write(beast::error_code ec, std::size_t) {
 }
 
 void ws_session::written() {
-    queued_bytes_ -= in_flight_bytes_;
-    hub_->stats().queued_bytes.fetch_sub(static_cast<std::int64_t>(in_flight_bytes_),
-                                         std::memory_order_relaxed);
-    in_flight_.clear();
-    control_in_flight_.clear();
-    in_flight_bytes_ = 0;
+    const auto before = out_.queued_bytes();
     const auto now = steady_now_ms();
-    for (const auto& [origin, count] : in_flight_origins_) {
+    auto done = out_.written(now);
+    control_in_flight_.clear();
+    hub_->stats().queued_bytes.fetch_sub(static_cast<std::int64_t>(before - out_.queued_bytes()),
+                                         std::memory_order_relaxed);
+    for (const auto& [origin, count] : done.origins) {
         hub_->stats().delivery_seconds.observe(static_cast<double>(now - origin) / 1000.0, count);
     }
-    in_flight_origins_.clear();
     last_progress_ms_.store(now, std::memory_order_relaxed);
-    shared_queued_bytes_.store(queued_bytes_, std::memory_order_relaxed);
-    if (congested_ && queued_bytes_ <= hub_->opts().queue_bytes / 8) {
-        congested_ = false;
-        if (room_) room_->drained();
+    shared_queued_bytes_.store(out_.queued_bytes(), std::memory_order_relaxed);
+    if (done.drained && room_) room_->drained();
+    if (done.fetch && !closing_ && room_) {
+        room_->fetch(shared_from_this(), *done.fetch, out_.budget());
     }
-    maybe_fetch();
 }
 
 void ws_session::finish_if_idle() {
     if (writing_) return;
     // Beast's teardown (after a close frame) waits until everything before it is written.
     if (ws_.next_layer().teardown_pending()) return ws_.next_layer().run_teardown();
-    if (!failed_ && closing_ && close_code_ != 0 && !close_sent_ && queue_.empty()) start_close();
+    if (!failed_ && closing_ && close_code_ != 0 && !close_sent_ && out_.empty()) start_close();
 }
 
 void ws_session::do_close(std::uint16_t code) {
@@ -511,11 +391,8 @@ void ws_session::do_close(std::uint16_t code) {
     if (code == 4001) {
         // It stopped reading: what has not been written is dropped, and only the write in
         // flight still holds bytes.
-        std::size_t dropped = 0;
-        for (const auto& q : queue_) dropped += q.bytes;
-        queue_.clear();
-        queued_bytes_ -= dropped;
-        shared_queued_bytes_.store(queued_bytes_, std::memory_order_relaxed);
+        const std::size_t dropped = out_.drop();
+        shared_queued_bytes_.store(out_.queued_bytes(), std::memory_order_relaxed);
         hub_->stats().queued_bytes.fetch_sub(static_cast<std::int64_t>(dropped),
                                              std::memory_order_relaxed);
     }

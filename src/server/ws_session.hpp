@@ -21,6 +21,7 @@
 #include "core/rate_limit.hpp"
 #include "server/connection.hpp"
 #include "server/options.hpp"
+#include "server/outbox.hpp"
 #include "server/ws_transport.hpp"
 
 namespace hashchat::server {
@@ -54,24 +55,13 @@ class ws_session final : public connection, public std::enable_shared_from_this<
     }
 
   private:
-    // A message of its own or one backlog event (`frame`), or live events (`batch`, from
-    // `next`), with the bytes not yet taken for a write.
-    struct queued {
-        frame_ptr frame;
-        std::shared_ptr<const std::vector<frame_ptr>> batch;
-        frame_ptr message;  // the whole batch as one message, if the room built it
-        std::size_t next = 0;
-        std::size_t bytes = 0;
-        bool event = false;
-        std::int64_t origin_ms = 0;
-    };
-
     void on_accept(boost::beast::error_code ec);
     void do_read();
     void on_read(boost::beast::error_code ec, std::size_t bytes);
     void handle_message(const std::string& text);
     void enqueue(frame_ptr frame, bool event);
-    void enqueue(queued q);
+    // After the outbox took something: its bound, the shared counters.
+    void enqueued(bool within_bound, std::size_t before);
     void schedule_write();  // do_write, once, after what is waiting on the strand
     void do_write();
     bool gather();   // takes what goes in the next write; false if nothing
@@ -83,9 +73,6 @@ class ws_session final : public connection, public std::enable_shared_from_this<
     void fail(boost::beast::error_code ec, const char* what);
     void maybe_fetch();
 
-    // Most messages in one write, and room for their frame headers.
-    static constexpr std::size_t max_messages = 32;
-
     boost::beast::websocket::stream<ws_transport> ws_;
     boost::beast::flat_buffer buffer_;
     std::shared_ptr<hub> hub_;
@@ -95,19 +82,9 @@ class ws_session final : public connection, public std::enable_shared_from_this<
 
     std::shared_ptr<room> room_;  // where commands go once hello was sent
     bool joined_ = false;
-    bool catching_up_ = false;  // backlog chunks still to fetch
-    core::seq_t backlog_next_ = 0;
-    bool fetch_pending_ = false;
 
-    std::deque<queued> queue_;
-    std::size_t queued_bytes_ = 0;
-    // What the write in flight points into, its size, and for live events their origins.
-    std::vector<std::shared_ptr<const void>> in_flight_;
-    std::size_t in_flight_bytes_ = 0;
-    std::size_t in_flight_events_ = 0;
-    std::vector<std::pair<std::int64_t, std::size_t>> in_flight_origins_;
-    std::vector<std::string> control_in_flight_;  // Beast's frames in the write
-    std::array<unsigned char, 10 * max_messages> headers_{};
+    outbox out_;  // what waits to be written, and how the next write is made of it
+    std::vector<std::string> control_in_flight_;      // Beast's frames in the write
     std::vector<boost::asio::const_buffer> buffers_;  // what is left of the write
     bool writing_ = false;                            // the rest of a write waits for the socket
     bool write_scheduled_ = false;
@@ -117,7 +94,6 @@ class ws_session final : public connection, public std::enable_shared_from_this<
     bool close_sent_ = false;        // async_close began
     bool close_frame_sent_ = false;  // a close frame was written: no message may follow
     bool failed_ = false;            // the connection is over: nothing more is written
-    bool congested_ = false;  // the queue passed half its bound: tell the room when it drains
     std::atomic<std::size_t> shared_queued_bytes_{0};  // queued_bytes_ for other threads
     std::atomic<std::int64_t> last_progress_ms_{0};
     std::atomic<int> pending_commands_{0};
