@@ -38,12 +38,6 @@ std::string optional_time(const std::optional<core::instant>& t) {
 }
 
 // When a session is listed: when it began, else when it is scheduled, else when it was made.
-core::instant listed_at(const room_summary& s) {
-    if (s.started_at) return *s.started_at;
-    if (s.config.timetable.start) return *s.config.timetable.start;
-    return s.config.created_at;
-}
-
 // The lower-case handles who posted in the series' sessions before this one.
 std::optional<std::set<std::string>> earlier_authors(hub& h, const core::session_config& c) {
     if (!c.series) return std::nullopt;
@@ -182,8 +176,8 @@ http_response render(hub& h, const http_request& req, format f, const room_summa
     return res;
 }
 
-// Sessions matching the list's filters, newest first.
-struct listing_filter {
+// The listing's query parameters as given.
+struct listing_query {
     std::optional<std::string> hashtag;
     std::optional<std::string> series;
     std::optional<std::string> state;
@@ -210,13 +204,13 @@ core::result<std::size_t> number_param(std::string_view target, std::string_view
     return n;
 }
 
-http_response archive_page(hub& h, const http_request& req, const listing_filter& f,
+http_response archive_page(hub& h, const http_request& req, const archive::listing_filter& f,
                            std::size_t limit, std::size_t offset);
 http_response feed_document(hub& h, const http_request& req, const std::string& tag);
 
 void list_archive(hub& h, const http_request& req, std::string_view target,
                   const responder& respond) {
-    listing_filter f;
+    listing_query f;
     for (auto [name, slot] :
          {std::pair{"hashtag", &f.hashtag}, std::pair{"series", &f.series},
           std::pair{"state", &f.state}, std::pair{"from", &f.from}, std::pair{"to", &f.to}}) {
@@ -238,41 +232,31 @@ void list_archive(hub& h, const http_request& req, std::string_view target,
     if (!limit) return respond(error_response(req, limit.err()));
     auto offset = number_param(target, "offset", 0, 100000);
     if (!offset) return respond(error_response(req, offset.err()));
+    archive::listing_filter filter;
+    filter.hashtag = f.hashtag;
+    filter.series = f.series;
+    if (f.state) {
+        for (auto st :
+             {core::chat_state::scheduled, core::chat_state::live, core::chat_state::ended}) {
+            if (*f.state == core::to_string(st)) filter.state = st;
+        }
+    }
+    if (f.from) filter.from = protocol::parse_instant(*f.from + "T00:00Z");
+    if (f.to) filter.to = protocol::parse_instant(*f.to + "T00:00Z");
     // The post counts come from the search index: read on an archive worker.
     hub* hp = &h;
     on_worker(h, req, respond, "archive list",
-              [hp, req, f = std::move(f), limit = *limit, offset = *offset] {
-                  return archive_page(*hp, req, f, limit, offset);
+              [hp, req, filter = std::move(filter), limit = *limit, offset = *offset] {
+                  return archive_page(*hp, req, filter, limit, offset);
               });
 }
 
-http_response archive_page(hub& h, const http_request& req, const listing_filter& f,
+http_response archive_page(hub& h, const http_request& req, const archive::listing_filter& f,
                            std::size_t limit, std::size_t offset) {
     std::vector<room_summary> all;
     for (const auto& r : h.sessions()) all.push_back(r->summary());
-    std::sort(all.begin(), all.end(), [](const room_summary& a, const room_summary& b) {
-        return listed_at(a) != listed_at(b) ? listed_at(a) > listed_at(b)
-                                            : a.config.id < b.config.id;
-    });
-    std::map<std::string, std::size_t> tags;
-    std::vector<const room_summary*> matching;
-    const auto from = f.from ? protocol::parse_instant(*f.from + "T00:00Z") : std::nullopt;
-    const auto to = f.to ? protocol::parse_instant(*f.to + "T00:00Z") : std::nullopt;
-    for (const auto& s : all) {
-        ++tags[core::hashtag_key(s.config.hashtag)];
-        const auto at = listed_at(s);
-        if (f.hashtag && core::hashtag_key(*f.hashtag) != core::hashtag_key(s.config.hashtag))
-            continue;
-        if (f.series && s.config.series != f.series) continue;
-        if (f.state && *f.state != archive::to_string(s.state)) continue;
-        if (from && at < *from) continue;
-        if (to && at >= *to + std::chrono::hours(24)) continue;
-        matching.push_back(&s);
-    }
-    std::vector<const room_summary*> page;
-    for (std::size_t i = offset; i < matching.size() && page.size() < limit; ++i) {
-        page.push_back(matching[i]);
-    }
+    const auto listed = archive::list_sessions(all, f, limit, offset);
+    const auto& page = listed.page;
     std::vector<std::string> ids;
     for (const auto* s : page) ids.push_back(s->config.id);
     h.sync_index();
@@ -291,7 +275,7 @@ http_response archive_page(hub& h, const http_request& req, const listing_filter
              {"mode", c.mode},
              {"timezone", c.timezone},
              {"state", archive::to_string(s->state)},
-             {"at", protocol::format_instant(listed_at(*s))},
+             {"at", protocol::format_instant(archive::listed_at(*s))},
              {"started_at", s->started_at ? json(optional_time(s->started_at)) : json(nullptr)},
              {"ended_at", s->ended_at ? json(optional_time(s->ended_at)) : json(nullptr)},
              {"questions", c.timetable.questions.size()},
@@ -306,7 +290,9 @@ http_response archive_page(hub& h, const http_request& req, const listing_filter
                {"csv", api + "/transcript.csv"}}}});
     }
     json hashtags = json::array();
-    for (const auto& [tag, n] : tags) hashtags.push_back({{"hashtag", tag}, {"sessions", n}});
+    for (const auto& [tag, n] : listed.hashtags) {
+        hashtags.push_back({{"hashtag", tag}, {"sessions", n}});
+    }
     json series = json::array();
     std::set<std::string> seen;
     for (const auto& s : all) {
@@ -318,7 +304,7 @@ http_response archive_page(hub& h, const http_request& req, const listing_filter
     }
     return json_response(req, http::status::ok,
                          protocol::dump(json{{"sessions", std::move(sessions)},
-                                             {"total", matching.size()},
+                                             {"total", listed.total},
                                              {"offset", offset},
                                              {"limit", limit},
                                              {"hashtags", std::move(hashtags)},
@@ -420,17 +406,10 @@ void feed(hub& h, const http_request& req, std::string_view target, const respon
 
 http_response feed_document(hub& h, const http_request& req, const std::string& tag) {
     const bool by_tag = !tag.empty();
-    std::vector<room_summary> ended;
-    for (const auto& r : h.sessions()) {
-        auto s = r->summary();
-        if (s.state != archive::chat_state::ended) continue;
-        if (by_tag && core::hashtag_key(tag) != core::hashtag_key(s.config.hashtag)) continue;
-        ended.push_back(std::move(s));
-    }
-    std::sort(ended.begin(), ended.end(), [](const room_summary& a, const room_summary& b) {
-        return *a.ended_at != *b.ended_at ? *a.ended_at > *b.ended_at : a.config.id < b.config.id;
-    });
-    if (ended.size() > 50) ended.resize(50);
+    std::vector<room_summary> all;
+    for (const auto& r : h.sessions()) all.push_back(r->summary());
+    const auto ended =
+        archive::feed_sessions(std::move(all), by_tag ? std::optional(tag) : std::nullopt);
     std::vector<std::string> ids;
     for (const auto& s : ended) ids.push_back(s.config.id);
     h.sync_index();

@@ -66,6 +66,12 @@ void room::command(std::shared_ptr<connection> c, core::command cmd, std::option
                    std::optional<std::string> cid) {
     net::post(strand_, [self = shared_from_this(), c = std::move(c), cmd = std::move(cmd),
                         rid = std::move(rid), cid = std::move(cid), arrived = steady_now_ms()] {
+        if (self->retired_) {
+            // Sent before its welcome, to a room let go meanwhile: the successor answers.
+            // (The successor tells the connection when it has taken it on.)
+            return self->forward(
+                [c, cmd, rid, cid](std::shared_ptr<room> r) { r->command(c, cmd, rid, cid); });
+        }
         self->step(
             [&](room_machine& m) {
                 return m.command(c->id(), cmd, rid, cid, arrived, self->now());
@@ -192,7 +198,9 @@ std::optional<room_standing> room::retire() {
 }
 
 void room::forward(std::function<void(std::shared_ptr<room>)> input) {
-    reload_(id_, std::move(input));
+    reload_(id_, [input = std::move(input)](const std::shared_ptr<room>& r) {
+        if (r) input(r);  // (none only if its building failed, which is logged)
+    });
 }
 
 // ---- reads --------------------------------------------------------------------------------------

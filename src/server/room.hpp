@@ -108,6 +108,9 @@ class room : public std::enable_shared_from_this<room> {
     template <class Input>
     void step(Input&& input, const std::shared_ptr<connection>& caller = nullptr,
               bool let_go = true) {
+        // Let go: its successor owns the session; a timer or a write's completion that still
+        // reaches this room changes nothing (what can change state was sent on: forward()).
+        if (retired_) return;
         room_actions actions;
         bool idle = false;
         {

@@ -18,6 +18,7 @@
 #include <variant>
 #include <vector>
 
+#include "archive/listing.hpp"
 #include "archive/transcript.hpp"
 #include "core/session.hpp"
 #include "protocol/client_messages.hpp"
@@ -101,13 +102,7 @@ struct room_standing {
 };
 
 // What archive lists show of a session.
-struct room_summary {
-    core::session_config config;
-    core::chat_state state = core::chat_state::scheduled;
-    std::optional<core::instant> started_at;  // the first part began
-    std::optional<core::instant> ended_at;    // it closed
-    core::seq_t head = 0;
-};
+using room_summary = archive::session_summary;
 
 // When an input happens, on both clocks: `now` on the domain clock (the timetable, the test
 // clock), `steady_us` for transport deadlines (fan-out coalescing, stalled readers), and how busy
