@@ -180,6 +180,18 @@ std::vector<std::string> next_sessions(const series_config& s, const std::string
     return out;
 }
 
+std::string next_series_day(const series_config& s, std::optional<core::instant> last_start,
+                            core::instant now) {
+    std::string from;
+    if (auto today = local_time_text(now, s.timezone)) from = today->substr(0, 10);
+    if (last_start) {
+        if (auto day = local_time_text(*last_start + std::chrono::hours(24), s.timezone)) {
+            from = day->substr(0, 10);
+        }
+    }
+    return from;
+}
+
 std::string series_id_base(const series_config& s) { return core::slug_of(s.hashtag); }
 
 std::string series_to_json(const series_config& s) {

@@ -39,6 +39,11 @@ core::result<series_request> parse_series_request(std::string_view body, core::i
 std::vector<std::string> next_sessions(const series_config& s, const std::string& from_date,
                                        core::instant now, int count);
 
+// Where a series' next sessions are looked for ("YYYY-MM-DD" in its zone): the day after its last
+// session's start, or today if it has none (or its last had no start).
+std::string next_series_day(const series_config& s, std::optional<core::instant> last_start,
+                            core::instant now);
+
 // "#ukedchat" -> "ukedchat".
 std::string series_id_base(const series_config& s);
 

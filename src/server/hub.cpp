@@ -135,13 +135,9 @@ void hub::extend_series(const std::string& id, const std::string& key, int count
         return done(core::make_error(core::error_code::bad_key, "That is not the series' key."));
     }
     const auto now = time_.now();
-    // From the day after the last session (in the series' zone), or from today.
-    std::string from = protocol::local_time_text(now, s->timezone).value().substr(0, 10);
     auto existing = sessions_of_series(id);
-    if (!existing.empty() && existing.back()->config().timetable.start) {
-        const auto after = *existing.back()->config().timetable.start + std::chrono::hours(24);
-        if (auto day = protocol::local_time_text(after, s->timezone)) from = day->substr(0, 10);
-    }
+    const auto from = protocol::next_series_day(
+        *s, existing.empty() ? std::nullopt : existing.back()->config().timetable.start, now);
     store::write_batch batch;
     std::vector<core::session> made;
     std::vector<std::string> ids;

@@ -13,6 +13,7 @@
 #include "core/session_rules.hpp"
 #include "core/timetable.hpp"
 #include "protocol/event_json.hpp"
+#include "protocol/series_json.hpp"
 #include "protocol/session_json.hpp"
 #include "protocol/time_format.hpp"
 #include "test_support.hpp"
@@ -890,4 +891,15 @@ TEST_CASE("release when every question is out has nothing to release", "[slow]")
     CHECK(c.s.phase() == before);
     CHECK(c.s.head() == head);
     CHECK(c.s.next_due() == r[3] + hours(24));
+}
+
+TEST_CASE("a series' next sessions are looked for from the day after its last, in its zone",
+          "[series]") {
+    hashchat::protocol::series_config s;
+    s.timezone = "Pacific/Auckland";                                          // UTC+13 in December
+    const auto now = hashchat::test::instant_of("2026-12-03T20:00:00.000Z");  // the 4th there
+    CHECK(hashchat::protocol::next_series_day(s, std::nullopt, now) == "2026-12-04");
+    // The last session started on the 10th at 09:00 local (20:00Z on the 9th): from the 11th.
+    const auto last = hashchat::test::instant_of("2026-12-09T20:00:00.000Z");
+    CHECK(hashchat::protocol::next_series_day(s, last, now) == "2026-12-11");
 }
