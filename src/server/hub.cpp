@@ -179,27 +179,10 @@ void hub::advance_clock(core::duration d, std::function<void(core::instant)> don
     registry_->advance([done = std::move(done), now] { done(now); });
 }
 
-void hub::add_connection(const std::shared_ptr<connection>& c) {
-    std::lock_guard lock(mutex_);
-    connections_[c->id()] = c;
-}
-
-void hub::remove_connection(std::uint64_t id) {
-    std::lock_guard lock(mutex_);
-    connections_.erase(id);
-}
-
 void hub::release() {
     archive_workers_.stop();
     archive_workers_.join();
-    decltype(connections_) connections;
-    {
-        std::lock_guard lock(mutex_);
-        connections.swap(connections_);
-    }
-    // Outside the lock: a connection whose last owner is its room (it left after the I/O
-    // threads stopped, so the room never heard) gives its address's place back as it goes,
-    // and that takes the lock (it deadlocked here).
+    connections_.clear();
     registry_->release();
 }
 
@@ -220,21 +203,9 @@ void hub::shutdown(std::function<void()> done) {
     }
 }
 
-std::size_t hub::open_connections() {
-    std::lock_guard lock(mutex_);
-    return connections_.size();
-}
-
 void hub::close_all(std::uint16_t code) {
     shutting_down_ = true;
-    std::vector<std::shared_ptr<connection>> open;
-    {
-        std::lock_guard lock(mutex_);
-        for (auto& [id, w] : connections_) {
-            if (auto c = w.lock()) open.push_back(std::move(c));
-        }
-    }
-    for (auto& c : open) c->close(code);
+    connections_.close_all(code);
 }
 
 }  // namespace hashchat::server

@@ -21,6 +21,7 @@
 #include "server/clock.hpp"
 #include "server/committer.hpp"
 #include "server/connection.hpp"
+#include "server/connection_set.hpp"
 #include "server/metrics.hpp"
 #include "server/options.hpp"
 #include "server/registry.hpp"
@@ -96,8 +97,8 @@ class hub : public std::enable_shared_from_this<hub> {
     std::optional<core::duration> admit_creation(const std::string& address) {
         return limits_.admit_creation(address, time_.now());
     }
-    void add_connection(const std::shared_ptr<connection>& c);
-    void remove_connection(std::uint64_t id);
+    void add_connection(const std::shared_ptr<connection>& c) { connections_.add(c); }
+    void remove_connection(std::uint64_t id) { connections_.remove(id); }
     bool shutting_down() const { return shutting_down_; }
     // Closes every connection with `code` (1012: restarting).
     void close_all(std::uint16_t code);
@@ -105,7 +106,7 @@ class hub : public std::enable_shared_from_this<hub> {
     // members with 1012; then every other connection is closed. `done` runs when all is sent
     // or closed.
     void shutdown(std::function<void()> done);
-    std::size_t open_connections();
+    std::size_t open_connections() { return connections_.size(); }
     // After the I/O threads have stopped: breaks the room <-> connection references.
     void release();
 
@@ -129,7 +130,7 @@ class hub : public std::enable_shared_from_this<hub> {
     std::mutex mutex_;
     std::unordered_map<std::string, protocol::series_config> series_;
     std::unordered_map<std::string, std::string> series_keys_;  // id -> key hash
-    std::unordered_map<std::uint64_t, std::weak_ptr<connection>> connections_;
+    connection_set connections_;
     address_limits limits_;
     std::atomic<std::uint64_t> connection_ids_{0};
     std::atomic<bool> shutting_down_{false};
