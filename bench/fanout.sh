@@ -70,12 +70,13 @@ stop_server() {
     printf '{"cpu_s":%s,"peak_rss_mb":%s}\n' "$cpu" "$rss"
 }
 
-# Waits (at most 30 s) until both cores are nearly idle: after a peer is stopped with millions of
-# messages still queued, the kernel frees its sockets' buffers for seconds on core 0, and the
-# next step would share the core with that (it made the step after the peers slow: p50 73 ms).
+# Waits (at most BENCH_SETTLE_SECONDS, 30 s) until both cores are nearly idle: after a peer is
+# stopped with millions of messages still queued, the kernel frees its sockets' buffers for seconds
+# on core 0, and the next step would share the core with that (it made the step after the peers
+# slow: p50 73 ms).
 settle() {
     local busy
-    for _ in $(seq 1 60); do
+    for _ in $(seq 1 $((${BENCH_SETTLE_SECONDS:-30} * 2))); do
         busy="$(
             read -r _ a1 b1 c1 d1 e1 f1 g1 _ </proc/stat
             sleep 0.5

@@ -57,7 +57,7 @@ regress_summary() {
             | if length == 0 then null
               elif length % 2 == 1 then .[length / 2 | floor]
               else (.[length / 2 - 1] + .[length / 2]) / 2 end;
-        def side: . as $runs
+        def side: sort_by(.run) | . as $runs
             | {runs: [$runs[] | {run, failed: (.failed // false), exit, lost, duplicated,
                                  out_of_order, peak_rss_mb: .server.peak_rss_mb,
                                  generator_cpu_percent}

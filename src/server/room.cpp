@@ -89,6 +89,12 @@ void room::fetch(std::shared_ptr<connection> c, core::seq_t from, std::size_t ma
 
 void room::leave(std::uint64_t connection_id) {
     net::post(strand_, [self = shared_from_this(), connection_id] {
+        if (self->retired_) {
+            // Its join may have gone on to the successor (let go between the two), and the
+            // connection closed before it heard: the successor must not keep the member.
+            return self->forward(
+                [connection_id](std::shared_ptr<room> r) { r->leave(connection_id); });
+        }
         self->step([&](room_machine& m) { return m.leave(connection_id, self->now()); });
         self->connections_.erase(connection_id);
     });
