@@ -31,20 +31,21 @@ void series_created(hub& h, const http_request& req, const responder& respond,
 void create_session(hub& h, const http_request& req, const std::string& address,
                     const responder& respond) {
     if (!admit_creation(h, req, address, respond)) return;
-    h.create(req.body(), [&h, req, respond](core::result<created_session> created) {
-        if (!created) {
-            return respond(error_response(req, created.err()));
-        }
-        const std::string join = "/s/" + created->id;
-        json body{{"id", created->id},
-                  {"moderator_key", created->moderator_key},
-                  {"urls",
-                   {{"join", join},
-                    {"moderate", join + "/moderate#key=" + created->moderator_key},
-                    {"screen", join + "/screen"}}},
-                  {"links", share_links(h, req, created->id)}};
-        respond(json_response(req, http::status::created, protocol::dump(body)));
-    });
+    h.sessions_catalog().create(
+        req.body(), [&h, req, respond](core::result<created_session> created) {
+            if (!created) {
+                return respond(error_response(req, created.err()));
+            }
+            const std::string join = "/s/" + created->id;
+            json body{{"id", created->id},
+                      {"moderator_key", created->moderator_key},
+                      {"urls",
+                       {{"join", join},
+                        {"moderate", join + "/moderate#key=" + created->moderator_key},
+                        {"screen", join + "/screen"}}},
+                      {"links", share_links(h, req, created->id)}};
+            respond(json_response(req, http::status::created, protocol::dump(body)));
+        });
 }
 
 // The key in `Authorization: Bearer <key>`, if any.
@@ -227,9 +228,10 @@ bool admit_creation(hub& h, const http_request& req, const std::string& address,
 void create_series(hub& h, const http_request& req, const std::string& address,
                    const responder& respond) {
     if (!admit_creation(h, req, address, respond)) return;
-    h.create_series(req.body(), [&h, req, respond](core::result<created_series> created) {
-        series_created(h, req, respond, created);
-    });
+    h.sessions_catalog().create_series(req.body(),
+                                       [&h, req, respond](core::result<created_series> created) {
+                                           series_created(h, req, respond, created);
+                                       });
 }
 
 void series_created(hub& h, const http_request& req, const responder& respond,
@@ -277,23 +279,24 @@ void extend_series(hub& h, const http_request& req, const std::string& id,
         }
         if (j.contains("count")) count = j["count"].get<int>();
     }
-    h.extend_series(id, *key, count, [req, respond](core::result<std::vector<std::string>> made) {
-        if (!made) {
-            return respond(error_response(req, made.err()));
-        }
-        respond(
-            json_response(req, http::status::created, protocol::dump(json{{"sessions", *made}})));
-    });
+    h.sessions_catalog().extend_series(
+        id, *key, count, [req, respond](core::result<std::vector<std::string>> made) {
+            if (!made) {
+                return respond(error_response(req, made.err()));
+            }
+            respond(json_response(req, http::status::created,
+                                  protocol::dump(json{{"sessions", *made}})));
+        });
 }
 
 void series_route(hub& h, const http_request& req, const std::string& id, const std::string& rest,
                   const responder& respond) {
-    auto s = h.find_series(id);
+    auto s = h.sessions_catalog().find_series(id);
     if (!s) {
         return respond(error_response(req, http::status::not_found, "not_found",
                                       "There is no series with that id."));
     }
-    auto rooms = h.sessions_of_series(id);
+    auto rooms = h.sessions_catalog().sessions_of_series(id);
     if (rest.empty()) {
         json sessions = json::array();
         for (auto& r : rooms) sessions.push_back(json::parse(r->view_json()));

@@ -42,7 +42,7 @@ std::string optional_time(const std::optional<core::instant>& t) {
 std::optional<std::set<std::string>> earlier_authors(hub& h, const core::session_config& c) {
     if (!c.series) return std::nullopt;
     std::vector<std::string> ids;
-    for (const auto& r : h.sessions_of_series(*c.series)) {
+    for (const auto& r : h.sessions_catalog().sessions_of_series(*c.series)) {
         if (r->id() == c.id) break;
         ids.push_back(r->id());
     }
@@ -297,7 +297,7 @@ http_response archive_page(hub& h, const http_request& req, const archive::listi
     std::set<std::string> seen;
     for (const auto& s : all) {
         if (!s.config.series || !seen.insert(*s.config.series).second) continue;
-        if (auto info = h.find_series(*s.config.series)) {
+        if (auto info = h.sessions_catalog().find_series(*s.config.series)) {
             series.push_back(
                 {{"id", *s.config.series}, {"hashtag", info->hashtag}, {"title", info->title}});
         }

@@ -1,23 +1,22 @@
-// The state every connection shares: the rooms, the store, the clock, the metrics, the open
-// connections (for shutdown).
+// What every connection shares, each idea in its own piece: the sessions and their rooms
+// (registry), the making of sessions and series (catalog), the per-address limits
+// (address_limits), the open connections (connection_set); and the store, the clock, the
+// metrics, the options and the archive workers. It composes them for a graceful stop.
 #pragma once
 
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
-#include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "core/error.hpp"
 #include "protocol/series_json.hpp"
 #include "server/address_limits.hpp"
+#include "server/catalog.hpp"
 #include "server/clock.hpp"
 #include "server/committer.hpp"
 #include "server/connection.hpp"
@@ -30,17 +29,6 @@
 #include "store/store.hpp"
 
 namespace hashchat::server {
-
-struct created_session {
-    std::string id;
-    std::string moderator_key;
-};
-
-struct created_series {
-    std::string id;
-    std::string moderator_key;  // the owner key of the series and each of its sessions
-    std::vector<std::string> sessions;
-};
 
 class hub : public std::enable_shared_from_this<hub> {
   public:
@@ -70,17 +58,8 @@ class hub : public std::enable_shared_from_this<hub> {
         registry_->with_room(id, std::move(fn));
     }
 
-    // Answers go through `done` (on the committer's thread) once what was made is durable.
-    template <class T>
-    using reply = std::function<void(core::result<T>)>;
-    void create(std::string_view body, reply<created_session> done);
-    void create_series(std::string_view body, reply<created_series> done);
-    std::optional<protocol::series_config> find_series(const std::string& id);
-    std::vector<std::shared_ptr<session_entry>> sessions_of_series(
-        const std::string& id);  // by start
-    // The series' next `count` sessions after its last one (the series key is the owner's).
-    void extend_series(const std::string& id, const std::string& key, int count,
-                       reply<std::vector<std::string>> done);
+    // The series, and the making of sessions and series.
+    catalog& sessions_catalog() { return *catalog_; }
 
     // Test clock only: moves time and calls `done` once every room's changes are committed.
     void advance_clock(core::duration d, std::function<void(core::instant)> done);
@@ -111,15 +90,6 @@ class hub : public std::enable_shared_from_this<hub> {
     void release();
 
   private:
-    // Chooses a free id for a new session whose owner key has `key_hash` (reserved), adds its
-    // rows to `batch` and its state to `made`; its id.
-    core::result<std::string> add_session(core::session_config c, const std::string& key_hash,
-                                          store::write_batch& batch,
-                                          std::vector<core::session>& made);
-    // Commits what was made; the sessions exist once it is durable, then `done` runs.
-    void commit_new(store::write_batch batch, std::vector<core::session> made,
-                    std::function<void()> done);
-
     boost::asio::io_context& ioc_;
     options opts_;
     clock& time_;
@@ -127,15 +97,13 @@ class hub : public std::enable_shared_from_this<hub> {
     committer& commits_;
     metrics& stats_;
 
-    std::mutex mutex_;
-    std::unordered_map<std::string, protocol::series_config> series_;
-    std::unordered_map<std::string, std::string> series_keys_;  // id -> key hash
     connection_set connections_;
     address_limits limits_;
     std::atomic<std::uint64_t> connection_ids_{0};
     std::atomic<bool> shutting_down_{false};
     boost::asio::thread_pool archive_workers_{2};
     std::shared_ptr<registry> registry_;
+    std::shared_ptr<catalog> catalog_;
 };
 
 }  // namespace hashchat::server

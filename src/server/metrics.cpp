@@ -37,6 +37,8 @@ std::string metrics::render() const {
     line(os, "hashchat_sessions", "gauge", "Sessions stored.", sessions);
     line(os, "hashchat_rooms_loaded", "gauge",
          "Sessions whose room is in memory (live, or something due soon).", rooms_loaded);
+    line(os, "hashchat_memory_trims_total", "counter",
+         "Times freed memory was given back to the system after rooms were let go.", memory_trims);
     line(os, "hashchat_events_appended_total", "counter", "Events committed to the log.",
          events_appended);
     line(os, "hashchat_commits_total", "counter", "SQLite transactions committed.", commits);

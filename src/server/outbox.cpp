@@ -10,11 +10,11 @@ bool outbox::push(frame_ptr frame, bool event, std::int64_t now_ms) {
     return enqueue(std::move(q), now_ms);
 }
 
-bool outbox::push(const event_batch& batch, std::int64_t now_ms) {
+bool outbox::push(event_batch batch, std::int64_t now_ms) {
     queued q;
     q.bytes = batch.bytes;
-    q.batch = batch.frames;
-    q.message = batch.message;
+    q.batch = std::move(batch.frames);
+    q.message = std::move(batch.message);
     q.event = true;
     q.origin_ms = batch.origin_ms;
     return enqueue(std::move(q), now_ms);
@@ -177,7 +177,8 @@ outbox::after_write outbox::written(std::int64_t now_ms) {
     pieces_.clear();
     in_flight_bytes_ = 0;
     out.events = std::exchange(in_flight_events_, 0);
-    out.origins = std::exchange(in_flight_origins_, {});
+    written_origins_.swap(in_flight_origins_);
+    in_flight_origins_.clear();
     last_progress_ms_ = now_ms;
     if (congested_ && queued_bytes_ <= bound_ / 8) {
         congested_ = false;

@@ -34,7 +34,7 @@ class outbox {
     // passed its bound: the connection must be dropped (4001).
     [[nodiscard]] bool push(frame_ptr frame, bool event, std::int64_t now_ms);
     // Queues a live batch (its `taken` token is the caller's to release).
-    [[nodiscard]] bool push(const event_batch& batch, std::int64_t now_ms);
+    [[nodiscard]] bool push(event_batch batch, std::int64_t now_ms);
     // A backlog chunk arrived: it is queued, and the outbox remembers where the next starts.
     [[nodiscard]] bool backlog(std::vector<frame_ptr> frames, core::seq_t next, bool live,
                                std::int64_t now_ms);
@@ -47,9 +47,13 @@ class outbox {
         bool drained = false;              // a long queue drained: tell the room
         std::optional<core::seq_t> fetch;  // ask the room for the backlog from here
         std::size_t events = 0;            // events in the write
-        std::vector<std::pair<std::int64_t, std::size_t>> origins;  // (origin ms, events)
     };
     after_write written(std::int64_t now_ms);
+    // Of the last write: (origin ms, events) for the delivery latency. Kept between writes (no
+    // allocation per write: a fan-out makes one per member per batch).
+    const std::vector<std::pair<std::int64_t, std::size_t>>& written_origins() const {
+        return written_origins_;
+    }
     // After the room said which chunk comes (fetch): whether another may be asked for now.
     std::optional<core::seq_t> next_fetch();
     // It stopped reading: what is queued is dropped; the bytes dropped.
@@ -98,6 +102,7 @@ class outbox {
     std::size_t in_flight_events_ = 0;
     std::size_t messages_ = 0;
     std::vector<std::pair<std::int64_t, std::size_t>> in_flight_origins_;
+    std::vector<std::pair<std::int64_t, std::size_t>> written_origins_;
 };
 
 }  // namespace hashchat::server

@@ -4,6 +4,7 @@
 // only the list of sessions and where each log stands are read, not the logs.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
@@ -47,6 +48,8 @@ class registry : public std::enable_shared_from_this<registry> {
     std::vector<std::shared_ptr<session_entry>> all();  // newest first
     // Holds an id for a session being made (false if it is taken or held).
     bool reserve(const std::string& id);
+    // Gives back an id held for a session that will not be made.
+    void unreserve(const std::string& id);
     // A new session, now stored (its id reserved): its entry; no room until one is needed.
     void add(core::session s);
 
@@ -58,6 +61,9 @@ class registry : public std::enable_shared_from_this<registry> {
     // Test clock: builds the rooms whose timetable fell due, ticks every room; `done` once every
     // change is committed and sent.
     void advance(std::function<void()> done);
+    // Graceful stop: every loaded room commits and acknowledges what it has received, then
+    // closes its members with `code`; `done` once all have.
+    void drain(std::uint16_t code, std::function<void()> done);
     // After the I/O threads have stopped.
     void release();
 
@@ -88,6 +94,7 @@ class registry : public std::enable_shared_from_this<registry> {
     boost::asio::strand<boost::asio::io_context::executor_type> timer_strand_;
     boost::asio::steady_timer due_timer_;
     std::optional<core::instant> due_armed_;
+    std::atomic<bool> trim_queued_{false};  // a malloc_trim is waiting on builders_
     boost::asio::thread_pool builders_{1};  // rooms are built here, off the I/O threads
 };
 

@@ -239,11 +239,10 @@ void room::committed_log(std::function<void(std::vector<frame_ptr>)> done) {
 
 // ---- actions ------------------------------------------------------------------------------------
 
-std::shared_ptr<connection> room::find(connection_id id,
-                                       const std::shared_ptr<connection>& caller) const {
-    if (caller && caller->id() == id) return caller;
+connection* room::find(connection_id id, const std::shared_ptr<connection>& caller) const {
+    if (caller && caller->id() == id) return caller.get();
     const auto it = connections_.find(id);
-    return it == connections_.end() ? nullptr : it->second;
+    return it == connections_.end() ? nullptr : it->second.get();
 }
 
 void room::perform(room_actions& actions, const std::shared_ptr<connection>& caller) {
@@ -252,7 +251,7 @@ void room::perform(room_actions& actions, const std::shared_ptr<connection>& cal
             [&](auto& a) {
                 using A = std::decay_t<decltype(a)>;
                 if constexpr (std::is_same_v<A, act::send>) {
-                    if (auto c = find(a.to, caller)) c->send(std::move(a.frame));
+                    if (auto* c = find(a.to, caller)) c->send(std::move(a.frame));
                 } else if constexpr (std::is_same_v<A, act::broadcast>) {
                     // When every member's connection has taken the batch (the last copy of this
                     // token is released), the next batch may go.
@@ -264,16 +263,16 @@ void room::perform(room_actions& actions, const std::shared_ptr<connection>& cal
                             });
                         });
                     for (auto& [to, replies] : a.to) {
-                        if (auto c = find(to, caller)) c->send_events(a.batch, std::move(replies));
+                        if (auto* c = find(to, caller)) c->send_events(a.batch, std::move(replies));
                     }
                 } else if constexpr (std::is_same_v<A, act::send_backlog>) {
-                    if (auto c = find(a.to, caller)) {
+                    if (auto* c = find(a.to, caller)) {
                         c->send_backlog(std::move(a.frames), a.next, a.live);
                     }
                 } else if constexpr (std::is_same_v<A, act::joined>) {
-                    if (auto c = find(a.to, caller)) c->joined(shared_from_this());
+                    if (auto* c = find(a.to, caller)) c->joined(shared_from_this());
                 } else if constexpr (std::is_same_v<A, act::close>) {
-                    if (auto c = find(a.to, caller)) c->close(a.code);
+                    if (auto* c = find(a.to, caller)) c->close(a.code);
                 } else if constexpr (std::is_same_v<A, act::persist>) {
                     commits_.submit(
                         std::move(a.batch), [self = shared_from_this(), n = a.number, upto = a.upto,

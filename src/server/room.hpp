@@ -126,8 +126,9 @@ class room : public std::enable_shared_from_this<room> {
     void perform(room_actions& actions, const std::shared_ptr<connection>& caller);
     // An input that reached this room after it was let go goes to the session's next room.
     void forward(std::function<void(std::shared_ptr<room>)> input);
-    std::shared_ptr<connection> find(connection_id id,
-                                     const std::shared_ptr<connection>& caller) const;
+    // The member's connection, or null; no reference is taken (a broadcast looks up every
+    // member), so use it at once, on the strand.
+    connection* find(connection_id id, const std::shared_ptr<connection>& caller) const;
     void arm_timer(std::optional<core::instant> due);
 
     boost::asio::any_io_executor strand_;

@@ -195,7 +195,7 @@ void ws_session::send_events(event_batch batch, std::vector<frame_ptr> replies) 
               [self = shared_from_this(), b = std::move(batch), r = std::move(replies)]() mutable {
                   if (!self->closing_ && self->accepted_) {
                       const auto before = self->out_.queued_bytes();
-                      self->enqueued(self->out_.push(b, steady_now_ms()), before);
+                      self->enqueued(self->out_.push(std::move(b), steady_now_ms()), before);
                   }
                   b.taken.reset();  // taken: the room may send its next batch
                   for (auto& f : r) self->enqueue(std::move(f), false);
@@ -350,7 +350,7 @@ void ws_session::written() {
     control_in_flight_.clear();
     hub_->stats().queued_bytes.fetch_sub(static_cast<std::int64_t>(before - out_.queued_bytes()),
                                          std::memory_order_relaxed);
-    for (const auto& [origin, count] : done.origins) {
+    for (const auto& [origin, count] : out_.written_origins()) {
         hub_->stats().delivery_seconds.observe(static_cast<double>(now - origin) / 1000.0, count);
     }
     last_progress_ms_.store(now, std::memory_order_relaxed);

@@ -139,3 +139,46 @@ test('rooms are built when needed and let go when idle; the timetable runs witho
         await removeDataDir(dataDir);
     }
 });
+
+test('a slow chat releases its questions with no room loaded, across a restart, each once', { timeout: 120_000 }, async () => {
+    let srv;
+    const dataDir = await makeDataDir();
+    // 07:00 London: BST (06:00Z) until the clocks go back on Sun 2026-10-25, then GMT (07:00Z).
+    const R = ['2026-10-23T06:00:00.000Z', '2026-10-24T06:00:00.000Z', '2026-10-25T07:00:00.000Z'];
+    try {
+        srv = await startServer({ dataDir, clock: '2026-10-22T12:00:00Z', args: ARGS });
+        const { id } = await createSession(srv, {
+            hashtag: '#SlowOnDemand', title: 'Slow, on demand', mode: 'slow', timezone: 'Europe/London',
+            start: '2026-10-23T07:00', release_time: '07:00', questions: [Q1, Q2, 'Q3?'],
+        });
+        await untilRoomsLoaded(srv, 0, 'the first release is tomorrow');
+
+        await step('day 1: Q1 released at 07:00 with no room loaded; let go after', async () => {
+            await advanceTo(srv, R[0]);
+            const s = await getSession(srv, id);
+            assert.equal(s.phase.round, 1);
+            assert.equal(s.phase.started_at, R[0]);
+            await untilRoomsLoaded(srv, 0, 'Q2 is a day away');
+        });
+
+        await step('Q2 falls due while the server is down: released once when it starts, dated when due', async () => {
+            await stopServer(srv);
+            srv = await startServer({ dataDir, clock: '2026-10-24T09:30:00Z', args: ARGS });
+            const s = await getSession(srv, id);
+            assert.equal(s.phase.round, 2);
+            assert.equal(s.phase.started_at, R[1]);
+            await untilRoomsLoaded(srv, 0, 'Q3 is a day away');
+        });
+
+        await step('Q3 across the October change; the log has each release once, in order', async () => {
+            await advanceTo(srv, R[2]);
+            assert.equal((await getSession(srv, id)).phase.round, 3);
+            await untilRoomsLoaded(srv, 0, 'the close is a day away');
+            const releases = (await logOf(srv, id)).filter((e) => e.kind === 'release');
+            assert.deepEqual(releases.map((e) => [e.round, e.at]), [[1, R[0]], [2, R[1]], [3, R[2]]]);
+        });
+    } finally {
+        if (srv) await stopServer(srv);
+        await removeDataDir(dataDir);
+    }
+});
