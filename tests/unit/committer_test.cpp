@@ -19,13 +19,14 @@ namespace {
 
 namespace net = boost::asio;
 
-store::event_row event(const std::string& session, core::seq_t seq, const std::string& body) {
+store::event_row event(const std::string& session, core::seq_t seq, const std::string& cid,
+                       const std::string& body) {
     store::event_row e;
     e.session_id = session;
     e.seq = seq;
     e.at_ms = 1000 * static_cast<std::int64_t>(seq);
     e.kind = "post";
-    e.cid = "c" + std::to_string(seq);
+    e.cid = cid;
     e.body = std::make_shared<const std::string>(body);
     return e;
 }
@@ -50,11 +51,11 @@ TEST_CASE("every field of batches submitted in one turn is committed in one tran
             store::write_batch first;
             first.new_series.push_back({"weekly", R"({"id":"weekly"})", "series-hash", 1});
             first.new_sessions.push_back({"s1", R"({"id":"s1","v":1})", "owner-hash", 1});
-            first.events.push_back(event("s1", 1, R"({"seq":1})"));
+            first.events.push_back(event("s1", 1, "c1", R"({"seq":1})"));
             first.members.push_back({"s1", core::member{"ann", "Ann", "token-hash"}});
 
             store::write_batch second;
-            second.events.push_back(event("s1", 2, R"({"seq":2})"));
+            second.events.push_back(event("s1", 2, "c2", R"({"seq":2})"));
             second.mods.push_back({"s1", 1, 2000, "mute", R"({"kind":"mute"})"});
             second.configs.emplace_back("s1", R"({"id":"s1","v":2})");
             core::moderator_key k2;
