@@ -153,7 +153,10 @@ void registry::with_room(const std::string& id, room_callback fn) {
             auto& waiting = building_[id];
             waiting.push_back(std::move(fn));
             if (waiting.size() > 1) return;  // being built
-            net::post(builders_, [self = shared_from_this(), e] {
+            // `this`, not a shared_ptr: builders_ is the registry's last member, so its thread
+            // never outlives the registry, and a build still queued at shutdown (abandoned by
+            // release()) must not keep the registry alive.
+            net::post(builders_, [self = this, e] {
                 try {
                     self->build(e);
                 } catch (const std::exception& ex) {
@@ -216,7 +219,7 @@ void registry::on_idle(const std::shared_ptr<room>& r) {
     // for a run of rooms let go (each walks the heap under the allocator's lock, and a load
     // test creating 250 sessions lets 250 rooms go; builds of rooms wait behind them).
     if (!trim_queued_.exchange(true)) {
-        net::post(builders_, [self = shared_from_this()] {
+        net::post(builders_, [self = this] {  // (`this`: see with_room)
             self->trim_queued_ = false;
             malloc_trim(0);
             self->stats_.memory_trims.fetch_add(1, std::memory_order_relaxed);
@@ -314,6 +317,14 @@ void registry::advance(std::function<void()> done) {
 void registry::release() {
     builders_.stop();
     builders_.join();
+    // Builds that will not run now: what waited for them (a join holds its connection, which
+    // holds the hub) is let go, or the cycle would outlive the server.
+    std::unordered_map<std::string, std::vector<room_callback>> abandoned;
+    {
+        std::lock_guard lock(mutex_);
+        abandoned.swap(building_);
+    }
+    abandoned.clear();
     for (auto& r : loaded()) r->release_members();
 }
 
