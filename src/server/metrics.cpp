@@ -26,8 +26,10 @@ void histogram_lines(std::ostringstream& os, const char* name, const char* help,
         }
         os << "\"} " << cumulative << '\n';
     }
+    // The count is the +Inf bucket as read here, so one scrape is consistent with itself even
+    // while observations land (a separate counter could be read one observation apart).
     os << name << "_sum " << h.sum.load(std::memory_order_relaxed) << '\n'
-       << name << "_count " << h.total.load(std::memory_order_relaxed) << '\n';
+       << name << "_count " << cumulative << '\n';
 }
 }  // namespace
 

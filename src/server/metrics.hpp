@@ -14,7 +14,6 @@ template <std::size_t N>
 struct histogram {
     std::array<double, N> bounds;  // upper bounds, ascending, without +Inf
     std::array<std::atomic<std::uint64_t>, N + 1> counts{};
-    std::atomic<std::uint64_t> total{0};
     std::atomic<double> sum{0};
 
     // `n` observations of `value`.
@@ -22,7 +21,6 @@ struct histogram {
         std::size_t i = 0;
         while (i < N && value > bounds[i]) ++i;
         counts[i].fetch_add(n, std::memory_order_relaxed);
-        total.fetch_add(n, std::memory_order_relaxed);
         double s = sum.load(std::memory_order_relaxed);
         while (!sum.compare_exchange_weak(s, s + value * static_cast<double>(n),
                                           std::memory_order_relaxed)) {
