@@ -9,6 +9,7 @@
 #include "protocol/event_json.hpp"
 #include "protocol/session_json.hpp"
 #include "store/index_ops.hpp"
+#include "store/sqlite_store.hpp"
 
 namespace hashchat::bench {
 
@@ -147,7 +148,7 @@ json run_export(const export_options& o) {
 std::string store_export_chat(const std::filesystem::path& dir, const export_options& o) {
     const auto chat = export_chat(o);
     std::filesystem::create_directories(dir);
-    store::store db(dir / "hashchat.sqlite3", store::durability::normal);
+    store::sqlite_store db(dir / "hashchat.sqlite3", store::durability::normal);
     const auto& id = chat.config.id;
     const auto created = chat.config.created_at.time_since_epoch().count();
     if (!db.create_session(id, protocol::config_to_json(chat.config), "bench-key-hash", created)) {

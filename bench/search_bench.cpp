@@ -12,6 +12,7 @@
 #include "measure.hpp"
 #include "protocol/session_json.hpp"
 #include "store/index_ops.hpp"
+#include "store/sqlite_store.hpp"
 #include "store/store.hpp"
 
 namespace hashchat::bench {
@@ -68,7 +69,7 @@ json load(const search_options& o) {
     const chat_text text;
     std::size_t loaded = 0;
     {
-        store::store db(db_file, store::durability::normal);
+        store::sqlite_store db(db_file, store::durability::normal);
         store::write_batch batch;
         std::size_t in_batch = 0;
         const core::instant first{std::chrono::seconds(1'672'945'200)};  // 2023-01-05T19:00Z
@@ -156,7 +157,7 @@ json run_search(const search_options& o) {
     auto load_info = load(o);
     const auto db_file = o.data_dir / "hashchat.sqlite3";
     const auto queries = read_queries(o.queries);
-    store::store db(db_file, store::durability::normal);
+    store::sqlite_store db(db_file, store::durability::normal);
 
     std::vector<std::string> filtered_ids;
     for (std::size_t s = 0; s < o.sessions; ++s) {
@@ -165,7 +166,7 @@ json run_search(const search_options& o) {
     auto timed = [&](const query& q, bool filtered, store::search_result* out) {
         stopwatch sw;
         store::search_request req;
-        req.match = *archive::fts_query(q.text);  // as the server does, per request
+        req.terms = *archive::parse_query(q.text);  // as the server does, per request
         if (filtered) req.hashtag = o.filter_tag;
         req.limit = 20;
         auto r = db.search(req);

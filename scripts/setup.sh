@@ -8,7 +8,7 @@ cd "$ROOT"
 
 APT_PACKAGES=(
     g++ cmake ninja-build ccache pkg-config curl ca-certificates tzdata
-    libboost1.81-dev nlohmann-json3-dev libspdlog-dev catch2 libsqlite3-dev libssl-dev
+    libboost1.81-dev nlohmann-json3-dev libspdlog-dev catch2 libsqlite3-dev libpq-dev libssl-dev
     libhowardhinnant-date-dev libqrencode-dev clang-format
 )
 

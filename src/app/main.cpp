@@ -32,6 +32,9 @@ Every option can also be set as an environment variable (shown in brackets); a f
   --bind=ADDR        address to listen on; 0.0.0.0 lets phones on the network join
                                                                           [HASHCHAT_BIND] (127.0.0.1)
   --data-dir=DIR     where the SQLite file hashchat.sqlite3 lives          [HASHCHAT_DATA_DIR] (var)
+  --database=URL     keep everything in PostgreSQL instead of the SQLite file (several nodes
+                     share one), e.g. postgresql://hashchat@/hashchat?host=/run/postgresql
+                                                                          [HASHCHAT_DATABASE]
   --threads=N        I/O threads                              [HASHCHAT_THREADS] (number of cores)
   --log-level=LEVEL  trace, debug, info, warn, error, critical, off   [HASHCHAT_LOG_LEVEL] (info)
   --web-root=DIR     the built web client                 [HASHCHAT_WEB_ROOT] (web-client/dist)
@@ -119,6 +122,7 @@ int main(int argc, char** argv) {
         {"port", "HASHCHAT_PORT"},
         {"bind", "HASHCHAT_BIND"},
         {"data-dir", "HASHCHAT_DATA_DIR"},
+        {"database", "HASHCHAT_DATABASE"},
         {"threads", "HASHCHAT_THREADS"},
         {"log-level", "HASHCHAT_LOG_LEVEL"},
         {"web-root", "HASHCHAT_WEB_ROOT"},
@@ -175,6 +179,13 @@ int main(int argc, char** argv) {
             opts.bind = value;
         } else if (name == "data-dir") {
             opts.data_dir = value;
+        } else if (name == "database") {
+            if (!value.empty() && value.rfind("postgresql://", 0) != 0 &&
+                value.rfind("postgres://", 0) != 0 && value.find('=') == std::string::npos) {
+                return bad_option(name, value,
+                                  "a PostgreSQL URL (postgresql://...) or libpq key=value pairs");
+            }
+            opts.database = value;
         } else if (name == "threads") {
             if (!parse_int(value, 1, 256, n)) return bad_option(name, value, "1 to 256 threads");
             opts.threads = static_cast<int>(n);

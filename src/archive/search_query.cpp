@@ -1,5 +1,6 @@
 #include "archive/search_query.hpp"
 
+#include <algorithm>
 #include <vector>
 
 #include "core/text.hpp"
@@ -7,14 +8,6 @@
 namespace hashchat::archive {
 
 namespace {
-
-struct term {
-    std::string text;
-    bool phrase = false;
-    bool prefix = false;
-    bool exclude = false;
-    bool or_before = false;
-};
 
 // True if the text has a character the tokenizer keeps (a letter or digit, or any non-ASCII).
 bool has_word(std::string_view s) {
@@ -25,18 +18,9 @@ bool has_word(std::string_view s) {
     return false;
 }
 
-std::string quoted(std::string_view s) {
-    std::string out = "\"";
-    for (const char c : s) {
-        if (c == '"') out += '"';
-        out += c;
-    }
-    return out + "\"";
-}
-
 }  // namespace
 
-core::result<std::string> fts_query(std::string_view q) {
+core::result<std::vector<core::search_term>> parse_query(std::string_view q) {
     auto refuse = [](std::string message) {
         return core::make_error(core::error_code::bad_request, std::move(message));
     };
@@ -47,7 +31,7 @@ core::result<std::string> fts_query(std::string_view q) {
     if (!core::utf8_length(q) || core::has_control_chars(q)) {
         return refuse("The search has characters that cannot be searched for.");
     }
-    std::vector<term> terms;
+    std::vector<core::search_term> terms;
     bool pending_or = false;
     std::size_t i = 0;
     while (i < q.size()) {
@@ -55,7 +39,7 @@ core::result<std::string> fts_query(std::string_view q) {
             ++i;
             continue;
         }
-        term t;
+        core::search_term t;
         if (q[i] == '-' && i + 1 < q.size() &&
             std::isspace(static_cast<unsigned char>(q[i + 1])) == 0) {
             t.exclude = true;
@@ -97,23 +81,19 @@ core::result<std::string> fts_query(std::string_view q) {
                           std::to_string(max_query_terms) + ".");
         }
     }
-    std::string positive;
-    std::string negative;
-    for (const auto& t : terms) {
-        std::string expr = quoted(t.text);
-        if (t.prefix) expr += "*";
-        if (t.exclude) {
-            negative += " NOT " + expr;
-        } else {
-            if (!positive.empty()) positive += t.or_before ? " OR " : " AND ";
-            positive += expr;
-        }
-    }
-    if (positive.empty()) {
+    const bool positive = std::any_of(terms.begin(), terms.end(),
+                                      [](const core::search_term& t) { return !t.exclude; });
+    if (!positive) {
         return refuse(terms.empty() ? "Type a word to search for."
                                     : "Say what to search for, not only what to leave out.");
     }
-    return negative.empty() ? positive : "(" + positive + ")" + negative;
+    return terms;
+}
+
+core::result<std::string> fts_query(std::string_view q) {
+    auto terms = parse_query(q);
+    if (!terms) return terms.err();
+    return core::fts5_match(*terms);
 }
 
 }  // namespace hashchat::archive

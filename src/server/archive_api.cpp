@@ -341,8 +341,8 @@ void search(hub& h, const http_request& req, std::string_view target, const resp
         return respond(error_response(req, http::status::bad_request, "bad_request",
                                       "Say what to search for: /api/search?q=words."));
     }
-    auto match = archive::fts_query(**q);
-    if (!match) return respond(error_response(req, match.err()));
+    auto terms = archive::parse_query(**q);
+    if (!terms) return respond(error_response(req, terms.err()));
     auto tag = query_param(target, "hashtag");
     if (!tag) return respond(error_response(req, tag.err()));
     auto series = query_param(target, "series");
@@ -353,7 +353,7 @@ void search(hub& h, const http_request& req, std::string_view target, const resp
     if (!offset) return respond(error_response(req, offset.err()));
 
     store::search_request sr;
-    sr.match = *match;
+    sr.terms = std::move(*terms);
     sr.limit = std::max<std::size_t>(1, *limit);
     sr.offset = *offset;
     if (*tag && !(*tag)->empty()) sr.hashtag = core::hashtag_key(**tag).substr(1);

@@ -17,6 +17,7 @@ struct options {
     std::string bind = "127.0.0.1";
     unsigned short port = 8080;
     std::filesystem::path data_dir = "var";
+    std::string database;  // a PostgreSQL URL (libpq); empty: SQLite in data_dir
     int threads = 1;
     std::string log_level = "info";
     std::optional<core::instant> test_clock;  // time stands still until POST /api/test/clock

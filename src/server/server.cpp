@@ -18,6 +18,8 @@
 #include "server/hub.hpp"
 #include "server/listener.hpp"
 #include "server/steady.hpp"
+#include "store/pg_store.hpp"
+#include "store/sqlite_store.hpp"
 
 namespace hashchat::server {
 
@@ -170,7 +172,19 @@ int run(const options& opts) {
         spdlog::warn("synchronous=NORMAL: a power failure may lose the last acknowledged posts");
     }
 
-    store::store db(opts.data_dir / "hashchat.sqlite3", opts.durability, opts.sqlite_cache_mb);
+    std::unique_ptr<store::store> stored;
+    try {
+        if (opts.database.empty()) {
+            stored = std::make_unique<store::sqlite_store>(opts.data_dir / "hashchat.sqlite3",
+                                                           opts.durability, opts.sqlite_cache_mb);
+        } else {
+            stored = std::make_unique<store::pg_store>(opts.database);
+        }
+    } catch (const store::store_error& e) {
+        spdlog::error("cannot open the store: {}", e.what());
+        return 1;
+    }
+    store::store& db = *stored;
     metrics stats;
     net::io_context ioc(opts.threads);
     committer commits(db, stats, ioc.get_executor(),
@@ -188,7 +202,8 @@ int run(const options& opts) {
                 static_cast<unsigned>(bound.port()));
     std::fflush(stdout);
     spdlog::info("listening on {}:{} with {} threads, data in {}", bound.address().to_string(),
-                 bound.port(), opts.threads, opts.data_dir.string());
+                 bound.port(), opts.threads,
+                 opts.database.empty() ? opts.data_dir.string() : std::string("PostgreSQL"));
 
     cpu_sampler sampler(ioc, stats);
     sampler.start();

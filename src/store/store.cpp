@@ -9,8 +9,8 @@ namespace hashchat::store {
 
 using detail::statement;
 
-bool store::create_session(const std::string& id, const std::string& config_json,
-                           const std::string& key_hash, std::int64_t created_ms) {
+bool sqlite_store::create_session(const std::string& id, const std::string& config_json,
+                                  const std::string& key_hash, std::int64_t created_ms) {
     std::lock_guard lock(mutex_);
     exec("BEGIN IMMEDIATE");
     try {
@@ -32,7 +32,7 @@ bool store::create_session(const std::string& id, const std::string& config_json
     }
 }
 
-std::vector<stored_session> store::sessions() {
+std::vector<stored_session> sqlite_store::sessions() {
     std::lock_guard lock(mutex_);
     std::vector<stored_session> out;
     statement q(db_, "SELECT id, config FROM sessions ORDER BY created_at, id");
@@ -58,7 +58,7 @@ std::vector<stored_session> store::sessions() {
     return out;
 }
 
-std::vector<core::member> store::members(const std::string& session_id) {
+std::vector<core::member> sqlite_store::members(const std::string& session_id) {
     std::lock_guard lock(read_mutex_);
     std::vector<core::member> out;
     statement q(reader_, "SELECT handle, name, token_hash FROM members WHERE session_id = ?");
@@ -67,11 +67,12 @@ std::vector<core::member> store::members(const std::string& session_id) {
     return out;
 }
 
-std::vector<stored_event> store::events(const std::string& session_id) {
+std::vector<stored_event> sqlite_store::events(const std::string& session_id) {
     return events_after(session_id, 0);
 }
 
-std::vector<stored_event> store::events_after(const std::string& session_id, core::seq_t seq) {
+std::vector<stored_event> sqlite_store::events_after(const std::string& session_id,
+                                                     core::seq_t seq) {
     std::lock_guard lock(read_mutex_);
     std::vector<stored_event> out;
     statement q(reader_,
@@ -81,7 +82,7 @@ std::vector<stored_event> store::events_after(const std::string& session_id, cor
     return out;
 }
 
-log_marks store::marks(const std::string& session_id) {
+log_marks sqlite_store::marks(const std::string& session_id) {
     std::lock_guard lock(read_mutex_);
     log_marks out;
     statement head(reader_, "SELECT max(seq) FROM events WHERE session_id = ?");
@@ -95,7 +96,7 @@ log_marks store::marks(const std::string& session_id) {
     return out;
 }
 
-std::vector<std::string> store::mod_entries(const std::string& session_id) {
+std::vector<std::string> sqlite_store::mod_entries(const std::string& session_id) {
     std::lock_guard lock(read_mutex_);
     std::vector<std::string> out;
     statement q(reader_, "SELECT body FROM mod_events WHERE session_id = ? ORDER BY n");
@@ -104,8 +105,8 @@ std::vector<std::string> store::mod_entries(const std::string& session_id) {
     return out;
 }
 
-bool store::create_series(const std::string& id, const std::string& config_json,
-                          const std::string& key_hash, std::int64_t created_ms) {
+bool sqlite_store::create_series(const std::string& id, const std::string& config_json,
+                                 const std::string& key_hash, std::int64_t created_ms) {
     std::lock_guard lock(mutex_);
     statement q(db_,
                 "INSERT OR IGNORE INTO series(id, config, key_hash, created_at) VALUES(?,?,?,?)");
@@ -113,7 +114,7 @@ bool store::create_series(const std::string& id, const std::string& config_json,
     return sqlite3_changes(db_) > 0;
 }
 
-std::vector<store::stored_series> store::series() {
+std::vector<store::stored_series> sqlite_store::series() {
     std::lock_guard lock(mutex_);
     std::vector<stored_series> out;
     statement q(db_, "SELECT id, config, key_hash FROM series ORDER BY created_at, id");
@@ -121,7 +122,7 @@ std::vector<store::stored_series> store::series() {
     return out;
 }
 
-void store::commit(const write_batch& batch) {
+void sqlite_store::commit(const write_batch& batch) {
     if (batch.empty()) return;
     std::lock_guard lock(mutex_);
     exec("BEGIN IMMEDIATE");

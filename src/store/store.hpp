@@ -1,23 +1,18 @@
-// The durable store: SQLite in WAL mode holding each session's configuration, moderator key
-// hashes, members and append-only event log. Every write is one transaction.
+// The durable store's interface and what goes through it: each session's configuration,
+// moderator key hashes, members, append-only event log and search index, and the series.
 #pragma once
 
 #include <cstdint>
-#include <filesystem>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "core/events.hpp"
+#include "core/search_terms.hpp"
 #include "core/session.hpp"
-
-struct sqlite3;
-struct sqlite3_stmt;
 
 namespace hashchat::store {
 
@@ -112,10 +107,10 @@ struct write_batch {
     }
 };
 
-// A full-text search. `match` is an FTS5 query (built by archive::fts_query, never raw user
-// text), matched against the posts' text; `hashtag` and `series`, if set, keep it to those.
+// A full-text search: the terms of what the reader typed (archive::parse_query), matched
+// against the posts' text; `hashtag` and `series`, if set, keep it to those.
 struct search_request {
-    std::string match;
+    std::vector<core::search_term> terms;
     std::optional<std::string> hashtag;
     std::optional<std::string> series;
     std::size_t limit = 20;
@@ -156,64 +151,57 @@ class search_error : public std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
+// The durable store, behind one interface: sqlite_store (store/sqlite_store.hpp), the default,
+// an embedded file for one machine. Every write is one transaction, made by the committer
+// thread only; reads may come from any thread.
 class store {
   public:
-    // `cache_mb`: the writer's page cache (PRAGMA cache_size).
-    store(const std::filesystem::path& file, durability d, int cache_mb = 64);
-    ~store();
+    virtual ~store() = default;
     store(const store&) = delete;
     store& operator=(const store&) = delete;
 
     // False if the id is taken.
-    bool create_session(const std::string& id, const std::string& config_json,
-                        const std::string& key_hash, std::int64_t created_ms);
-    std::vector<stored_session> sessions();
-    // A session's members, log and moderators' log, read through the reader connection (WAL:
-    // they do not wait for the committer's transactions).
-    std::vector<core::member> members(const std::string& session_id);
-    std::vector<stored_event> events(const std::string& session_id);
+    virtual bool create_session(const std::string& id, const std::string& config_json,
+                                const std::string& key_hash, std::int64_t created_ms) = 0;
+    virtual std::vector<stored_session> sessions() = 0;
+    // A session's members, log and moderators' log; they do not wait for the committer's
+    // transactions.
+    virtual std::vector<core::member> members(const std::string& session_id) = 0;
+    virtual std::vector<stored_event> events(const std::string& session_id) = 0;
     // The events after `seq`, in order (what the search index has not read yet).
-    std::vector<stored_event> events_after(const std::string& session_id, core::seq_t seq);
-    log_marks marks(const std::string& session_id);
-    std::vector<std::string> mod_entries(const std::string& session_id);  // bodies, in order
+    virtual std::vector<stored_event> events_after(const std::string& session_id,
+                                                   core::seq_t seq) = 0;
+    virtual log_marks marks(const std::string& session_id) = 0;
+    virtual std::vector<std::string> mod_entries(const std::string& session_id) = 0;  // in order
 
     // Chat series: false if the id is taken.
-    bool create_series(const std::string& id, const std::string& config_json,
-                       const std::string& key_hash, std::int64_t created_ms);
+    virtual bool create_series(const std::string& id, const std::string& config_json,
+                               const std::string& key_hash, std::int64_t created_ms) = 0;
     struct stored_series {
         std::string id;
         std::string config_json;
         std::string key_hash;
     };
-    std::vector<stored_series> series();
+    virtual std::vector<stored_series> series() = 0;
 
-    // Search: the newest `ranked_window` matches, ranked by BM25 with the term statistics of
-    // that window. Throws search_error if SQLite refuses the query.
+    // Search: the newest `ranked_window` matches, ranked with the term statistics of that
+    // window. Throws search_error if the query is refused.
     static constexpr std::size_t ranked_window = 2000;
-    search_result search(const search_request& req);
-    std::map<std::string, post_counts> counts(const std::vector<std::string>& session_ids);
+    virtual search_result search(const search_request& req) = 0;
+    virtual std::map<std::string, post_counts> counts(
+        const std::vector<std::string>& session_ids) = 0;
     // Lower-case handles of the authors of visible posts in these sessions.
-    std::set<std::string> authors(const std::vector<std::string>& session_ids);
+    virtual std::set<std::string> authors(const std::vector<std::string>& session_ids) = 0;
     // How far the search index has read each session's log (absent: not at all). The server
     // indexes the rest when it starts, with commit() (index ops and `indexed`).
-    std::map<std::string, core::seq_t> index_watermarks();
+    virtual std::map<std::string, core::seq_t> index_watermarks() = 0;
 
     // Appends events, upserts members, stores keys and configurations in one transaction (a
     // group commit). The committer thread is the only caller.
-    void commit(const write_batch& batch);
+    virtual void commit(const write_batch& batch) = 0;
 
-  private:
-    void exec(const char* sql);
-    void write_index(const std::vector<post_index_op>& ops);  // inside commit's transaction
-    // The commit path's statements, prepared once (keyed by their SQL literal; under mutex_).
-    sqlite3_stmt* prepared(const char* sql);
-
-    std::mutex mutex_;
-    sqlite3* db_ = nullptr;
-    std::unordered_map<const char*, sqlite3_stmt*> prepared_;
-    // Searches read through their own connection (WAL: readers do not block the writer).
-    std::mutex read_mutex_;
-    sqlite3* reader_ = nullptr;
+  protected:
+    store() = default;
 };
 
 }  // namespace hashchat::store

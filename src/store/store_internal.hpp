@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string>
 
-#include "store/store.hpp"
+#include "store/sqlite_store.hpp"
 
 namespace hashchat::store::detail {
 

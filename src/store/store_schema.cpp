@@ -124,7 +124,7 @@ ALTER TABLE moderator_keys ADD COLUMN created_at INTEGER NOT NULL DEFAULT 0;
 
 }  // namespace
 
-store::store(const std::filesystem::path& file, durability d, int cache_mb) {
+sqlite_store::sqlite_store(const std::filesystem::path& file, durability d, int cache_mb) {
     if (sqlite3_open_v2(file.c_str(), &db_,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
                         nullptr) != SQLITE_OK) {
@@ -168,13 +168,13 @@ store::store(const std::filesystem::path& file, durability d, int cache_mb) {
     register_term_stats(reader_);
 }
 
-store::~store() {
+sqlite_store::~sqlite_store() {
     for (auto& [sql, stmt] : prepared_) sqlite3_finalize(stmt);
     sqlite3_close(reader_);
     sqlite3_close(db_);
 }
 
-sqlite3_stmt* store::prepared(const char* sql) {
+sqlite3_stmt* sqlite_store::prepared(const char* sql) {
     auto& stmt = prepared_[sql];
     if (stmt == nullptr &&
         sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) != SQLITE_OK) {
@@ -184,7 +184,7 @@ sqlite3_stmt* store::prepared(const char* sql) {
     return stmt;
 }
 
-void store::exec(const char* sql) {
+void sqlite_store::exec(const char* sql) {
     char* err = nullptr;
     if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
         std::string msg = err ? err : "unknown error";

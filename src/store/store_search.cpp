@@ -76,7 +76,7 @@ void detail::register_term_stats(sqlite3* db) {
     }
 }
 
-std::map<std::string, core::seq_t> store::index_watermarks() {
+std::map<std::string, core::seq_t> sqlite_store::index_watermarks() {
     std::lock_guard lock(mutex_);
     std::map<std::string, core::seq_t> out;
     statement q(db_, "SELECT session_id, seq FROM indexed");
@@ -84,7 +84,7 @@ std::map<std::string, core::seq_t> store::index_watermarks() {
     return out;
 }
 
-void store::write_index(const std::vector<post_index_op>& ops) {
+void sqlite_store::write_index(const std::vector<post_index_op>& ops) {
     if (ops.empty()) return;
     statement add(
         db_, prepared("INSERT OR IGNORE INTO posts(session_id, seq, at, author, author_key, name, "
@@ -170,13 +170,13 @@ void store::write_index(const std::vector<post_index_op>& ops) {
     }
 }
 
-search_result store::search(const search_request& req) {
+search_result sqlite_store::search(const search_request& req) {
     // The user's query applies to the text; the filters are scope words in the same index, so
     // FTS5 intersects them instead of the rows being checked one by one.
     std::string match;
     if (req.hashtag) match += "scope : \"" + hashtag_scope(*req.hashtag) + "\" AND ";
     if (req.series) match += "scope : \"" + series_scope(*req.series) + "\" AND ";
-    match += "text : (" + req.match + ")";
+    match += "text : (" + core::fts5_match(req.terms) + ")";
 
     std::lock_guard lock(read_mutex_);
     search_result out;
@@ -274,7 +274,8 @@ search_result store::search(const search_request& req) {
     return out;
 }
 
-std::map<std::string, post_counts> store::counts(const std::vector<std::string>& session_ids) {
+std::map<std::string, post_counts> sqlite_store::counts(
+    const std::vector<std::string>& session_ids) {
     std::lock_guard lock(read_mutex_);
     std::map<std::string, post_counts> out;
     statement q(reader_,
@@ -290,7 +291,7 @@ std::map<std::string, post_counts> store::counts(const std::vector<std::string>&
     return out;
 }
 
-std::set<std::string> store::authors(const std::vector<std::string>& session_ids) {
+std::set<std::string> sqlite_store::authors(const std::vector<std::string>& session_ids) {
     std::lock_guard lock(read_mutex_);
     std::set<std::string> out;
     statement q(reader_,

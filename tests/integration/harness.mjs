@@ -3,7 +3,7 @@
 //
 // Binary: $HASHCHAT_BIN, else build/debug/hashchat relative to the repository root.
 
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -114,7 +114,48 @@ export async function makeDataDir() {
 }
 
 export async function removeDataDir(dir) {
-    if (dir) await rm(dir, { recursive: true, force: true });
+    if (!dir) return;
+    if (PG_URL) dropDatabase(databaseOf(dir));
+    await rm(dir, { recursive: true, force: true });
+}
+
+// ---------------------------------------------------------------------------------------------
+// PostgreSQL: with HASHCHAT_TEST_PG (the URL of a database in a throwaway cluster whose user may
+// make databases; scripts/test sets it), every server keeps its data in PostgreSQL, one database
+// per data folder, so that a restart on the same folder finds the same data.
+
+/** The test cluster's URL, or undefined (the servers use SQLite). */
+export const PG_URL = process.env.HASHCHAT_TEST_PG || undefined;
+
+function databaseOf(dataDir) {
+    return 'hc_it_' + path.basename(dataDir).replace(/[^A-Za-z0-9]/g, '_').toLowerCase();
+}
+
+/** The cluster URL with another database in it. */
+export function pgUrlOf(database) {
+    const u = new URL(PG_URL);
+    u.pathname = '/' + database;
+    return u.toString();
+}
+
+function createDatabase(name) {
+    try {
+        execFileSync('createdb', [`--maintenance-db=${PG_URL}`, name], { stdio: 'pipe' });
+    } catch (err) {
+        if (!/already exists/.test(String(err.stderr))) throw err;
+    }
+}
+
+function dropDatabase(name) {
+    execFileSync('dropdb', [`--maintenance-db=${PG_URL}`, '--if-exists', '--force', name], { stdio: 'pipe' });
+}
+
+/** The --database argument for a server on this data folder (made on first use), or []. */
+function databaseArgs(dataDir) {
+    if (!PG_URL) return [];
+    const name = databaseOf(dataDir);
+    createDatabase(name);
+    return [`--database=${pgUrlOf(name)}`];
 }
 
 /**
@@ -130,7 +171,7 @@ export async function startServer({ dataDir, clock = '2026-11-26T18:55:00Z', arg
     }
     const ownDir = !dataDir;
     if (!dataDir) dataDir = await makeDataDir();
-    const argv = ['--port', '0', '--bind', '127.0.0.1', '--data-dir', dataDir, ...(limits ? [] : ['--profile=loadtest']), ...args];
+    const argv = ['--port', '0', '--bind', '127.0.0.1', '--data-dir', dataDir, ...databaseArgs(dataDir), ...(limits ? [] : ['--profile=loadtest']), ...args];
     if (clock !== null) argv.push(`--test-clock=${clock}`); // clock: null runs on the real clock
     const proc = spawn(HASHCHAT_BIN, argv, {
         stdio: ['ignore', 'pipe', 'pipe'],

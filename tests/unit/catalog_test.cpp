@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "server/crypto.hpp"
+#include "store/sqlite_store.hpp"
 #include "test_support.hpp"
 
 using namespace hashchat;
@@ -24,7 +25,7 @@ struct made_world {
     temp_dir dir;
     server::test_clock time{test::instant_of("2026-10-12T09:00:00Z")};  // a Monday
     server::metrics stats;
-    store::store db{dir.file("hashchat.db"), store::durability::full};
+    store::sqlite_store db{dir.file("hashchat.db"), store::durability::full};
     net::io_context ioc;
     net::executor_work_guard<net::io_context::executor_type> work{ioc.get_executor()};
     std::thread io{[this] { ioc.run(); }};
@@ -89,7 +90,7 @@ TEST_CASE("a new session takes its base id, then base-2, and exists once it is s
     REQUIRE(w.sessions->find(first->id));
     REQUIRE(w.sessions->find(second->id));
     w.commits.stop();
-    store::store reopened(w.dir.file("hashchat.db"), store::durability::normal);
+    store::sqlite_store reopened(w.dir.file("hashchat.db"), store::durability::normal);
     std::map<std::string, std::vector<std::string>> stored;
     for (const auto& r : reopened.sessions()) stored[r.id] = r.key_hashes;
     CHECK(stored == std::map<std::string, std::vector<std::string>>{
@@ -141,7 +142,7 @@ TEST_CASE("a series shares the sessions' ids, and its extensions follow one anot
 
     // After a restart the series and its sessions are read back.
     w.commits.stop();
-    store::store reopened(w.dir.file("hashchat.db"), store::durability::normal);
+    store::sqlite_store reopened(w.dir.file("hashchat.db"), store::durability::normal);
     server::catalog after(w.time, w.commits, w.sessions, 1000);
     after.load(reopened.series());
     REQUIRE(after.find_series("ukedchat-2"));

@@ -10,10 +10,11 @@
 #include <future>
 #include <thread>
 
+#include "store_fixture.hpp"
 #include "test_support.hpp"
 
 using namespace hashchat;
-using test::temp_dir;
+using test::store_fixture;
 
 namespace {
 
@@ -35,10 +36,11 @@ store::event_row event(const std::string& session, core::seq_t seq, const std::s
 
 TEST_CASE("every field of batches submitted in one turn is committed in one transaction",
           "[committer]") {
-    temp_dir dir;
+    store_fixture fx(GENERATE(from_range(test::store_kinds())));
     server::metrics stats;
     {
-        store::store db(dir.file("hashchat.db"), store::durability::full);
+        auto db_ptr = fx.open();
+        auto& db = *db_ptr;
         net::io_context ioc;
         auto work = net::make_work_guard(ioc);
         std::thread io([&] { ioc.run(); });
@@ -84,7 +86,8 @@ TEST_CASE("every field of batches submitted in one turn is committed in one tran
         io.join();
     }
 
-    store::store reopened(dir.file("hashchat.db"), store::durability::normal);
+    auto reopened_ptr = fx.open();
+    auto& reopened = *reopened_ptr;
     const auto series = reopened.series();
     REQUIRE(series.size() == 1);
     CHECK(series[0].id == "weekly");

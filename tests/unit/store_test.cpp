@@ -1,5 +1,5 @@
-// The SQLite store: sessions, keys, members and the event log survive reopening the file, and a
-// session replayed from it is the session that wrote it.
+// Both stores (SQLite, PostgreSQL): sessions, keys, members and the event log survive reopening
+// the store, and a session replayed from it is the session that wrote it.
 #include "store/store.hpp"
 
 #include <unistd.h>
@@ -17,10 +17,14 @@
 #include "core/text.hpp"
 #include "protocol/event_json.hpp"
 #include "protocol/session_json.hpp"
+#include "store/pg_store.hpp"
+#include "store/sqlite_store.hpp"
+#include "store_fixture.hpp"
 #include "test_support.hpp"
 
 using namespace hashchat;
 using test::at_min;
+using test::store_fixture;
 using test::temp_dir;
 
 namespace {
@@ -63,11 +67,11 @@ core::event post_at(core::seq_t seq, long long minute, const std::string& author
 }  // namespace
 
 TEST_CASE("create_session keeps the configuration and the key hash", "[store]") {
-    temp_dir dir;
-    const auto file = dir.file("hashchat.db");
+    store_fixture fx(GENERATE(from_range(test::store_kinds())));
     const auto config = protocol::config_to_json(test::sample_config());
     {
-        store::store db(file, store::durability::full);
+        auto db_ptr = fx.open();
+        auto& db = *db_ptr;
         CHECK(db.sessions().empty());
         CHECK(db.create_session("pubpd-2026-11-26", config, "key-hash-1", ms_of(at_min(-100))));
         CHECK_FALSE(db.create_session("pubpd-2026-11-26", "{}", "key-hash-2", ms_of(at_min(0))));
@@ -78,7 +82,8 @@ TEST_CASE("create_session keeps the configuration and the key hash", "[store]") 
         CHECK(sessions[0].config_json == config);
         CHECK(sessions[0].key_hashes == std::vector<std::string>{"key-hash-1"});
     }
-    store::store reopened(file, store::durability::normal);
+    auto reopened_ptr = fx.open();
+    auto& reopened = *reopened_ptr;
     const auto sessions = reopened.sessions();
     REQUIRE(sessions.size() == 2);
     CHECK(sessions[0].id == "pubpd-2026-11-26");
@@ -91,9 +96,8 @@ TEST_CASE("create_session keeps the configuration and the key hash", "[store]") 
     CHECK(reopened.events("no-such-session").empty());
 }
 
-TEST_CASE("committed events and members survive reopening the file", "[store]") {
-    temp_dir dir;
-    const auto file = dir.file("hashchat.db");
+TEST_CASE("committed events and members survive reopening the store", "[store]") {
+    store_fixture fx(GENERATE(from_range(test::store_kinds())));
     const std::string id = "pubpd-2026-11-26";
     const std::vector<core::event> log = {
         phase_at(1, 0, core::phase_kind::intro),
@@ -103,7 +107,8 @@ TEST_CASE("committed events and members survive reopening the file", "[store]") 
         core::event{5, at_min(4), core::announce_event{"host", "Host", "Q1 soon"}},
     };
     {
-        store::store db(file, store::durability::full);
+        auto db_ptr = fx.open();
+        auto& db = *db_ptr;
         REQUIRE(db.create_session(id, protocol::config_to_json(test::sample_config()), "kh", 0));
         store::write_batch first;
         for (std::size_t i = 0; i < 3; ++i) first.events.push_back(row_of(id, log[i]));
@@ -115,7 +120,8 @@ TEST_CASE("committed events and members survive reopening the file", "[store]") 
         db.commit(second);
         db.commit(store::write_batch{});  // an empty batch is nothing
     }
-    store::store db(file, store::durability::full);
+    auto db_ptr = fx.open();
+    auto& db = *db_ptr;
     const auto events = db.events(id);
     REQUIRE(events.size() == log.size());
     for (std::size_t i = 0; i < log.size(); ++i) {
@@ -179,8 +185,7 @@ TEST_CASE("committed events and members survive reopening the file", "[store]") 
 }
 
 TEST_CASE("moderators' log entries are committed with a batch and read back in order", "[store]") {
-    temp_dir dir;
-    const auto file = dir.file("hashchat.db");
+    store_fixture fx(GENERATE(from_range(test::store_kinds())));
     const std::string id = "pubpd-2026-11-26";
 
     auto entry = [](std::uint64_t n, long long minute, const std::string& kind) {
@@ -220,7 +225,8 @@ TEST_CASE("moderators' log entries are committed with a batch and read back in o
         entries.push_back(control);
     }
     {
-        store::store db(file, store::durability::full);
+        auto db_ptr = fx.open();
+        auto& db = *db_ptr;
         REQUIRE(db.create_session(id, protocol::config_to_json(test::sample_config()), "kh", 0));
         REQUIRE(
             db.create_session("other", protocol::config_to_json(test::sample_config()), "kh", 1));
@@ -256,7 +262,8 @@ TEST_CASE("moderators' log entries are committed with a batch and read back in o
         db.commit(third);
     }
 
-    store::store reopened(file, store::durability::normal);
+    auto reopened_ptr = fx.open();
+    auto& reopened = *reopened_ptr;
     const auto bodies = reopened.mod_entries(id);
     REQUIRE(bodies.size() == entries.size());
     for (std::size_t i = 0; i < bodies.size(); ++i) {
@@ -283,15 +290,15 @@ TEST_CASE("moderators' log entries are committed with a batch and read back in o
 }
 
 TEST_CASE("a session replayed from the store is the session that wrote it", "[store]") {
-    temp_dir dir;
-    const auto file = dir.file("hashchat.db");
+    store_fixture fx(GENERATE(from_range(test::store_kinds())));
     const auto config = test::sample_config();
     const std::string id = config.id;
     const std::string key_hash = "moderator-key-hash";
 
     core::session live(config, {key_hash});
     {
-        store::store db(file, store::durability::full);
+        auto db_ptr = fx.open();
+        auto& db = *db_ptr;
         REQUIRE(db.create_session(id, protocol::config_to_json(config), key_hash,
                                   ms_of(config.created_at)));
 
@@ -342,7 +349,8 @@ TEST_CASE("a session replayed from the store is the session that wrote it", "[st
     }
 
     // A restart: a new store object on the same file, and a session built from it.
-    store::store db(file, store::durability::full);
+    auto db_ptr = fx.open();
+    auto& db = *db_ptr;
     const auto sessions = db.sessions();
     REQUIRE(sessions.size() == 1);
     const auto loaded_config = protocol::config_from_json(sessions[0].config_json);
@@ -390,13 +398,18 @@ TEST_CASE("a session replayed from the store is the session that wrote it", "[st
 TEST_CASE("a store that cannot be opened throws store_error", "[store]") {
     temp_dir dir;
     CHECK_THROWS_AS(
-        store::store(dir.file("missing-dir") / "x" / "hashchat.db", store::durability::full),
+        store::sqlite_store(dir.file("missing-dir") / "x" / "hashchat.db", store::durability::full),
         store::store_error);
+    // No PostgreSQL listens there: the server says so and does not start.
+    const std::string nowhere =
+        "postgresql:///hashchat?host=" + dir.file("no-socket").string() + "&connect_timeout=2";
+    CHECK_THROWS_AS(store::pg_store(nowhere), store::store_error);
 }
 
 TEST_CASE("a session's marks: its head and its phase events, without its log", "[store]") {
-    temp_dir dir;
-    store::store db(dir.file("hashchat.db"), store::durability::normal);
+    store_fixture fx(GENERATE(from_range(test::store_kinds())));
+    auto db_ptr = fx.open();
+    auto& db = *db_ptr;
     const std::string id = "pubpd-2026-11-26";
     REQUIRE(db.create_session(id, protocol::config_to_json(test::sample_config()), "kh", 0));
     CHECK(db.marks(id).head == 0);

@@ -1,0 +1,158 @@
+#include <string>
+
+#include "store/pg_connection.hpp"
+#include "store/pg_store.hpp"
+
+namespace hashchat::store {
+
+namespace {
+
+// The tables mirror the SQLite store's (store_schema.cpp), with PostgreSQL's types. The search
+// index is the `posts` table itself: a generated tsvector column over the text (words folded to
+// lower case without accents, not stemmed, no stop words: as FTS5's unicode61 tokenizer) and a
+// partial GIN index over the posts neither hidden nor deleted, so an edit, hide or delete is one
+// UPDATE and the index follows.
+constexpr const char* schema_1 = R"sql(
+CREATE EXTENSION IF NOT EXISTS unaccent;
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_ts_config WHERE cfgname = 'hashchat') THEN
+        CREATE TEXT SEARCH CONFIGURATION hashchat (COPY = simple);
+        ALTER TEXT SEARCH CONFIGURATION hashchat
+            ALTER MAPPING FOR asciiword, asciihword, hword_asciipart, word, hword, hword_part
+            WITH unaccent, simple;
+    END IF;
+END $$;
+CREATE TABLE sessions(
+    id text PRIMARY KEY,
+    config text NOT NULL,
+    created_at bigint NOT NULL
+);
+CREATE TABLE moderator_keys(
+    session_id text NOT NULL REFERENCES sessions(id),
+    key_hash text NOT NULL,
+    key_id text NOT NULL DEFAULT 'k1',
+    label text NOT NULL DEFAULT 'owner',
+    owner boolean NOT NULL DEFAULT true,
+    revoked boolean NOT NULL DEFAULT false,
+    created_at bigint NOT NULL DEFAULT 0,
+    ord bigint GENERATED ALWAYS AS IDENTITY,
+    PRIMARY KEY(session_id, key_hash)
+);
+CREATE TABLE members(
+    session_id text NOT NULL REFERENCES sessions(id),
+    handle_key text NOT NULL,
+    handle text NOT NULL,
+    name text NOT NULL,
+    token_hash text NOT NULL,
+    PRIMARY KEY(session_id, handle_key)
+);
+CREATE TABLE events(
+    session_id text NOT NULL REFERENCES sessions(id),
+    seq bigint NOT NULL,
+    at bigint NOT NULL,
+    kind text NOT NULL,
+    cid text NOT NULL DEFAULT '',
+    body text NOT NULL,
+    PRIMARY KEY(session_id, seq)
+);
+CREATE INDEX events_phases ON events(session_id, seq) WHERE kind = 'phase';
+CREATE TABLE mod_events(
+    session_id text NOT NULL REFERENCES sessions(id),
+    n bigint NOT NULL,
+    at bigint NOT NULL,
+    kind text NOT NULL,
+    body text NOT NULL,
+    PRIMARY KEY(session_id, n)
+);
+CREATE TABLE series(
+    id text PRIMARY KEY,
+    config text NOT NULL,
+    key_hash text NOT NULL,
+    created_at bigint NOT NULL
+);
+CREATE TABLE posts(
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    session_id text NOT NULL,
+    seq bigint NOT NULL,
+    at bigint NOT NULL,
+    author text NOT NULL,
+    author_key text NOT NULL,
+    name text NOT NULL,
+    round integer,
+    reply_to bigint,
+    text text NOT NULL,
+    scope text NOT NULL DEFAULT '',
+    hidden boolean NOT NULL DEFAULT false,
+    deleted boolean NOT NULL DEFAULT false,
+    tsv tsvector GENERATED ALWAYS AS (to_tsvector('hashchat'::regconfig, text)) STORED,
+    scope_words text[] GENERATED ALWAYS AS (string_to_array(scope, ' ')) STORED,
+    UNIQUE(session_id, seq)
+);
+CREATE INDEX posts_tsv ON posts USING gin(tsv) WHERE NOT hidden AND NOT deleted;
+CREATE INDEX posts_scope ON posts USING gin(scope_words) WHERE NOT hidden AND NOT deleted;
+CREATE TABLE indexed(
+    session_id text PRIMARY KEY,
+    seq bigint NOT NULL
+);
+-- A search's terms (archive::parse_query) as a tsquery, built with PostgreSQL's own parser so
+-- that no input is a syntax error: each term a phrase (words in a row), a prefix on its last
+-- word if asked, joined by AND or OR, then AND NOT each excluded term. FTS5's precedence (NOT,
+-- then AND, then OR) is kept by rendering the parts to text and reading the whole back once.
+CREATE FUNCTION hc_query(t text[], prefix boolean[], excl boolean[], or_before boolean[])
+RETURNS tsquery LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+    pos text := '';
+    neg text := '';
+    q text;
+BEGIN
+    FOR i IN 1 .. coalesce(array_length(t, 1), 0) LOOP
+        q := phraseto_tsquery('hashchat', t[i])::text;
+        CONTINUE WHEN q = '';
+        IF prefix[i] THEN q := q || ':*'; END IF;
+        IF excl[i] THEN
+            neg := neg || ' & !(' || q || ')';
+        ELSIF pos = '' THEN
+            pos := '(' || q || ')';
+        ELSE
+            pos := pos || CASE WHEN or_before[i] THEN ' | (' ELSE ' & (' END || q || ')';
+        END IF;
+    END LOOP;
+    IF pos = '' THEN RETURN ''::tsquery; END IF;
+    RETURN ('(' || pos || ')' || neg)::tsquery;
+END $$;
+CREATE TABLE schema_version(v integer NOT NULL);
+INSERT INTO schema_version VALUES (1);
+)sql";
+
+}  // namespace
+
+void pg_store::migrate() {
+    // Several nodes may start at once: one makes the schema, the others wait and find it made.
+    writer_->exec("SELECT pg_advisory_lock(7215001)");
+    try {
+        const auto exists = writer_->query("SELECT to_regclass('schema_version') IS NOT NULL");
+        const bool made = exists.boolean(0, 0);
+        int version = 0;
+        if (made)
+            version =
+                static_cast<int>(writer_->query("SELECT v FROM schema_version").integer(0, 0));
+        if (version == 0) {
+            writer_->exec("BEGIN");
+            writer_->exec(schema_1);
+            writer_->exec("COMMIT");
+        } else if (version > 1) {
+            throw store_error("the PostgreSQL database was made by a newer hashchat (schema " +
+                              std::to_string(version) + ")");
+        }
+    } catch (...) {
+        try {
+            writer_->exec("ROLLBACK");
+        } catch (...) {
+        }
+        writer_->exec("SELECT pg_advisory_unlock(7215001)");
+        throw;
+    }
+    writer_->exec("SELECT pg_advisory_unlock(7215001)");
+}
+
+}  // namespace hashchat::store

@@ -1,0 +1,158 @@
+#include <algorithm>
+
+#include "store/index_ops.hpp"
+#include "store/pg_connection.hpp"
+#include "store/pg_store.hpp"
+
+namespace hashchat::store {
+
+namespace {
+
+using pg::params;
+
+std::string bool_array(const std::vector<core::search_term>& terms,
+                       bool core::search_term::*field) {
+    std::string out = "{";
+    for (const auto& t : terms) {
+        if (out.size() > 1) out += ',';
+        out += t.*field ? 't' : 'f';
+    }
+    return out + "}";
+}
+
+// ts_headline marks the matched words with \x02 and \x03, as FTS5's snippet(); where it cut
+// the text, \x04 marks the cut, as FTS5 does.
+std::string snippet(const std::string& text, std::string headline) {
+    std::string plain;
+    for (const char c : headline) {
+        if (c != '\x02' && c != '\x03') plain += c;
+    }
+    if (plain.empty()) return headline;
+    const auto at = text.find(plain);
+    if (at == std::string::npos) return headline;
+    if (at > 0) headline.insert(0, 1, '\x04');
+    if (at + plain.size() < text.size()) headline += '\x04';
+    return headline;
+}
+
+}  // namespace
+
+search_result pg_store::search(const search_request& req) {
+    if (std::none_of(req.terms.begin(), req.terms.end(),
+                     [](const core::search_term& t) { return !t.exclude; })) {
+        throw search_error("nothing to search for");
+    }
+    std::vector<std::string> words;
+    for (const auto& t : req.terms) words.push_back(t.text);
+    params p;
+    p.add(pg::text_array(words))
+        .add(bool_array(req.terms, &core::search_term::prefix))
+        .add(bool_array(req.terms, &core::search_term::exclude))
+        .add(bool_array(req.terms, &core::search_term::or_before));
+    if (req.hashtag) {
+        p.add(hashtag_scope(*req.hashtag));
+    } else {
+        p.null();
+    }
+    if (req.series) {
+        p.add(series_scope(*req.series));
+    } else {
+        p.null();
+    }
+    p.add(static_cast<std::int64_t>(ranked_window))
+        .add(static_cast<std::int64_t>(req.offset))
+        .add(static_cast<std::int64_t>(req.limit));
+
+    // The newest `ranked_window` matches, ranked by cover density normalised by length (a
+    // shorter post with the same words ranks first), then the page shown with its snippets:
+    // ts_headline reads only the rows of the page.
+    static constexpr const char* sql = R"sql(
+WITH q AS (SELECT hc_query($1::text[], $2::boolean[], $3::boolean[], $4::boolean[]) AS query),
+win AS (
+    SELECT p.id, ts_rank_cd(p.tsv, q.query, 1) AS score
+    FROM posts p, q
+    WHERE p.tsv @@ q.query AND NOT p.hidden AND NOT p.deleted
+      AND ($5::text IS NULL OR p.scope_words @> ARRAY[$5::text])
+      AND ($6::text IS NULL OR p.scope_words @> ARRAY[$6::text])
+    ORDER BY p.id DESC LIMIT $7),
+ranked AS (
+    SELECT id, score, count(*) OVER () AS matched FROM win
+    ORDER BY score DESC, id DESC OFFSET $8 LIMIT $9)
+SELECT p.session_id, p.seq, p.at, p.author, p.name, p.round, r.matched, p.text,
+       ts_headline('hashchat', p.text, q.query,
+           'StartSel=' || chr(2) || ',StopSel=' || chr(3) ||
+           ',MaxWords=24,MinWords=8,ShortWord=0,MaxFragments=1,FragmentDelimiter=' || chr(4))
+FROM ranked r JOIN posts p USING (id), q
+ORDER BY r.score DESC, r.id DESC
+)sql";
+    std::lock_guard lock(read_mutex_);
+    search_result out;
+    try {
+        const auto r = reader_->query(sql, p);
+        for (int i = 0; i < r.rows(); ++i) {
+            search_hit h;
+            h.session_id = r.text(i, 0);
+            h.seq = static_cast<core::seq_t>(r.integer(i, 1));
+            h.at_ms = r.integer(i, 2);
+            h.author = r.text(i, 3);
+            h.name = r.text(i, 4);
+            if (!r.null(i, 5)) h.round = static_cast<int>(r.integer(i, 5));
+            out.matched = static_cast<std::size_t>(r.integer(i, 6));
+            h.snippet = snippet(r.text(i, 7), r.text(i, 8));
+            out.hits.push_back(std::move(h));
+        }
+        if (out.hits.empty() && req.offset > 0) {
+            // The page is past the matches: count them all the same.
+            const auto n = reader_->query(
+                "WITH q AS (SELECT hc_query($1::text[], $2::boolean[], $3::boolean[], "
+                "$4::boolean[]) AS query) SELECT count(*) FROM (SELECT 1 FROM posts p, q "
+                "WHERE p.tsv @@ q.query AND NOT p.hidden AND NOT p.deleted "
+                "AND ($5::text IS NULL OR p.scope_words @> ARRAY[$5::text]) "
+                "AND ($6::text IS NULL OR p.scope_words @> ARRAY[$6::text]) LIMIT $7) w",
+                p);
+            out.matched = static_cast<std::size_t>(n.integer(0, 0));
+        }
+    } catch (const pg::error& e) {
+        if (e.connection_lost()) throw;
+        throw search_error(e.what());
+    }
+    out.more = out.matched == ranked_window;
+    return out;
+}
+
+std::map<std::string, post_counts> pg_store::counts(const std::vector<std::string>& session_ids) {
+    std::lock_guard lock(read_mutex_);
+    const auto r = reader_->query(
+        "SELECT session_id, count(*), count(DISTINCT author_key) FROM posts "
+        "WHERE NOT hidden AND NOT deleted AND session_id = ANY($1::text[]) GROUP BY session_id",
+        params().add(pg::text_array(session_ids)));
+    std::map<std::string, post_counts> out;
+    for (int i = 0; i < r.rows(); ++i) {
+        out[r.text(i, 0)] = {static_cast<std::size_t>(r.integer(i, 1)),
+                             static_cast<std::size_t>(r.integer(i, 2))};
+    }
+    return out;
+}
+
+std::set<std::string> pg_store::authors(const std::vector<std::string>& session_ids) {
+    std::lock_guard lock(read_mutex_);
+    const auto r = reader_->query(
+        "SELECT DISTINCT author_key FROM posts WHERE NOT hidden AND NOT deleted "
+        "AND session_id = ANY($1::text[])",
+        params().add(pg::text_array(session_ids)));
+    std::set<std::string> out;
+    for (int i = 0; i < r.rows(); ++i) out.insert(r.text(i, 0));
+    return out;
+}
+
+std::map<std::string, core::seq_t> pg_store::index_watermarks() {
+    std::lock_guard lock(read_mutex_);
+    const auto r = reader_->query("SELECT session_id, seq FROM indexed");
+    std::map<std::string, core::seq_t> out;
+    for (int i = 0; i < r.rows(); ++i) {
+        out[r.text(i, 0)] = static_cast<core::seq_t>(r.integer(i, 1));
+    }
+    return out;
+}
+
+}  // namespace hashchat::store

@@ -1,0 +1,247 @@
+#include "store/pg_store.hpp"
+
+#include "core/text.hpp"
+#include "store/pg_connection.hpp"
+
+namespace hashchat::store {
+
+using pg::params;
+
+pg_store::pg_store(const std::string& url)
+    : writer_(std::make_unique<pg::connection>(url)),
+      reader_(std::make_unique<pg::connection>(url)) {
+    migrate();
+    prepare_writer();
+}
+
+pg_store::~pg_store() = default;
+
+// The commit path's statements, prepared once on the writer's connection.
+void pg_store::prepare_writer() {
+    auto& w = *writer_;
+    w.prepare("series", "INSERT INTO series(id, config, key_hash, created_at) VALUES($1,$2,$3,$4)");
+    w.prepare("session", "INSERT INTO sessions(id, config, created_at) VALUES($1,$2,$3)");
+    w.prepare("owner",
+              "INSERT INTO moderator_keys(session_id, key_hash, key_id, label, owner, created_at) "
+              "VALUES($1,$2,'k1','owner',true,$3)");
+    w.prepare("event",
+              "INSERT INTO events(session_id, seq, at, kind, cid, body) VALUES($1,$2,$3,$4,$5,$6)");
+    w.prepare("member",
+              "INSERT INTO members(session_id, handle_key, handle, name, token_hash) "
+              "VALUES($1,$2,$3,$4,$5) ON CONFLICT(session_id, handle_key) DO UPDATE SET "
+              "name = excluded.name");
+    w.prepare("add_key",
+              "INSERT INTO moderator_keys(session_id, key_hash, key_id, label, owner, revoked, "
+              "created_at) VALUES($1,$2,$3,$4,$5,false,$6)");
+    w.prepare("revoke_key",
+              "UPDATE moderator_keys SET revoked = true WHERE session_id = $1 AND key_id = $2");
+    w.prepare("config", "UPDATE sessions SET config = $1 WHERE id = $2");
+    w.prepare("post",
+              "INSERT INTO posts(session_id, seq, at, author, author_key, name, round, reply_to, "
+              "text, scope) VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) "
+              "ON CONFLICT(session_id, seq) DO NOTHING");
+    w.prepare("edit_post", "UPDATE posts SET text = $3 WHERE session_id = $1 AND seq = $2");
+    w.prepare("hide_post", "UPDATE posts SET hidden = $3 WHERE session_id = $1 AND seq = $2");
+    w.prepare("delete_post", "UPDATE posts SET deleted = true WHERE session_id = $1 AND seq = $2");
+    w.prepare("indexed",
+              "INSERT INTO indexed(session_id, seq) VALUES($1,$2) ON CONFLICT(session_id) DO "
+              "UPDATE SET seq = greatest(indexed.seq, excluded.seq)");
+    w.prepare("mod",
+              "INSERT INTO mod_events(session_id, n, at, kind, body) VALUES($1,$2,$3,$4,$5)");
+}
+
+bool pg_store::create_session(const std::string& id, const std::string& config_json,
+                              const std::string& key_hash, std::int64_t created_ms) {
+    std::lock_guard lock(mutex_);
+    const auto r = writer_->query(
+        "WITH s AS (INSERT INTO sessions(id, config, created_at) VALUES($1,$2,$4) "
+        "ON CONFLICT DO NOTHING RETURNING id) "
+        "INSERT INTO moderator_keys(session_id, key_hash, key_id, label, owner, created_at) "
+        "SELECT id, $3, 'k1', 'owner', true, $4 FROM s",
+        params().add(id).add(config_json).add(key_hash).add(created_ms));
+    return r.changed() == 1;
+}
+
+std::vector<stored_session> pg_store::sessions() {
+    std::lock_guard lock(read_mutex_);
+    std::vector<stored_session> out;
+    const auto rows = reader_->query("SELECT id, config FROM sessions ORDER BY created_at, id");
+    std::map<std::string, std::size_t> at;
+    for (int i = 0; i < rows.rows(); ++i) {
+        at[rows.text(i, 0)] = out.size();
+        out.push_back({rows.text(i, 0), rows.text(i, 1), {}, {}});
+    }
+    const auto keys = reader_->query(
+        "SELECT session_id, key_hash, key_id, label, owner, revoked, created_at "
+        "FROM moderator_keys ORDER BY session_id, owner DESC, created_at, ord");
+    for (int i = 0; i < keys.rows(); ++i) {
+        const auto s = at.find(keys.text(i, 0));
+        if (s == at.end()) continue;  // a session made since the first read
+        core::moderator_key k;
+        k.hash = keys.text(i, 1);
+        k.id = keys.text(i, 2);
+        k.label = keys.text(i, 3);
+        k.owner = keys.boolean(i, 4);
+        k.revoked = keys.boolean(i, 5);
+        k.created_at = core::instant{core::duration{keys.integer(i, 6)}};
+        auto& session = out[s->second];
+        if (!k.revoked) session.key_hashes.push_back(k.hash);
+        session.keys.push_back(std::move(k));
+    }
+    return out;
+}
+
+std::vector<core::member> pg_store::members(const std::string& session_id) {
+    std::lock_guard lock(read_mutex_);
+    const auto r =
+        reader_->query("SELECT handle, name, token_hash FROM members WHERE session_id = $1",
+                       params().add(session_id));
+    std::vector<core::member> out;
+    for (int i = 0; i < r.rows(); ++i) out.push_back({r.text(i, 0), r.text(i, 1), r.text(i, 2)});
+    return out;
+}
+
+std::vector<stored_event> pg_store::events(const std::string& session_id) {
+    return events_after(session_id, 0);
+}
+
+std::vector<stored_event> pg_store::events_after(const std::string& session_id, core::seq_t seq) {
+    std::lock_guard lock(read_mutex_);
+    const auto r = reader_->query(
+        "SELECT body, cid FROM events WHERE session_id = $1 AND seq > $2 ORDER BY seq",
+        params().add(session_id).add(static_cast<std::int64_t>(seq)));
+    std::vector<stored_event> out;
+    out.reserve(static_cast<std::size_t>(r.rows()));
+    for (int i = 0; i < r.rows(); ++i) out.push_back({r.text(i, 0), r.text(i, 1)});
+    return out;
+}
+
+log_marks pg_store::marks(const std::string& session_id) {
+    std::lock_guard lock(read_mutex_);
+    log_marks out;
+    const auto head = reader_->query("SELECT max(seq) FROM events WHERE session_id = $1",
+                                     params().add(session_id));
+    if (!head.null(0, 0)) out.head = static_cast<core::seq_t>(head.integer(0, 0));
+    const auto phases = reader_->query(
+        "SELECT body FROM events WHERE session_id = $1 AND kind = 'phase' ORDER BY seq",
+        params().add(session_id));
+    for (int i = 0; i < phases.rows(); ++i) out.phases.push_back({phases.text(i, 0), {}});
+    return out;
+}
+
+std::vector<std::string> pg_store::mod_entries(const std::string& session_id) {
+    std::lock_guard lock(read_mutex_);
+    const auto r = reader_->query("SELECT body FROM mod_events WHERE session_id = $1 ORDER BY n",
+                                  params().add(session_id));
+    std::vector<std::string> out;
+    for (int i = 0; i < r.rows(); ++i) out.push_back(r.text(i, 0));
+    return out;
+}
+
+bool pg_store::create_series(const std::string& id, const std::string& config_json,
+                             const std::string& key_hash, std::int64_t created_ms) {
+    std::lock_guard lock(mutex_);
+    const auto r = writer_->query(
+        "INSERT INTO series(id, config, key_hash, created_at) VALUES($1,$2,$3,$4) "
+        "ON CONFLICT DO NOTHING",
+        params().add(id).add(config_json).add(key_hash).add(created_ms));
+    return r.changed() == 1;
+}
+
+std::vector<store::stored_series> pg_store::series() {
+    std::lock_guard lock(read_mutex_);
+    const auto r =
+        reader_->query("SELECT id, config, key_hash FROM series ORDER BY created_at, id");
+    std::vector<stored_series> out;
+    for (int i = 0; i < r.rows(); ++i) out.push_back({r.text(i, 0), r.text(i, 1), r.text(i, 2)});
+    return out;
+}
+
+void pg_store::commit(const write_batch& batch) {
+    if (batch.empty()) return;
+    std::lock_guard lock(mutex_);
+    pg::pipeline p(*writer_);
+    for (const auto& n : batch.new_series) {
+        p.send("series", params().add(n.id).add(n.config_json).add(n.key_hash).add(n.created_ms));
+    }
+    for (const auto& n : batch.new_sessions) {
+        p.send("session", params().add(n.id).add(n.config_json).add(n.created_ms));
+        p.send("owner", params().add(n.id).add(n.key_hash).add(n.created_ms));
+    }
+    for (const auto& e : batch.events) {
+        p.send("event", params()
+                            .add(e.session_id)
+                            .add(static_cast<std::int64_t>(e.seq))
+                            .add(e.at_ms)
+                            .add(e.kind)
+                            .add(e.cid)
+                            .add(*e.body));
+    }
+    for (const auto& m : batch.members) {
+        p.send("member", params()
+                             .add(m.session_id)
+                             .add(core::handle_key(m.m.handle))
+                             .add(m.m.handle)
+                             .add(m.m.name)
+                             .add(m.m.token_hash));
+    }
+    for (const auto& k : batch.keys) {
+        if (k.revoke) {
+            p.send("revoke_key", params().add(k.session_id).add(k.key.id));
+            continue;
+        }
+        p.send("add_key",
+               params()
+                   .add(k.session_id)
+                   .add(k.key.hash)
+                   .add(k.key.id)
+                   .add(k.key.label)
+                   .add(k.key.owner)
+                   .add(static_cast<std::int64_t>(k.key.created_at.time_since_epoch().count())));
+    }
+    for (const auto& [id, config] : batch.configs) p.send("config", params().add(config).add(id));
+    for (const auto& op : batch.index) {
+        const auto seq = static_cast<std::int64_t>(op.seq);
+        switch (op.what) {
+            case post_index_op::kind::add:
+                p.send("post", params()
+                                   .add(op.session_id)
+                                   .add(seq)
+                                   .add(op.at_ms)
+                                   .add(op.author)
+                                   .add(core::handle_key(op.author))
+                                   .add(op.name)
+                                   .add(op.round)
+                                   .add(op.reply_to)
+                                   .add(op.text)
+                                   .add(op.scope));
+                break;
+            case post_index_op::kind::edit:
+                p.send("edit_post", params().add(op.session_id).add(seq).add(op.text));
+                break;
+            case post_index_op::kind::hide:
+            case post_index_op::kind::unhide:
+                p.send(
+                    "hide_post",
+                    params().add(op.session_id).add(seq).add(op.what == post_index_op::kind::hide));
+                break;
+            case post_index_op::kind::remove:
+                p.send("delete_post", params().add(op.session_id).add(seq));
+                break;
+        }
+    }
+    for (const auto& [id, seq] : batch.indexed) {
+        p.send("indexed", params().add(id).add(static_cast<std::int64_t>(seq)));
+    }
+    for (const auto& m : batch.mods) {
+        p.send("mod", params()
+                          .add(m.session_id)
+                          .add(static_cast<std::int64_t>(m.n))
+                          .add(m.at_ms)
+                          .add(m.kind)
+                          .add(m.body));
+    }
+    p.commit();
+}
+
+}  // namespace hashchat::store

@@ -1,0 +1,54 @@
+// The shared store: PostgreSQL through libpq, for several nodes (or one machine whose district
+// already runs PostgreSQL). A writer connection (the committer's; each group commit is one
+// pipelined transaction, acknowledged only once committed with synchronous_commit on) and a
+// reader connection; the search index in PostgreSQL's full-text search (a tsvector column and a
+// GIN index), with the same query language as the SQLite store.
+#pragma once
+
+#include <memory>
+#include <mutex>
+
+#include "store/store.hpp"
+
+namespace hashchat::store {
+
+namespace pg {
+class connection;
+}
+
+class pg_store final : public store {
+  public:
+    // `url`: a libpq connection string or URL. Makes or upgrades the schema (one node at a time,
+    // under an advisory lock). Throws store_error if PostgreSQL cannot be reached.
+    explicit pg_store(const std::string& url);
+    ~pg_store() override;
+
+    bool create_session(const std::string& id, const std::string& config_json,
+                        const std::string& key_hash, std::int64_t created_ms) override;
+    std::vector<stored_session> sessions() override;
+    std::vector<core::member> members(const std::string& session_id) override;
+    std::vector<stored_event> events(const std::string& session_id) override;
+    std::vector<stored_event> events_after(const std::string& session_id, core::seq_t seq) override;
+    log_marks marks(const std::string& session_id) override;
+    std::vector<std::string> mod_entries(const std::string& session_id) override;
+    bool create_series(const std::string& id, const std::string& config_json,
+                       const std::string& key_hash, std::int64_t created_ms) override;
+    std::vector<stored_series> series() override;
+    // Ranked by cover density (ts_rank_cd) within the newest `ranked_window` matches.
+    search_result search(const search_request& req) override;
+    std::map<std::string, post_counts> counts(const std::vector<std::string>& session_ids) override;
+    std::set<std::string> authors(const std::vector<std::string>& session_ids) override;
+    std::map<std::string, core::seq_t> index_watermarks() override;
+    void commit(const write_batch& batch) override;
+
+  private:
+    void migrate();
+    void prepare_writer();
+
+    std::mutex mutex_;
+    std::unique_ptr<pg::connection> writer_;
+    std::mutex read_mutex_;
+    std::unique_ptr<pg::connection> reader_;
+};
+
+}  // namespace hashchat::store
