@@ -16,11 +16,11 @@ committer::committer(store::store& s, metrics& m, boost::asio::any_io_executor t
 
 committer::~committer() { stop(); }
 
-void committer::submit(store::write_batch batch, std::function<void()> done) {
+void committer::submit(store::write_batch batch, std::function<void()> done, refused_fn refused) {
     bool post_release = false;
     {
         std::lock_guard lock(mutex_);
-        staged_.push_back({std::move(batch), std::move(done)});
+        staged_.push_back({std::move(batch), std::move(done), std::move(refused)});
         post_release = !std::exchange(release_posted_, true);
     }
     // Posted, so it runs after the handlers already waiting: the rest of this turn's reads
@@ -61,18 +61,51 @@ void committer::stop() {
     if (thread_.joinable()) thread_.join();
 }
 
+namespace {
+
+// The machine failed (disk full, I/O error): nothing in the batch may be acknowledged, and the
+// in-memory state is ahead of the disk. Stop hard; a restart replays the log as it is on disk.
+[[noreturn]] void die(const std::exception& e) {
+    spdlog::critical("commit failed, stopping: {}", e.what());
+    spdlog::shutdown();
+    std::abort();
+}
+
+}  // namespace
+
 void committer::commit_or_die(const store::write_batch& batch) {
     try {
         store_.commit(batch);
     } catch (const std::exception& e) {
-        // The machine failed (disk full, I/O error): nothing in this batch may be
-        // acknowledged, and the in-memory state is ahead of the disk. Stop hard; a
-        // restart replays the log as it is on disk.
-        spdlog::critical("commit failed, stopping: {}", e.what());
-        spdlog::shutdown();
-        std::abort();
+        die(e);
     }
     if (!batch.empty()) metrics_.commits.fetch_add(1, std::memory_order_relaxed);
+}
+
+std::set<std::string> committer::commit_fenced(store::write_batch& merged) {
+    std::set<std::string> lost;
+    for (;;) {
+        try {
+            store_.commit(merged);
+            break;
+        } catch (const store::fenced& f) {
+            const std::set<std::string> now(f.sessions().begin(), f.sessions().end());
+            if (now.empty()) throw store::store_error("a fence failed without naming a session");
+            spdlog::warn("{} session(s) taken over by another node; this node stops writing them",
+                         now.size());
+            lost.insert(now.begin(), now.end());
+            auto out = [&](auto& rows, auto session_of) {
+                std::erase_if(rows, [&](const auto& r) { return now.count(session_of(r)) > 0; });
+            };
+            out(merged.events, [](const auto& e) -> const std::string& { return e.session_id; });
+            out(merged.members, [](const auto& m) -> const std::string& { return m.session_id; });
+            out(merged.mods, [](const auto& m) -> const std::string& { return m.session_id; });
+            out(merged.configs, [](const auto& c) -> const std::string& { return c.first; });
+            out(merged.keys, [](const auto& k) -> const std::string& { return k.session_id; });
+            out(merged.fences, [](const auto& f) -> const std::string& { return f.first; });
+        }
+    }
+    return lost;
 }
 
 void committer::run() {
@@ -98,34 +131,59 @@ void committer::run() {
         // and keys, one transaction. A field not merged here is silently lost: when
         // write_batch gains one, merge it, then update this count (tests/unit/committer_test.cpp
         // commits one row of each).
-        static_assert(sizeof(store::write_batch) == 9 * sizeof(std::vector<int>),
+        static_assert(sizeof(store::write_batch) == 10 * sizeof(std::vector<int>),
                       "store::write_batch changed: merge its new field below");
         store::write_batch merged;
-        const bool had_unindexed = !unindexed_upto_.empty();
+        std::vector<store::post_index_op> index;  // written later (below)
         for (auto& w : work) {
             for (auto& n : w.batch.new_series) merged.new_series.push_back(std::move(n));
             for (auto& n : w.batch.new_sessions) merged.new_sessions.push_back(std::move(n));
             for (auto& k : w.batch.keys) merged.keys.push_back(std::move(k));
-            for (auto& e : w.batch.events) {
-                auto& upto = unindexed_upto_[e.session_id];
-                upto = std::max(upto, e.seq);
-                merged.events.push_back(std::move(e));
-            }
+            for (auto& e : w.batch.events) merged.events.push_back(std::move(e));
             for (auto& m : w.batch.members) merged.members.push_back(std::move(m));
             for (auto& m : w.batch.mods) merged.mods.push_back(std::move(m));
             for (auto& c : w.batch.configs) merged.configs.push_back(std::move(c));
-            for (auto& i : w.batch.index) unindexed_.index.push_back(std::move(i));
+            // Copied, not moved: a refused batch is known by its fences (below).
+            for (const auto& f : w.batch.fences) {
+                if (std::find(merged.fences.begin(), merged.fences.end(), f) ==
+                    merged.fences.end()) {
+                    merged.fences.push_back(f);
+                }
+            }
+            for (auto& i : w.batch.index) index.push_back(std::move(i));
         }
-        if (!had_unindexed && !unindexed_upto_.empty()) {
+        std::set<std::string> lost;
+        try {
+            lost = commit_fenced(merged);
+        } catch (const std::exception& e) {
+            die(e);
+        }
+        // The index follows what was committed: nothing of a session fenced off.
+        if (unindexed_upto_.empty() && !merged.events.empty()) {
             unindexed_since_ = std::chrono::steady_clock::now();
         }
-        commit_or_die(merged);
+        for (const auto& e : merged.events) {
+            auto& upto = unindexed_upto_[e.session_id];
+            upto = std::max(upto, e.seq);
+        }
+        for (auto& i : index) {
+            if (lost.count(i.session_id) == 0) unindexed_.index.push_back(std::move(i));
+        }
+        if (!merged.empty()) metrics_.commits.fetch_add(1, std::memory_order_relaxed);
         if (!merged.events.empty()) {
             metrics_.commit_batch_events.observe(static_cast<double>(merged.events.size()));
         }
         metrics_.events_appended.fetch_add(merged.events.size(), std::memory_order_relaxed);
         for (auto& w : work) {
-            if (w.done) w.done();
+            std::vector<std::string> refused;
+            for (const auto& [id, epoch] : w.batch.fences) {
+                if (lost.count(id) > 0) refused.push_back(id);
+            }
+            if (refused.empty()) {
+                if (w.done) w.done();
+            } else if (w.refused) {
+                w.refused(refused);
+            }
         }
         const bool worked = !work.empty();
         work.clear();

@@ -22,6 +22,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "server/metrics.hpp"
@@ -42,8 +43,12 @@ class committer {
     committer& operator=(const committer&) = delete;
 
     // `done` runs on the committer's thread after the batch's log is durable; keep it short
-    // (post). Its search index operations are written later (see above).
-    void submit(store::write_batch batch, std::function<void()> done);
+    // (post). Its search index operations are written later (see above). Several nodes: if a
+    // session the batch is fenced by (write_batch::fences) was taken over by another node,
+    // nothing of it is written and `refused` runs instead, with those sessions; the other
+    // sessions' batches of the same transaction are committed without them.
+    using refused_fn = std::function<void(const std::vector<std::string>&)>;
+    void submit(store::write_batch batch, std::function<void()> done, refused_fn refused = {});
 
     // Blocks until the search index holds everything committed before the call: readers of the
     // index (search, archive counts) call it first, so they see every acknowledged post. Never
@@ -58,11 +63,15 @@ class committer {
     struct item {
         store::write_batch batch;
         std::function<void()> done;
+        refused_fn refused;
     };
 
     void release();
     void run();
     void commit_or_die(const store::write_batch& batch);
+    // Commits the log's batch; a session fenced off is taken out of it and the rest committed
+    // again. The sessions taken out.
+    std::set<std::string> commit_fenced(store::write_batch& merged);
 
     store::store& store_;
     metrics& metrics_;

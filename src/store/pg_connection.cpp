@@ -18,10 +18,11 @@ std::string trimmed(const char* message) {
 
 error failure(PGconn* c, const PGresult* r, const char* what) {
     const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+    const char* detail = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL) : nullptr;
     const std::string message = trimmed(r ? PQresultErrorMessage(r) : PQerrorMessage(c));
     return error(std::string("postgresql ") + what + ": " +
                      (message.empty() ? trimmed(PQerrorMessage(c)) : message),
-                 state ? state : "");
+                 state ? state : "", detail ? detail : "");
 }
 
 bool ok(const PGresult* r) {

@@ -20,13 +20,15 @@ namespace hashchat::store::pg {
 // connection itself failed).
 class error : public store_error {
   public:
-    error(const std::string& what, std::string sqlstate)
-        : store_error(what), sqlstate_(std::move(sqlstate)) {}
+    error(const std::string& what, std::string sqlstate, std::string detail = {})
+        : store_error(what), sqlstate_(std::move(sqlstate)), detail_(std::move(detail)) {}
     const std::string& sqlstate() const { return sqlstate_; }
+    const std::string& detail() const { return detail_; }  // PG_DIAG_MESSAGE_DETAIL
     bool connection_lost() const { return sqlstate_.empty() || sqlstate_.starts_with("08"); }
 
   private:
     std::string sqlstate_;
+    std::string detail_;
 };
 
 class result {

@@ -124,6 +124,41 @@ CREATE TABLE schema_version(v integer NOT NULL);
 INSERT INTO schema_version VALUES (1);
 )sql";
 
+// Version 2: several nodes. Which node writes which session (a lease with an epoch that grows
+// at each take-over), the fence every appending transaction passes, and the test clock that all
+// nodes share.
+constexpr const char* schema_2 = R"sql(
+CREATE TABLE leases(
+    session_id text PRIMARY KEY,
+    node text NOT NULL,
+    epoch bigint NOT NULL,
+    expires_at timestamptz NOT NULL
+);
+-- Fails (SQLSTATE HC001, the lost sessions in DETAIL) unless every session's lease still has
+-- the writer's epoch. FOR SHARE conflicts with a take-over's UPDATE: a take-over waits for an
+-- append already fenced, and an append after a take-over finds the new epoch and fails.
+CREATE FUNCTION hc_fence(s text[], e bigint[]) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    lost text;
+BEGIN
+    PERFORM 1 FROM leases l JOIN unnest(s, e) AS m(sid, ep)
+        ON l.session_id = m.sid AND l.epoch = m.ep
+        ORDER BY l.session_id FOR SHARE OF l;
+    SELECT string_agg(m.sid, ' ' ORDER BY m.sid) INTO lost FROM unnest(s, e) AS m(sid, ep)
+        WHERE NOT EXISTS (SELECT 1 FROM leases l WHERE l.session_id = m.sid AND l.epoch = m.ep);
+    IF lost IS NOT NULL THEN
+        RAISE EXCEPTION 'lease lost' USING ERRCODE = 'HC001', DETAIL = lost;
+    END IF;
+END $$;
+-- Under --test-clock the nodes share one test clock: a row here (absent: the real clock). Leases
+-- never use it.
+CREATE TABLE test_clock(
+    only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+    now_ms bigint NOT NULL
+);
+UPDATE schema_version SET v = 2;
+)sql";
+
 }  // namespace
 
 void pg_store::migrate() {
@@ -136,11 +171,12 @@ void pg_store::migrate() {
         if (made)
             version =
                 static_cast<int>(writer_->query("SELECT v FROM schema_version").integer(0, 0));
-        if (version == 0) {
+        if (version < 2) {
             writer_->exec("BEGIN");
-            writer_->exec(schema_1);
+            if (version == 0) writer_->exec(schema_1);
+            writer_->exec(schema_2);
             writer_->exec("COMMIT");
-        } else if (version > 1) {
+        } else if (version > 2) {
             throw store_error("the PostgreSQL database was made by a newer hashchat (schema " +
                               std::to_string(version) + ")");
         }

@@ -19,6 +19,7 @@ pg_store::~pg_store() = default;
 // The commit path's statements, prepared once on the writer's connection.
 void pg_store::prepare_writer() {
     auto& w = *writer_;
+    w.prepare("fence", "SELECT hc_fence($1::text[], $2::bigint[])");
     w.prepare("series", "INSERT INTO series(id, config, key_hash, created_at) VALUES($1,$2,$3,$4)");
     w.prepare("session", "INSERT INTO sessions(id, config, created_at) VALUES($1,$2,$3)");
     w.prepare("owner",
@@ -161,6 +162,16 @@ void pg_store::commit(const write_batch& batch) {
     if (batch.empty()) return;
     std::lock_guard lock(mutex_);
     pg::pipeline p(*writer_);
+    if (!batch.fences.empty()) {
+        std::vector<std::string> sessions;
+        std::string epochs = "{";
+        for (const auto& [id, epoch] : batch.fences) {
+            sessions.push_back(id);
+            if (epochs.size() > 1) epochs += ',';
+            epochs += std::to_string(epoch);
+        }
+        p.send("fence", params().add(pg::text_array(sessions)).add(epochs + "}"));
+    }
     for (const auto& n : batch.new_series) {
         p.send("series", params().add(n.id).add(n.config_json).add(n.key_hash).add(n.created_ms));
     }
@@ -241,7 +252,20 @@ void pg_store::commit(const write_batch& batch) {
                           .add(m.kind)
                           .add(m.body));
     }
-    p.commit();
+    try {
+        p.commit();
+    } catch (const pg::error& e) {
+        if (e.sqlstate() != "HC001") throw;
+        std::vector<std::string> lost;
+        std::size_t at = 0;
+        const auto& d = e.detail();
+        while (at < d.size()) {
+            const auto end = std::min(d.find(' ', at), d.size());
+            if (end > at) lost.push_back(d.substr(at, end - at));
+            at = end + 1;
+        }
+        throw fenced(std::move(lost));
+    }
 }
 
 }  // namespace hashchat::store

@@ -101,6 +101,10 @@ struct write_batch {
     std::vector<mod_row> mods;
     std::vector<std::pair<std::string, std::string>> configs;  // session id -> new config JSON
     std::vector<key_change> keys;
+    // Several nodes (PostgreSQL): the sessions this batch writes for, each with the epoch of the
+    // lease its writer holds. If another node has taken a lease over since, nothing of the
+    // batch is written (store::fenced). One node (SQLite): none.
+    std::vector<std::pair<std::string, std::int64_t>> fences;
     bool empty() const {
         return new_series.empty() && new_sessions.empty() && events.empty() && members.empty() &&
                mods.empty() && configs.empty() && keys.empty() && index.empty() && indexed.empty();
@@ -143,6 +147,19 @@ struct post_counts {
 class store_error : public std::runtime_error {
   public:
     using std::runtime_error::runtime_error;
+};
+
+// A batch was refused because these sessions' leases were taken over by another node: their
+// writer must step down. Nothing of the batch was written.
+class fenced : public store_error {
+  public:
+    explicit fenced(std::vector<std::string> sessions)
+        : store_error("a session's lease was taken over by another node"),
+          sessions_(std::move(sessions)) {}
+    const std::vector<std::string>& sessions() const { return sessions_; }
+
+  private:
+    std::vector<std::string> sessions_;
 };
 
 // SQLite refused a search expression.

@@ -10,6 +10,7 @@
 #include <future>
 #include <thread>
 
+#include "store/pg_leases.hpp"
 #include "store_fixture.hpp"
 #include "test_support.hpp"
 
@@ -65,6 +66,14 @@ TEST_CASE("every field of batches submitted in one turn is committed in one tran
             k2.hash = "sam-hash";
             k2.label = "Sam";
             second.keys.push_back({"s1", k2, false});
+            if (fx.postgresql()) {
+                // Several nodes: the batch is written under s1's lease (and would be refused
+                // without it; tests/unit/pg_cluster_test.cpp).
+                store::pg_leases leases(fx.where(), "node-a");
+                const auto epoch = leases.acquire("s1", std::chrono::minutes(1));
+                REQUIRE(epoch);
+                second.fences.emplace_back("s1", *epoch);
+            }
 
             std::promise<void> both;
             auto remaining = std::make_shared<std::atomic<int>>(2);

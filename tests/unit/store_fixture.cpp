@@ -39,6 +39,12 @@ std::vector<std::string> store_kinds() {
     return {"sqlite"};
 }
 
+bool postgresql_available() {
+    if (cluster_url()) return true;
+    WARN("HASHCHAT_TEST_PG is not set: this PostgreSQL test does not run (scripts/test sets it)");
+    return false;
+}
+
 store_fixture::store_fixture(std::string kind) : kind_(std::move(kind)) {
     if (!postgresql()) return;
     REQUIRE(cluster_url() != nullptr);

@@ -17,6 +17,8 @@
 namespace hashchat::test {
 
 std::vector<std::string> store_kinds();  // "sqlite", then "postgresql" when there is a cluster
+// For tests of PostgreSQL alone (several nodes): true if there is a cluster, else a warning.
+bool postgresql_available();
 
 class store_fixture {
   public:

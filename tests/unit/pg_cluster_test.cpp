@@ -1,0 +1,180 @@
+// Several nodes on one PostgreSQL database: a session's lease (one writer at a time, an epoch
+// that grows at each take-over) and the fence that keeps a writer whose lease was taken over
+// from appending anything, in the store and through the committer.
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <catch2/catch.hpp>
+#include <future>
+#include <thread>
+
+#include "server/committer.hpp"
+#include "store/pg_leases.hpp"
+#include "store_fixture.hpp"
+
+using namespace hashchat;
+using namespace std::chrono_literals;
+
+namespace {
+
+store::event_row event(const std::string& session, core::seq_t seq) {
+    store::event_row e;
+    e.session_id = session;
+    e.seq = seq;
+    e.at_ms = 1000 * static_cast<std::int64_t>(seq);
+    e.kind = "post";
+    e.cid = "c" + std::to_string(seq);
+    e.body = std::make_shared<const std::string>(R"({"seq":)" + std::to_string(seq) + "}");
+    return e;
+}
+
+store::post_index_op post(const std::string& session, core::seq_t seq, const std::string& text) {
+    store::post_index_op o;
+    o.session_id = session;
+    o.seq = seq;
+    o.author = "ann";
+    o.name = "Ann";
+    o.text = text;
+    return o;
+}
+
+std::vector<core::seq_t> found(store::store& db, const std::string& word) {
+    store::search_request r;
+    r.terms.push_back({word, false, false, false, false});
+    std::vector<core::seq_t> out;
+    for (const auto& h : db.search(r).hits) out.push_back(h.seq);
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("a session's lease has one holder at a time, and each take-over a new epoch",
+          "[cluster]") {
+    if (!test::postgresql_available()) return;
+    test::store_fixture fx("postgresql");
+    const auto db = fx.open();  // makes the schema
+    store::pg_leases a(fx.where(), "node-a");
+    store::pg_leases b(fx.where(), "node-b");
+
+    const auto first = a.acquire("s1", 60s);
+    REQUIRE(first);
+    CHECK(*first == 1);
+    CHECK(a.holder("s1") == "node-a");
+    CHECK_FALSE(b.acquire("s1", 60s));     // node-a holds a live lease
+    CHECK(a.acquire("s1", 60s) == first);  // its own: renewed, same epoch
+    CHECK(a.renew({{"s1", *first}}, 60s).empty());
+    CHECK(b.renew({{"s1", *first}}, 60s) == std::vector<std::string>{"s1"});  // not b's
+
+    // Given back: another node takes it at once, with the next epoch.
+    a.release("s1", *first);
+    CHECK_FALSE(a.holder("s1"));
+    const auto second = b.acquire("s1", 60s);
+    REQUIRE(second);
+    CHECK(*second == 2);
+    CHECK(a.renew({{"s1", *first}}, 60s) == std::vector<std::string>{"s1"});  // a lost it
+
+    // Expired (a frozen or dead writer): taken over without being given back.
+    const auto short_lived = a.acquire("s2", 0ms);
+    REQUIRE(short_lived);
+    const auto taken = b.acquire("s2", 60s);
+    REQUIRE(taken);
+    CHECK(*taken == *short_lived + 1);
+    CHECK(b.holder("s2") == "node-b");
+    // An expired lease that nobody took is renewed: nobody wrote in between.
+    const auto lapsed = a.acquire("s3", 0ms);
+    REQUIRE(lapsed);
+    CHECK(a.renew({{"s3", *lapsed}}, 60s).empty());
+    CHECK(a.holder("s3") == "node-a");
+}
+
+TEST_CASE("a writer whose lease was taken over appends nothing", "[cluster]") {
+    if (!test::postgresql_available()) return;
+    test::store_fixture fx("postgresql");
+    const auto db = fx.open();
+    REQUIRE(db->create_session("s1", "{}", "k", 0));
+    REQUIRE(db->create_session("s2", "{}", "k", 0));
+    store::pg_leases a(fx.where(), "node-a");
+    store::pg_leases b(fx.where(), "node-b");
+    const auto old_epoch = a.acquire("s1", 0ms);  // expires at once: as a frozen writer's
+    REQUIRE(old_epoch);
+    const auto s2_epoch = a.acquire("s2", 60s);
+    REQUIRE(s2_epoch);
+    const auto new_epoch = b.acquire("s1", 60s);
+    REQUIRE(new_epoch);
+
+    store::write_batch stale;
+    stale.fences = {{"s2", *s2_epoch}, {"s1", *old_epoch}};
+    stale.events = {event("s1", 1), event("s2", 1)};
+    try {
+        db->commit(stale);
+        FAIL("the stale writer's batch was committed");
+    } catch (const store::fenced& f) {
+        CHECK(f.sessions() == std::vector<std::string>{"s1"});
+    }
+    CHECK(db->events("s1").empty());
+    CHECK(db->events("s2").empty());  // one transaction: nothing of it
+
+    store::write_batch current;
+    current.fences = {{"s1", *new_epoch}};
+    current.events = {event("s1", 1)};
+    db->commit(current);
+    CHECK(db->events("s1").size() == 1);
+}
+
+TEST_CASE("the committer takes a fenced-off session out and commits the others' batches",
+          "[cluster][committer]") {
+    if (!test::postgresql_available()) return;
+    test::store_fixture fx("postgresql");
+    const auto db = fx.open();
+    REQUIRE(db->create_session("s1", "{}", "k", 0));
+    REQUIRE(db->create_session("s2", "{}", "k", 0));
+    store::pg_leases a(fx.where(), "node-a");
+    store::pg_leases b(fx.where(), "node-b");
+    const auto s1_old = a.acquire("s1", 0ms);
+    const auto s2_epoch = a.acquire("s2", 60s);
+    REQUIRE(s1_old);
+    REQUIRE(s2_epoch);
+    REQUIRE(b.acquire("s1", 60s));  // taken over
+
+    server::metrics stats;
+    boost::asio::io_context ioc;
+    auto work = boost::asio::make_work_guard(ioc);
+    std::thread io([&] { ioc.run(); });
+    {
+        server::committer commits(*db, stats, ioc.get_executor(), 0ms);
+        store::write_batch fenced_off;
+        fenced_off.fences = {{"s1", *s1_old}};
+        fenced_off.events = {event("s1", 1)};
+        fenced_off.index = {post("s1", 1, "ghost")};
+        store::write_batch fine;
+        fine.fences = {{"s2", *s2_epoch}};
+        fine.events = {event("s2", 1)};
+        fine.index = {post("s2", 1, "kept")};
+
+        std::promise<std::vector<std::string>> refused;
+        std::promise<void> committed;
+        bool wrongly_acknowledged = false;
+        boost::asio::post(ioc, [&] {
+            commits.submit(
+                std::move(fenced_off), [&] { wrongly_acknowledged = true; },
+                [&](const std::vector<std::string>& lost) { refused.set_value(lost); });
+            commits.submit(
+                std::move(fine), [&] { committed.set_value(); },
+                [](const std::vector<std::string>&) { FAIL("s2 was refused"); });
+        });
+        auto lost = refused.get_future();
+        REQUIRE(lost.wait_for(20s) == std::future_status::ready);
+        CHECK(lost.get() == std::vector<std::string>{"s1"});
+        REQUIRE(committed.get_future().wait_for(20s) == std::future_status::ready);
+        commits.flush_index();
+        CHECK_FALSE(wrongly_acknowledged);
+        commits.stop();
+    }
+    work.reset();
+    io.join();
+    CHECK(db->events("s1").empty());
+    CHECK(db->events("s2").size() == 1);
+    CHECK(found(*db, "kept") == std::vector<core::seq_t>{1});
+    CHECK(found(*db, "ghost").empty());  // nor the index of what was refused
+    CHECK(db->index_watermarks().count("s1") == 0);
+}
