@@ -1,7 +1,11 @@
 #include "store/pg_store.hpp"
 
+#include <algorithm>
+#include <map>
+
 #include "core/text.hpp"
 #include "store/pg_connection.hpp"
+#include "store/pg_listen.hpp"
 
 namespace hashchat::store {
 
@@ -20,6 +24,7 @@ pg_store::~pg_store() = default;
 void pg_store::prepare_writer() {
     auto& w = *writer_;
     w.prepare("fence", "SELECT hc_fence($1::text[], $2::bigint[])");
+    w.prepare("notify", "SELECT pg_notify($1, $2)");
     w.prepare("series", "INSERT INTO series(id, config, key_hash, created_at) VALUES($1,$2,$3,$4)");
     w.prepare("session", "INSERT INTO sessions(id, config, created_at) VALUES($1,$2,$3)");
     w.prepare("owner",
@@ -251,6 +256,25 @@ void pg_store::commit(const write_batch& batch) {
                           .add(m.at_ms)
                           .add(m.kind)
                           .add(m.body));
+    }
+    // Other nodes learn where the logs now end (store/pg_listen.hpp), once per commit: every
+    // NOTIFYing commit takes a lock of the whole cluster.
+    std::map<std::string, log_notice> ends;
+    for (const auto& e : batch.events) {
+        auto& n = ends[e.session_id];
+        n.head = std::max(n.head, e.seq);
+    }
+    for (const auto& m : batch.mods) {
+        auto& n = ends[m.session_id];
+        n.mod_head = std::max(n.mod_head, m.n);
+    }
+    std::vector<log_notice> notices;
+    for (auto& [id, n] : ends) {
+        n.session_id = id;
+        notices.push_back(std::move(n));
+    }
+    for (auto& payload : log_payloads(notices)) {
+        p.send("notify", params().add(log_channel).add(std::move(payload)));
     }
     try {
         p.commit();

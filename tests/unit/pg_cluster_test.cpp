@@ -1,6 +1,8 @@
 // Several nodes on one PostgreSQL database: a session's lease (one writer at a time, an epoch
 // that grows at each take-over) and the fence that keeps a writer whose lease was taken over
 // from appending anything, in the store and through the committer.
+#include <poll.h>
+
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -10,6 +12,7 @@
 
 #include "server/committer.hpp"
 #include "store/pg_leases.hpp"
+#include "store/pg_listen.hpp"
 #include "store_fixture.hpp"
 
 using namespace hashchat;
@@ -177,4 +180,64 @@ TEST_CASE("the committer takes a fenced-off session out and commits the others' 
     CHECK(found(*db, "kept") == std::vector<core::seq_t>{1});
     CHECK(found(*db, "ghost").empty());  // nor the index of what was refused
     CHECK(db->index_watermarks().count("s1") == 0);
+}
+
+TEST_CASE("log notices name sessions and heads, in payloads PostgreSQL accepts", "[cluster]") {
+    const std::vector<store::log_notice> few = {{"pubpd-2026-11-26", 42, 0}, {"s2", 0, 7}};
+    const auto payloads = store::log_payloads(few);
+    REQUIRE(payloads.size() == 1);
+    CHECK(payloads[0] == "pubpd-2026-11-26 42 0\ns2 0 7");
+    CHECK(store::parse_log_payload(payloads[0]) == few);
+    // Many sessions in one commit: several payloads, each under 8,000 bytes, nothing lost.
+    std::vector<store::log_notice> many;
+    for (int i = 0; i < 1000; ++i) {
+        many.push_back({"a-rather-long-session-id-" + std::to_string(i), 1000000u + i, 9});
+    }
+    std::vector<store::log_notice> back;
+    for (const auto& p : store::log_payloads(many)) {
+        CHECK(p.size() < 8000);
+        for (auto& n : store::parse_log_payload(p)) back.push_back(std::move(n));
+    }
+    CHECK(back == many);
+    // What does not parse is left out.
+    CHECK(store::parse_log_payload("s1 x 0\n 3 4\ns2 5\ns3 6 7 8\ns4 1 2").size() == 1);
+}
+
+TEST_CASE("a commit on one node wakes the others with where its logs end", "[cluster]") {
+    if (!test::postgresql_available()) return;
+    test::store_fixture fx("postgresql");
+    const auto db = fx.open();
+    REQUIRE(db->create_session("s1", "{}", "k", 0));
+    store::pg_listen other(fx.where(), {store::log_channel});
+    CHECK(other.take().empty());
+
+    store::write_batch b;
+    b.events = {event("s1", 1), event("s1", 2)};
+    b.mods.push_back({"s1", 1, 1000, "mute", "{}"});
+    db->commit(b);
+
+    std::vector<store::notification> got;
+    for (int waits = 0; got.empty() && waits < 100; ++waits) {
+        pollfd p{other.socket(), POLLIN, 0};
+        ::poll(&p, 1, 100);  // a bounded wait for the notification, not for time to pass
+        got = other.take();
+    }
+    REQUIRE(got.size() == 1);
+    CHECK(got[0].channel == store::log_channel);
+    CHECK(store::parse_log_payload(got[0].payload) == std::vector<store::log_notice>{{"s1", 2, 1}});
+    // A batch with nothing of a log in it (an index write) wakes nobody.
+    store::write_batch index_only;
+    index_only.index = {post("s1", 1, "words")};
+    db->commit(index_only);
+    store::write_batch later;
+    later.events = {event("s1", 3)};
+    db->commit(later);
+    got.clear();
+    for (int waits = 0; got.empty() && waits < 100; ++waits) {
+        pollfd p{other.socket(), POLLIN, 0};
+        ::poll(&p, 1, 100);
+        got = other.take();
+    }
+    REQUIRE(got.size() == 1);
+    CHECK(store::parse_log_payload(got[0].payload) == std::vector<store::log_notice>{{"s1", 3, 0}});
 }
