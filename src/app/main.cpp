@@ -11,6 +11,7 @@
 #include <string_view>
 #include <thread>
 
+#include "app/tools.hpp"
 #include "protocol/time_format.hpp"
 #include "server/http_util.hpp"
 #include "server/server.hpp"
@@ -80,6 +81,9 @@ Every option can also be set as an environment variable (shown in brackets); a f
                                                                            [HASHCHAT_TEST_CLOCK]
   --help             this text
 
+Also: hashchat migrate --from=FILE --to=URL (SQLite into PostgreSQL), hashchat backup --to=FILE
+(see hashchat migrate --help).
+
 On start the server prints "hashchat: listening on http://ADDR:PORT" on stdout.
 SIGINT or SIGTERM: stop accepting, commit what was received, close connections with 1012.
 )";
@@ -111,6 +115,9 @@ int bad_option(const std::string& name, const std::string& value, const char* ex
 }  // namespace
 
 int main(int argc, char** argv) {
+    if (argc >= 2 && (std::string(argv[1]) == "migrate" || std::string(argv[1]) == "backup")) {
+        return hashchat::app::run_tool(argc, argv);
+    }
     using hashchat::server::options;
     options opts;
     opts.threads = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));

@@ -70,6 +70,10 @@ CREATE TABLE series(
     key_hash text NOT NULL,
     created_at bigint NOT NULL
 );
+-- PostgreSQL's parser reads "<b>" as an HTML tag and leaves it (and a tag's words) out; in a
+-- post it is text, as for FTS5: '<' is read as a space (chr(1)) and put back in snippets.
+CREATE FUNCTION hc_words(t text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN replace(t, '<', chr(1));
 CREATE TABLE posts(
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     session_id text NOT NULL,
@@ -84,7 +88,7 @@ CREATE TABLE posts(
     scope text NOT NULL DEFAULT '',
     hidden boolean NOT NULL DEFAULT false,
     deleted boolean NOT NULL DEFAULT false,
-    tsv tsvector GENERATED ALWAYS AS (to_tsvector('hashchat'::regconfig, text)) STORED,
+    tsv tsvector GENERATED ALWAYS AS (to_tsvector('hashchat'::regconfig, hc_words(text))) STORED,
     scope_words text[] GENERATED ALWAYS AS (string_to_array(scope, ' ')) STORED,
     UNIQUE(session_id, seq)
 );
@@ -106,7 +110,7 @@ DECLARE
     q text;
 BEGIN
     FOR i IN 1 .. coalesce(array_length(t, 1), 0) LOOP
-        q := phraseto_tsquery('hashchat', t[i])::text;
+        q := phraseto_tsquery('hashchat', hc_words(t[i]))::text;
         CONTINUE WHEN q = '';
         IF prefix[i] THEN q := q || ':*'; END IF;
         IF excl[i] THEN

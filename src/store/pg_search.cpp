@@ -1,4 +1,6 @@
 #include <algorithm>
+#include <cctype>
+#include <string_view>
 
 #include "store/index_ops.hpp"
 #include "store/pg_connection.hpp"
@@ -20,8 +22,16 @@ std::string bool_array(const std::vector<core::search_term>& terms,
     return out + "}";
 }
 
+// No letter nor digit: what ts_headline leaves off the ends of a headline.
+bool no_words(std::string_view s) {
+    return std::none_of(s.begin(), s.end(), [](char c) {
+        const auto u = static_cast<unsigned char>(c);
+        return u >= 0x80 || std::isalnum(u) != 0;
+    });
+}
+
 // ts_headline marks the matched words with \x02 and \x03, as FTS5's snippet(); where it cut
-// the text, \x04 marks the cut, as FTS5 does.
+// the text, \x04 marks the cut, as FTS5 does. Punctuation it left off the ends is put back.
 std::string snippet(const std::string& text, std::string headline) {
     std::string plain;
     for (const char c : headline) {
@@ -30,8 +40,18 @@ std::string snippet(const std::string& text, std::string headline) {
     if (plain.empty()) return headline;
     const auto at = text.find(plain);
     if (at == std::string::npos) return headline;
-    if (at > 0) headline.insert(0, 1, '\x04');
-    if (at + plain.size() < text.size()) headline += '\x04';
+    const std::string_view before = std::string_view(text).substr(0, at);
+    const std::string_view after = std::string_view(text).substr(at + plain.size());
+    if (no_words(before)) {
+        headline.insert(0, before);
+    } else {
+        headline.insert(0, 1, '\x04');
+    }
+    if (no_words(after)) {
+        headline += after;
+    } else {
+        headline += '\x04';
+    }
     return headline;
 }
 
@@ -79,9 +99,10 @@ ranked AS (
     SELECT id, score, count(*) OVER () AS matched FROM win
     ORDER BY score DESC, id DESC OFFSET $8 LIMIT $9)
 SELECT p.session_id, p.seq, p.at, p.author, p.name, p.round, r.matched, p.text,
-       ts_headline('hashchat', p.text, q.query,
+       replace(ts_headline('hashchat', hc_words(p.text), q.query,
            'StartSel=' || chr(2) || ',StopSel=' || chr(3) ||
-           ',MaxWords=24,MinWords=8,ShortWord=0,MaxFragments=1,FragmentDelimiter=' || chr(4))
+           ',MaxWords=24,MinWords=8,ShortWord=0,MaxFragments=1,FragmentDelimiter=' || chr(4)),
+           chr(1), '<')
 FROM ranked r JOIN posts p USING (id), q
 ORDER BY r.score DESC, r.id DESC
 )sql";

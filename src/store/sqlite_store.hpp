@@ -14,6 +14,10 @@ struct sqlite3_stmt;
 
 namespace hashchat::store {
 
+// A consistent copy of the SQLite file `from` in `to` (SQLite's online backup), taken while a
+// server may be writing it. Restore: stop the server, put the copy in place of the file.
+void sqlite_backup(const std::filesystem::path& from, const std::filesystem::path& to);
+
 class sqlite_store final : public store {
   public:
     // `cache_mb`: the writer's page cache (PRAGMA cache_size).

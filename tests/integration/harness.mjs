@@ -115,17 +115,21 @@ export async function makeDataDir() {
 
 export async function removeDataDir(dir) {
     if (!dir) return;
-    if (PG_URL) dropDatabase(databaseOf(dir));
+    if (ON_PG) dropDatabase(databaseOf(dir));
     await rm(dir, { recursive: true, force: true });
 }
 
 // ---------------------------------------------------------------------------------------------
-// PostgreSQL: with HASHCHAT_TEST_PG (the URL of a database in a throwaway cluster whose user may
-// make databases; scripts/test sets it), every server keeps its data in PostgreSQL, one database
-// per data folder, so that a restart on the same folder finds the same data.
+// PostgreSQL: HASHCHAT_TEST_PG is the URL of a database in a throwaway cluster whose user may
+// make databases (scripts/test sets it). With HASHCHAT_TEST_STORE=postgresql every server keeps
+// its data there, one database per data folder, so that a restart on the same folder finds the
+// same data; else in SQLite.
 
-/** The test cluster's URL, or undefined (the servers use SQLite). */
+/** The test cluster's URL, or undefined. */
 export const PG_URL = process.env.HASHCHAT_TEST_PG || undefined;
+/** True when servers keep their data in PostgreSQL. */
+export const ON_PG = process.env.HASHCHAT_TEST_STORE === 'postgresql';
+if (ON_PG && !PG_URL) throw new Error('HASHCHAT_TEST_STORE=postgresql needs HASHCHAT_TEST_PG');
 
 function databaseOf(dataDir) {
     return 'hc_it_' + path.basename(dataDir).replace(/[^A-Za-z0-9]/g, '_').toLowerCase();
@@ -138,7 +142,7 @@ export function pgUrlOf(database) {
     return u.toString();
 }
 
-function createDatabase(name) {
+export function createDatabase(name) {
     try {
         execFileSync('createdb', [`--maintenance-db=${PG_URL}`, name], { stdio: 'pipe' });
     } catch (err) {
@@ -146,13 +150,13 @@ function createDatabase(name) {
     }
 }
 
-function dropDatabase(name) {
+export function dropDatabase(name) {
     execFileSync('dropdb', [`--maintenance-db=${PG_URL}`, '--if-exists', '--force', name], { stdio: 'pipe' });
 }
 
 /** The --database argument for a server on this data folder (made on first use), or []. */
 function databaseArgs(dataDir) {
-    if (!PG_URL) return [];
+    if (!ON_PG) return [];
     const name = databaseOf(dataDir);
     createDatabase(name);
     return [`--database=${pgUrlOf(name)}`];
@@ -162,16 +166,18 @@ function databaseArgs(dataDir) {
  * Starts the server. Options: dataDir (made fresh if absent), clock (ISO instant for
  * --test-clock; null for none), args (extra arguments), env (extra environment variables),
  * limits (default false: --profile=loadtest lifts the per-connection rate limits and per-address
- * caps, which tests that flood on purpose would hit; the hostile-client tests set it true).
+ * caps, which tests that flood on purpose would hit; the hostile-client tests set it true),
+ * store ('sqlite' or 'postgresql'; default: HASHCHAT_TEST_STORE's, see above; `args` may also
+ * carry a --database of its own).
  * Resolves once it printed its listening line.
  */
-export async function startServer({ dataDir, clock = '2026-11-26T18:55:00Z', args = [], env, limits = false } = {}) {
+export async function startServer({ dataDir, clock = '2026-11-26T18:55:00Z', args = [], env, limits = false, store } = {}) {
     if (!existsSync(HASHCHAT_BIN)) {
         throw new Error(`hashchat binary not found at ${HASHCHAT_BIN} (set HASHCHAT_BIN)`);
     }
     const ownDir = !dataDir;
     if (!dataDir) dataDir = await makeDataDir();
-    const argv = ['--port', '0', '--bind', '127.0.0.1', '--data-dir', dataDir, ...databaseArgs(dataDir), ...(limits ? [] : ['--profile=loadtest']), ...args];
+    const argv = ['--port', '0', '--bind', '127.0.0.1', '--data-dir', dataDir, ...(store === 'sqlite' || args.some((a) => a.startsWith('--database')) ? [] : databaseArgs(dataDir)), ...(limits ? [] : ['--profile=loadtest']), ...args];
     if (clock !== null) argv.push(`--test-clock=${clock}`); // clock: null runs on the real clock
     const proc = spawn(HASHCHAT_BIN, argv, {
         stdio: ['ignore', 'pipe', 'pipe'],

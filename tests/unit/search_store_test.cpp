@@ -118,6 +118,28 @@ TEST_CASE("search follows posts, edits, hides, unhides and deletes", "[store][se
     CHECK(db.authors({"s1", "s2"}) == std::set<std::string>{"ann", "cat"});
 }
 
+TEST_CASE("what looks like HTML in a post is text to search and to show", "[store][search]") {
+    store_fixture fx(GENERATE(from_range(test::store_kinds())));
+    auto db_ptr = fx.open();
+    auto& db = *db_ptr;
+    REQUIRE(db.create_session("s1", "{}", "k", 0));
+    commit(db, {add("s1", 1, "ann", "retrieval every lesson <b>really</b> & x<y?!"),
+                add("s1", 2, "ben", "<a href=x onclick=alert(1)>inside a tag</a>")});
+    using v = std::vector<core::seq_t>;
+    CHECK(found(db, "really") == v{1});
+    CHECK(found(db, "onclick") == v{2});  // a tag's words are words
+    CHECK(found(db, "<b>") == v{1});
+    store::search_request r;
+    r.terms = *archive::parse_query("retrieval");
+    const auto hits = db.search(r).hits;
+    REQUIRE(hits.size() == 1);
+    std::string shown;
+    for (const char c : hits[0].snippet) {
+        if (c != '\x02' && c != '\x03' && c != '\x04') shown += c;
+    }
+    CHECK(shown == "retrieval every lesson <b>really</b> & x<y?!");
+}
+
 TEST_CASE("a search with nothing to match is a search_error, not a crash", "[store][search]") {
     store_fixture fx(GENERATE(from_range(test::store_kinds())));
     auto db_ptr = fx.open();
