@@ -15,6 +15,14 @@ pg_store::pg_store(const std::string& url)
     : writer_(std::make_unique<pg::connection>(url)),
       reader_(std::make_unique<pg::connection>(url)) {
     migrate();
+    // Until the nodes coordinate who writes which session (leases, hand-over: issue 15), one
+    // server at a time uses a database: two would both append to the same logs. The lock is
+    // held by the writer's connection for as long as the server runs.
+    if (!writer_->query("SELECT pg_try_advisory_lock(7215002)").boolean(0, 0)) {
+        throw store_error(
+            "another hashchat server is using this PostgreSQL database; several nodes on one "
+            "database are not supported yet");
+    }
     prepare_writer();
 }
 

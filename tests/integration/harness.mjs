@@ -395,7 +395,9 @@ export class Client {
     }
 
     async open() {
-        const ws = new WebSocket(`ws://127.0.0.1:${this.srv.port}/ws`, { maxPayload: 64 * 1024 * 1024 });
+        // srv.wsUrl and srv.wsOptions: through a proxy (tests/integration/nginx.test.mjs).
+        const ws = new WebSocket(this.srv.wsUrl ?? `ws://127.0.0.1:${this.srv.port}/ws`,
+            { maxPayload: 64 * 1024 * 1024, ...this.srv.wsOptions });
         this.ws = ws;
         ws.on('message', (data, isBinary) => this.onFrame(data, isBinary));
         this.closed = new Promise((resolve) => {

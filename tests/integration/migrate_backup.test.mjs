@@ -120,6 +120,10 @@ test('backup while running, then migrate into PostgreSQL, then pg_dump and resto
         await step('a server on the migrated database shows the same and knows the same tokens', async () => {
             srv = await startServer({ dataDir: await dir(), clock: T(6), args: [`--database=${pgUrl}`] });
             servers.push(srv);
+            // Until the nodes coordinate (issue 15), a second server on the same database is
+            // refused: both would append to the same logs.
+            await assert.rejects(startServer({ dataDir: await dir(), clock: T(6), args: [`--database=${pgUrl}`] }),
+                /another hashchat server is using this PostgreSQL database/);
             assert.deepEqual(await seen(srv, [id], series.json.id), all);
             assert.ok(all.search.some(([, seq]) => seq === late.seq), 'the post after the backup is found');
             // Ann resumes with her token and goes on; the co-host key still works; bob is still muted.
