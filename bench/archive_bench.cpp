@@ -1,6 +1,7 @@
 // hashchat-archive-bench: the archive's performance targets (docs/performance.md), measured.
 //   export [--posts N] [--runs N] [--json FILE]
 //   search --data-dir DIR --queries FILE [--posts N] [--sessions N] [--reps N] [--tag T]
+//          [--database URL]   (searched in PostgreSQL: the store copied by hashchat migrate)
 //          [--json FILE]
 //   store-export --data-dir DIR   (writes the export chat into a store; prints its id)
 #include <cstdio>
@@ -21,6 +22,7 @@ int usage() {
         "usage: hashchat-archive-bench export [--posts N] [--runs N] [--json FILE]\n"
         "       hashchat-archive-bench search --data-dir DIR --queries FILE [--posts N]\n"
         "                                     [--sessions N] [--reps N] [--tag T] [--json FILE]\n"
+        "                                     [--database URL]\n"
         "       hashchat-archive-bench store-export --data-dir DIR [--posts N]\n",
         stderr);
     return 2;
@@ -60,6 +62,7 @@ int main(int argc, char** argv) {
             o.sessions = number("sessions", o.sessions);
             o.repetitions = static_cast<int>(number("reps", 5));
             if (opt.count("tag") != 0) o.filter_tag = opt["tag"];
+            if (opt.count("database") != 0) o.database = opt["database"];
             write_json(opt["json"], run_search(o));
         } else if (mode == "store-export") {
             if (opt["data-dir"].empty()) return usage();

@@ -22,6 +22,16 @@ start_server() {
     local kind="$1" port=""
     SERVER_DIR="$(mktemp -d)"
     case "$kind" in
+        hashchat-pg)
+            # A fresh database of the benchmark's cluster (bench/cluster.sh) for each step.
+            local db="bench_${RANDOM}${RANDOM}"
+            createdb --maintenance-db="$BENCH_PG_URL" "$db"
+            taskset -c 0 "${HASHCHAT_BENCH_BIN:-$BIN/hashchat}" --bind 127.0.0.1 --port 0 \
+                --threads 1 --profile=loadtest --data-dir "$SERVER_DIR" \
+                --database="${BENCH_PG_URL/\/hashchat\?//$db?}" \
+                --log-level warn >"$SERVER_DIR/out" 2>&1 &
+            SERVER_MODE=hashchat
+            ;;
         hashchat | hashchat-normal)
             local sync=full
             [ "$kind" = hashchat-normal ] && sync=normal

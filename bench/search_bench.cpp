@@ -12,6 +12,7 @@
 #include "measure.hpp"
 #include "protocol/session_json.hpp"
 #include "store/index_ops.hpp"
+#include "store/pg_store.hpp"
 #include "store/sqlite_store.hpp"
 #include "store/store.hpp"
 
@@ -157,7 +158,13 @@ json run_search(const search_options& o) {
     auto load_info = load(o);
     const auto db_file = o.data_dir / "hashchat.sqlite3";
     const auto queries = read_queries(o.queries);
-    store::sqlite_store db(db_file, store::durability::normal);
+    std::unique_ptr<store::store> searched;
+    if (o.database.empty()) {
+        searched = std::make_unique<store::sqlite_store>(db_file, store::durability::normal);
+    } else {
+        searched = std::make_unique<store::pg_store>(o.database);
+    }
+    auto& db = *searched;
 
     std::vector<std::string> filtered_ids;
     for (std::size_t s = 0; s < o.sessions; ++s) {

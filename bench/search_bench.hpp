@@ -18,6 +18,9 @@ struct search_options {
     int repetitions = 5;
     std::uint64_t seed = 7;
     std::string filter_tag = "#PubPD";
+    // Searched in PostgreSQL instead (the same store, copied with `hashchat migrate`); the
+    // SQLite store is still made and counts every match.
+    std::string database;
 };
 
 nlohmann::json run_search(const search_options& o);

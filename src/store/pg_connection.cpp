@@ -69,6 +69,29 @@ std::string text_array(const std::vector<std::string>& items) {
     return out + "}";
 }
 
+array& array::add(std::string_view text) {
+    next();
+    out_ += '"';
+    for (const char c : text) {
+        if (c == '"' || c == '\\') out_ += '\\';
+        out_ += c;
+    }
+    out_ += '"';
+    return *this;
+}
+
+array& array::add(std::int64_t v) {
+    next();
+    out_ += std::to_string(v);
+    return *this;
+}
+
+array& array::null() {
+    next();
+    out_ += "NULL";
+    return *this;
+}
+
 connection::connection(const std::string& url) {
     c_ = PQconnectdb(url.c_str());
     if (c_ == nullptr) throw error("postgresql: out of memory", "");

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "store/store.hpp"
@@ -87,6 +88,24 @@ class params {
 
 // A PostgreSQL array literal of texts ("{\"a\",\"b\"}"), for `= ANY($1::text[])`.
 std::string text_array(const std::vector<std::string>& items);
+
+// An array literal built element by element: one column of many rows, sent as one parameter
+// (INSERT ... SELECT * FROM unnest($1::text[], $2::bigint[], ...) writes them in one statement).
+class array {
+  public:
+    array& add(std::string_view text);
+    array& add(std::int64_t v);
+    array& null();
+    template <class T>
+    array& add(const std::optional<T>& v) {
+        return v ? add(static_cast<std::int64_t>(*v)) : null();
+    }
+    std::string done() { return std::move(out_) + "}"; }
+
+  private:
+    void next() { out_ += out_.size() > 1 ? "," : ""; }
+    std::string out_ = "{";
+};
 
 class connection {
   public:

@@ -38,8 +38,10 @@ void pg_store::prepare_writer() {
     w.prepare("owner",
               "INSERT INTO moderator_keys(session_id, key_hash, key_id, label, owner, created_at) "
               "VALUES($1,$2,'k1','owner',true,$3)");
-    w.prepare("event",
-              "INSERT INTO events(session_id, seq, at, kind, cid, body) VALUES($1,$2,$3,$4,$5,$6)");
+    // The rows of a group commit's events, and of its posts for the index, in one statement each.
+    w.prepare("events",
+              "INSERT INTO events(session_id, seq, at, kind, cid, body) SELECT * FROM "
+              "unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[])");
     w.prepare("member",
               "INSERT INTO members(session_id, handle_key, handle, name, token_hash) "
               "VALUES($1,$2,$3,$4,$5) ON CONFLICT(session_id, handle_key) DO UPDATE SET "
@@ -50,10 +52,11 @@ void pg_store::prepare_writer() {
     w.prepare("revoke_key",
               "UPDATE moderator_keys SET revoked = true WHERE session_id = $1 AND key_id = $2");
     w.prepare("config", "UPDATE sessions SET config = $1 WHERE id = $2");
-    w.prepare("post",
+    w.prepare("posts",
               "INSERT INTO posts(session_id, seq, at, author, author_key, name, round, reply_to, "
-              "text, scope) VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) "
-              "ON CONFLICT(session_id, seq) DO NOTHING");
+              "text, scope) SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], "
+              "$4::text[], $5::text[], $6::text[], $7::integer[], $8::bigint[], $9::text[], "
+              "$10::text[]) ON CONFLICT(session_id, seq) DO NOTHING");
     w.prepare("edit_post", "UPDATE posts SET text = $3 WHERE session_id = $1 AND seq = $2");
     w.prepare("hide_post", "UPDATE posts SET hidden = $3 WHERE session_id = $1 AND seq = $2");
     w.prepare("delete_post", "UPDATE posts SET deleted = true WHERE session_id = $1 AND seq = $2");
@@ -192,14 +195,23 @@ void pg_store::commit(const write_batch& batch) {
         p.send("session", params().add(n.id).add(n.config_json).add(n.created_ms));
         p.send("owner", params().add(n.id).add(n.key_hash).add(n.created_ms));
     }
-    for (const auto& e : batch.events) {
-        p.send("event", params()
-                            .add(e.session_id)
-                            .add(static_cast<std::int64_t>(e.seq))
-                            .add(e.at_ms)
-                            .add(e.kind)
-                            .add(e.cid)
-                            .add(*e.body));
+    if (!batch.events.empty()) {
+        pg::array session, seq, at, kind, cid, body;
+        for (const auto& e : batch.events) {
+            session.add(e.session_id);
+            seq.add(static_cast<std::int64_t>(e.seq));
+            at.add(e.at_ms);
+            kind.add(e.kind);
+            cid.add(e.cid);
+            body.add(*e.body);
+        }
+        p.send("events", params()
+                             .add(session.done())
+                             .add(seq.done())
+                             .add(at.done())
+                             .add(kind.done())
+                             .add(cid.done())
+                             .add(body.done()));
     }
     for (const auto& m : batch.members) {
         p.send("member", params()
@@ -224,21 +236,40 @@ void pg_store::commit(const write_batch& batch) {
                    .add(static_cast<std::int64_t>(k.key.created_at.time_since_epoch().count())));
     }
     for (const auto& [id, config] : batch.configs) p.send("config", params().add(config).add(id));
+    // The posts added first (a change follows the add of its post, in a later op), then the
+    // changes in order.
+    if (std::any_of(batch.index.begin(), batch.index.end(),
+                    [](const post_index_op& o) { return o.what == post_index_op::kind::add; })) {
+        pg::array session, seq, at, author, key, name, round, reply_to, text, scope;
+        for (const auto& op : batch.index) {
+            if (op.what != post_index_op::kind::add) continue;
+            session.add(op.session_id);
+            seq.add(static_cast<std::int64_t>(op.seq));
+            at.add(op.at_ms);
+            author.add(op.author);
+            key.add(core::handle_key(op.author));
+            name.add(op.name);
+            round.add(op.round);
+            reply_to.add(op.reply_to);
+            text.add(op.text);
+            scope.add(op.scope);
+        }
+        p.send("posts", params()
+                            .add(session.done())
+                            .add(seq.done())
+                            .add(at.done())
+                            .add(author.done())
+                            .add(key.done())
+                            .add(name.done())
+                            .add(round.done())
+                            .add(reply_to.done())
+                            .add(text.done())
+                            .add(scope.done()));
+    }
     for (const auto& op : batch.index) {
         const auto seq = static_cast<std::int64_t>(op.seq);
         switch (op.what) {
             case post_index_op::kind::add:
-                p.send("post", params()
-                                   .add(op.session_id)
-                                   .add(seq)
-                                   .add(op.at_ms)
-                                   .add(op.author)
-                                   .add(core::handle_key(op.author))
-                                   .add(op.name)
-                                   .add(op.round)
-                                   .add(op.reply_to)
-                                   .add(op.text)
-                                   .add(op.scope));
                 break;
             case post_index_op::kind::edit:
                 p.send("edit_post", params().add(op.session_id).add(seq).add(op.text));
