@@ -400,6 +400,44 @@ room_actions room_machine::committed(std::uint64_t number, core::seq_t upto, std
     return take();
 }
 
+room_actions room_machine::replicated(const std::vector<store::stored_event>& events,
+                                      const std::vector<std::string>& mod_entries,
+                                      const moment& m) {
+    at(m);
+    for (const auto& row : events) {
+        auto e = protocol::parse_event(row.body, row.cid);
+        if (!e) break;  // unreadable: read again later rather than skip it
+        if (e->seq <= log_.size()) continue;
+        if (e->seq != log_.size() + 1) break;
+        session_.apply(*e);
+        note_phase(*e);
+        auto body = frame(row.body);
+        pending_bytes_ += body->size();
+        log_.push_back(std::move(body));
+    }
+    const auto mods_from = mod_committed_;
+    for (const auto& body : mod_entries) {
+        auto e = protocol::parse_mod(body);
+        if (!e) break;
+        if (e->n <= mod_log_.size()) continue;
+        if (e->n != mod_log_.size() + 1) break;
+        session_.apply(*e);
+        mod_log_.push_back(frame(protocol::serialize_mod(*e)));
+    }
+    for (std::uint64_t n = mods_from + 1; n <= mod_log_.size(); ++n) {
+        for (const auto& [id, member] : members_) {
+            if (member.who.who == core::role::moderator && member.live) send(id, mod_log_[n - 1]);
+        }
+    }
+    mod_committed_ = mod_log_.size();
+    if (log_.size() > durable_) {
+        durable_ = log_.size();
+        if (pending_origin_ms_ == 0) pending_origin_ms_ = at_.steady_ms();
+    }
+    fan_out();
+    return take();
+}
+
 room_actions room_machine::fanout_taken(const moment& m) {
     at(m);
     fanout_busy_ = false;

@@ -149,6 +149,13 @@ class room_machine {
     // A persist action's batch is durable.
     room_actions committed(std::uint64_t number, core::seq_t upto, std::uint64_t mod_upto,
                            std::int64_t origin_ms, const moment& at);
+    // Several nodes, in a room of a session that another node writes: events and moderators'
+    // log entries (their stored bodies) that node committed, read from the store after what this
+    // room has. Each is applied and goes to the members as a committed event does, once and in
+    // order: what the room has already is skipped, and a gap ends the input (the caller reads
+    // again from committed_head()). Nothing is persisted or indexed: the writer did that.
+    room_actions replicated(const std::vector<store::stored_event>& events,
+                            const std::vector<std::string>& mod_entries, const moment& at);
     // Every member's connection has taken the last broadcast.
     room_actions fanout_taken(const moment& at);
     room_actions fanout_timer(const moment& at);
@@ -176,6 +183,7 @@ class room_machine {
     const std::string& id() const { return id_; }
     const core::session& session() const { return session_; }
     core::seq_t committed_head() const { return committed_; }
+    std::uint64_t mod_head() const { return mod_log_.size(); }
     std::size_t online() const { return members_.size() - viewers_; }
     std::string view_json() const;
     room_summary summary() const;

@@ -528,4 +528,77 @@ TEST_CASE("room machine: a drain takes on waiting commands, then closes everyone
     CHECK(f.sent[ann].of_type("ack").size() == 2);  // acknowledged before the close
 }
 
+TEST_CASE(
+    "room machine: a room of a session another node writes passes its events on once, in "
+    "order") {
+    // The writer, on another node; what it commits is what the store holds.
+    room_fixture writer;
+    writer.m = std::make_unique<server::room_machine>(keyed_session(), writer.limits, writer.stats);
+    const auto bob = writer.join("bob");
+    const auto host_there = writer.join("host", true);
+    std::vector<store::stored_event> rows;
+    std::vector<std::string> mods;
+    auto read_back = [&] {
+        rows.clear();
+        mods.clear();
+        for (const auto& p : writer.persisted) {
+            for (const auto& e : p.batch.events) rows.push_back({*e.body, e.cid});
+            for (const auto& md : p.batch.mods) mods.push_back(md.body);
+        }
+    };
+    writer.post(bob, "c1", "A0 from the other node");
+    writer.settle();
+    writer.post(bob, "c2", "A0 again");
+    writer.settle();
+    core::moderate_cmd mute;
+    mute.action = core::mod_action::mute;
+    mute.handle = "bob";
+    writer.command(host_there, mute);
+    writer.settle();
+    read_back();
+    REQUIRE(rows.size() >= 2);
+    REQUIRE_FALSE(mods.empty());
+
+    // This node's room of the same session, with members of its own.
+    room_fixture fresh;
+    fresh.m = std::make_unique<server::room_machine>(keyed_session(), fresh.limits, fresh.stats);
+    const auto carol = fresh.join("carol");
+    const auto mod = fresh.join("host", true);
+    const auto before = fresh.sent[carol].seqs();
+    fresh.perform(fresh.m->replicated(rows, mods, fresh.at));
+    fresh.settle();
+    auto seqs = fresh.sent[carol].seqs();
+    std::vector<core::seq_t> want = before;
+    for (core::seq_t s = 1; s <= rows.size(); ++s) want.push_back(s);
+    CHECK(seqs == want);
+    CHECK(fresh.m->committed_head() == rows.size());
+    CHECK(json::parse(fresh.m->view_json())["head"] == rows.size());
+    // The moderators' log reaches this node's moderators, not its participants.
+    CHECK(fresh.sent[mod].of_type("mod").size() == mods.size());
+    CHECK(fresh.sent[carol].of_type("mod").empty());
+    // The mute is applied here too.
+    CHECK(fresh.m->session().is_muted("bob"));
+
+    // The same rows again (a second wake-up), or a part of them: nothing more is sent.
+    const auto sent_before = fresh.sent[carol].messages.size();
+    fresh.perform(fresh.m->replicated(rows, mods, fresh.at));
+    fresh.perform(fresh.m->replicated({rows.back()}, {}, fresh.at));
+    fresh.settle();
+    CHECK(fresh.sent[carol].messages.size() == sent_before);
+    // A gap: nothing after it is applied; the caller reads again from the head.
+    writer.post(host_there, "c3", "A0 three");  // bob is muted now
+    writer.settle();
+    writer.post(host_there, "c4", "A0 four");
+    writer.settle();
+    read_back();
+    const auto head = fresh.m->committed_head();
+    fresh.perform(fresh.m->replicated({rows.back()}, {}, fresh.at));  // seq head + 2 only
+    fresh.settle();
+    CHECK(fresh.m->committed_head() == head);
+    fresh.perform(fresh.m->replicated(rows, {}, fresh.at));
+    fresh.settle();
+    CHECK(fresh.m->committed_head() == head + 2);
+    CHECK(fresh.sent[carol].seqs().back() == head + 2);
+}
+
 }  // namespace hashchat::test
