@@ -3,6 +3,8 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -36,6 +38,12 @@ Every option can also be set as an environment variable (shown in brackets); a f
   --database=URL     keep everything in PostgreSQL instead of the SQLite file (several nodes
                      share one), e.g. postgresql://hashchat@/hashchat?host=/run/postgresql
                                                                           [HASHCHAT_DATABASE]
+  --node-id=NAME     one of several nodes on the --database (a cluster): each session is written
+                     by one node at a time under a lease, any node serves any client [HASHCHAT_NODE_ID]
+  --lease-ms=N       a writer's lease on a session; another node takes over this long after
+                     the writer stopped renewing it                    [HASHCHAT_LEASE_MS] (10000)
+  --lease-renew-ms=N how often leases are renewed (under a third of --lease-ms)
+                                                                  [HASHCHAT_LEASE_RENEW_MS] (2000)
   --threads=N        I/O threads                              [HASHCHAT_THREADS] (number of cores)
   --log-level=LEVEL  trace, debug, info, warn, error, critical, off   [HASHCHAT_LOG_LEVEL] (info)
   --web-root=DIR     the built web client                 [HASHCHAT_WEB_ROOT] (web-client/dist)
@@ -130,6 +138,9 @@ int main(int argc, char** argv) {
         {"bind", "HASHCHAT_BIND"},
         {"data-dir", "HASHCHAT_DATA_DIR"},
         {"database", "HASHCHAT_DATABASE"},
+        {"node-id", "HASHCHAT_NODE_ID"},
+        {"lease-ms", "HASHCHAT_LEASE_MS"},
+        {"lease-renew-ms", "HASHCHAT_LEASE_RENEW_MS"},
         {"threads", "HASHCHAT_THREADS"},
         {"log-level", "HASHCHAT_LOG_LEVEL"},
         {"web-root", "HASHCHAT_WEB_ROOT"},
@@ -193,6 +204,21 @@ int main(int argc, char** argv) {
                                   "a PostgreSQL URL (postgresql://...) or libpq key=value pairs");
             }
             opts.database = value;
+        } else if (name == "node-id") {
+            const bool ok = !value.empty() && value.size() <= 40 &&
+                            std::all_of(value.begin(), value.end(), [](char c) {
+                                return std::isalnum(static_cast<unsigned char>(c)) || c == '-' ||
+                                       c == '_' || c == '.';
+                            });
+            if (!ok) return bad_option(name, value, "1-40 of [A-Za-z0-9._-]");
+            opts.node_id = value;
+        } else if (name == "lease-ms") {
+            if (!parse_int(value, 100, 600000, n))
+                return bad_option(name, value, "100 to 600000 ms");
+            opts.lease_ms = static_cast<int>(n);
+        } else if (name == "lease-renew-ms") {
+            if (!parse_int(value, 20, 200000, n)) return bad_option(name, value, "20 to 200000 ms");
+            opts.lease_renew_ms = static_cast<int>(n);
         } else if (name == "threads") {
             if (!parse_int(value, 1, 256, n)) return bad_option(name, value, "1 to 256 threads");
             opts.threads = static_cast<int>(n);
@@ -273,6 +299,14 @@ int main(int argc, char** argv) {
         } else {
             return bad_option("--" + name, value, "unknown option");
         }
+    }
+
+    if (!opts.node_id.empty() && opts.database.empty()) {
+        return bad_option("node-id", opts.node_id, "a --database shared by the nodes");
+    }
+    if (opts.lease_renew_ms * 3 > opts.lease_ms) {
+        return bad_option("lease-renew-ms", std::to_string(opts.lease_renew_ms),
+                          "at most a third of --lease-ms");
     }
 
     auto logger = spdlog::stderr_color_mt("hashchat");

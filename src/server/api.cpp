@@ -350,8 +350,11 @@ void advance_clock(hub& h, const http_request& req, const responder& respond) {
 
 }  // namespace
 
-void handle_http(hub& h, const http_request& req, bool from_loopback, const std::string& address,
-                 responder respond) {
+namespace {
+
+// `looked_up`: several nodes, a session id this node did not know was looked for in the store.
+void route(hub& h, const http_request& req, bool from_loopback, const std::string& address,
+           responder respond, bool looked_up) {
     const std::string_view target(req.target().data(), req.target().size());
     const std::string_view path = target.substr(0, target.find('?'));
     const auto method = req.method();
@@ -398,6 +401,15 @@ void handle_http(hub& h, const http_request& req, bool from_loopback, const std:
     }
     if (path.rfind("/api/sessions/", 0) == 0) {
         std::string id(path.substr(std::string_view("/api/sessions/").size()));
+        if (const auto slash = id.find('/'); slash != std::string::npos) id.resize(slash);
+        if (h.clustered() && !looked_up && !h.find(id)) {
+            // Several nodes: made on another one a moment ago? Looked for, then routed again.
+            return h.lookup(id, [hp = h.shared_from_this(), req, from_loopback, address,
+                                 respond = std::move(respond)]() mutable {
+                route(*hp, req, from_loopback, address, std::move(respond), true);
+            });
+        }
+        id = std::string(path.substr(std::string_view("/api/sessions/").size()));
         if (const auto slash = id.find('/'); slash != std::string::npos) {
             const std::string rest = id.substr(slash + 1);
             id.resize(slash);
@@ -463,6 +475,13 @@ void handle_http(hub& h, const http_request& req, bool from_loopback, const std:
             "text/plain; charset=utf-8"));
     }
     respond(error_response(req, http::status::not_found, "not_found", "There is no such page."));
+}
+
+}  // namespace
+
+void handle_http(hub& h, const http_request& req, bool from_loopback, const std::string& address,
+                 responder respond) {
+    route(h, req, from_loopback, address, std::move(respond), false);
 }
 
 }  // namespace hashchat::server

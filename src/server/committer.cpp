@@ -103,6 +103,9 @@ std::set<std::string> committer::commit_fenced(store::write_batch& merged) {
             out(merged.configs, [](const auto& c) -> const std::string& { return c.first; });
             out(merged.keys, [](const auto& k) -> const std::string& { return k.session_id; });
             out(merged.fences, [](const auto& f) -> const std::string& { return f.first; });
+            out(merged.handoffs, [](const auto& h) -> const std::string& { return h.session_id; });
+            out(merged.taken, [](const auto& t) -> const std::string& { return t.first; });
+            out(merged.replies, [](const auto& r) -> const std::string& { return r.session_id; });
         }
     }
     return lost;
@@ -131,7 +134,7 @@ void committer::run() {
         // and keys, one transaction. A field not merged here is silently lost: when
         // write_batch gains one, merge it, then update this count (tests/unit/committer_test.cpp
         // commits one row of each).
-        static_assert(sizeof(store::write_batch) == 10 * sizeof(std::vector<int>),
+        static_assert(sizeof(store::write_batch) == 13 * sizeof(std::vector<int>),
                       "store::write_batch changed: merge its new field below");
         store::write_batch merged;
         std::vector<store::post_index_op> index;  // written later (below)
@@ -143,6 +146,9 @@ void committer::run() {
             for (auto& m : w.batch.members) merged.members.push_back(std::move(m));
             for (auto& m : w.batch.mods) merged.mods.push_back(std::move(m));
             for (auto& c : w.batch.configs) merged.configs.push_back(std::move(c));
+            for (auto& h : w.batch.handoffs) merged.handoffs.push_back(std::move(h));
+            for (auto& t : w.batch.taken) merged.taken.push_back(std::move(t));
+            for (auto& r : w.batch.replies) merged.replies.push_back(std::move(r));
             // Copied, not moved: a refused batch is known by its fences (below).
             for (const auto& f : w.batch.fences) {
                 if (std::find(merged.fences.begin(), merged.fences.end(), f) ==

@@ -7,7 +7,7 @@ namespace hashchat::server {
 namespace net = boost::asio;
 
 hub::hub(net::io_context& ioc, options opts, clock& time, store::store& db, committer& commits,
-         metrics& stats)
+         metrics& stats, cluster* nodes)
     : ioc_(ioc),
       opts_(std::move(opts)),
       time_(time),
@@ -19,7 +19,7 @@ hub::hub(net::io_context& ioc, options opts, clock& time, store::store& db, comm
         ioc_, time_, db_, commits_, stats_,
         registry_options{room_limits{opts_.queue_bytes, opts_.queue_bytes / 4, opts_.max_waiting,
                                      opts_.fanout_interval_ms},
-                         opts_.max_text, std::chrono::seconds(opts_.room_idle_seconds)});
+                         nodes, opts_.max_text, std::chrono::seconds(opts_.room_idle_seconds)});
     catalog_ = std::make_shared<catalog>(time_, commits_, registry_, opts_.max_text);
 }
 

@@ -32,10 +32,14 @@ namespace hashchat::server {
 
 class hub : public std::enable_shared_from_this<hub> {
   public:
+    // `nodes`: this node's part of a cluster (several nodes), or null.
     hub(boost::asio::io_context& ioc, options opts, clock& time, store::store& db,
-        committer& commits, metrics& stats);
+        committer& commits, metrics& stats, cluster* nodes = nullptr);
 
     const options& opts() const { return opts_; }
+    registry& rooms() { return *registry_; }
+    // Several nodes: commands carry the client's message, to hand over.
+    bool clustered() const { return !opts_.node_id.empty(); }
     const clock& time() const { return time_; }
     metrics& stats() { return stats_; }
     store::store& db() { return db_; }
@@ -51,6 +55,9 @@ class hub : public std::enable_shared_from_this<hub> {
 
     // Any session, loaded or not (for reads; they never build a room).
     std::shared_ptr<session_entry> find(const std::string& id) { return registry_->find(id); }
+    void lookup(const std::string& id, std::function<void()> then) {
+        registry_->lookup(id, std::move(then));
+    }
     std::vector<std::shared_ptr<session_entry>> sessions() { return registry_->all(); }
     // The session's room, built if need be; null if there is no such session. `fn` runs on any
     // thread.

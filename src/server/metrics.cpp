@@ -62,6 +62,9 @@ std::string metrics::render() const {
     line(os, "hashchat_commands_deferred_total", "counter",
          "Commands that waited because their session's fan-out could not keep up.",
          commands_deferred);
+    line(os, "hashchat_commands_handed_over_total", "counter",
+         "Commands handed over to the node that writes their session (several nodes).",
+         commands_handed_over);
     line(os, "hashchat_rate_limited_total", "counter", "Commands refused with rate_limited.",
          rate_limited);
     histogram_lines(os, "hashchat_write_batch_events",

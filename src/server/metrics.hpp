@@ -44,7 +44,8 @@ struct metrics {
     // Share of the process's CPUs it used over the last fraction of a second (smoothed), in
     // thousandths: the fan-out interval stretches when it is high (fanout_interval.hpp).
     std::atomic<std::int64_t> cpu_busy_permille{0};
-    std::atomic<std::uint64_t> commands_deferred{0};  // waited for fan-out to catch up
+    std::atomic<std::uint64_t> commands_deferred{0};     // waited for fan-out to catch up
+    std::atomic<std::uint64_t> commands_handed_over{0};  // to another node, the session's writer
     std::atomic<std::uint64_t> rate_limited{0};
 
     // Events per WebSocket write (live fan-out and backlog), events per SQLite commit, and

@@ -9,6 +9,7 @@
 
 #include "protocol/event_json.hpp"
 #include "protocol/session_json.hpp"
+#include "server/cluster.hpp"
 #include "store/index_ops.hpp"
 
 namespace hashchat::server {
@@ -28,12 +29,16 @@ registry::registry(net::io_context& ioc, const clock& time, store::store& db, co
 
 std::shared_ptr<room> registry::make_room(core::session s) {
     std::weak_ptr<registry> weak = shared_from_this();
-    room_deps deps{time_, commits_, stats_, opts_.limits, opts_.idle_after, nullptr, nullptr};
+    room_deps deps{time_,   commits_, stats_, opts_.limits, opts_.idle_after,
+                   nullptr, nullptr,  nullptr};
     deps.idle = [weak](const std::shared_ptr<room>& r) {
         if (auto self = weak.lock()) self->on_idle(r);
     };
     deps.reload = [weak](const std::string& id, room_callback fn) {
         if (auto self = weak.lock()) self->with_room(id, std::move(fn));
+    };
+    deps.lost = [weak](const std::shared_ptr<room>& r) {
+        if (auto self = weak.lock()) self->on_lost(r);
     };
     return std::make_shared<room>(net::make_strand(ioc_), std::move(s), std::move(deps));
 }
@@ -143,7 +148,34 @@ void registry::add(core::session s) {
     }
 }
 
+void registry::lookup(const std::string& id, std::function<void()> then) {
+    {
+        std::lock_guard lock(mutex_);
+        if (opts_.nodes == nullptr || entries_.count(id) > 0) return then();
+    }
+    net::post(builders_, [self = this, id, then = std::move(then)] {  // (`this`: see with_room)
+        if (!self->find(id)) {
+            try {
+                if (auto s = self->db_.session(id)) self->learn(*s, self->db_.marks(id));
+            } catch (const std::exception& e) {
+                spdlog::warn("session {}: cannot be read: {}", id, e.what());
+            }
+        }
+        then();
+    });
+}
+
 void registry::with_room(const std::string& id, room_callback fn) {
+    if (opts_.nodes != nullptr && !find(id)) {
+        // Perhaps made on another node a moment ago (its notification not come yet).
+        return lookup(id, [self = this, id, fn = std::move(fn)]() mutable {
+            self->open_room(id, std::move(fn));
+        });
+    }
+    open_room(id, std::move(fn));
+}
+
+void registry::open_room(const std::string& id, room_callback fn) {
     std::shared_ptr<session_entry> e;
     {
         std::lock_guard lock(mutex_);
@@ -181,6 +213,11 @@ void registry::build(const std::shared_ptr<session_entry>& e) {
     core::session s(st.config, valid_key_hashes(st.keys), core::limits{opts_.max_text, 50});
     s.set_keys(st.keys);
     auto r = make_room(std::move(s));
+    if (opts_.nodes != nullptr) {
+        // Several nodes: the room writes if this node can take the session's lease; else it
+        // follows the node that holds it.
+        r->set_cluster(opts_.nodes->node(), opts_.nodes->acquire(e->id()));
+    }
     std::vector<store::post_index_op> none;  // the index is brought up to date at start
     r->load(db_.members(e->id()), db_.events(e->id()), db_.mod_entries(e->id()),
             std::numeric_limits<core::seq_t>::max(), none);
@@ -199,12 +236,15 @@ void registry::build(const std::shared_ptr<session_entry>& e) {
     }
     stats_.rooms_loaded.fetch_add(1, std::memory_order_relaxed);
     r->start();
+    // What was appended or handed over between the reads above and now.
+    if (opts_.nodes != nullptr) opts_.nodes->catch_up(e->id());
     for (auto& w : waiting) w(r);
 }
 
 void registry::on_idle(const std::shared_ptr<room>& r) {
     auto e = find(r->id());
     if (!e || e->loaded() != r) return;
+    const auto was = r->position();
     {
         std::lock_guard lock(mutex_);
         if (building_.count(r->id()) > 0) return;
@@ -213,6 +253,7 @@ void registry::on_idle(const std::shared_ptr<room>& r) {
         e->unload(std::move(*standing));
         schedule(e);
     }
+    if (opts_.nodes != nullptr && was.writer) opts_.nodes->release(r->id(), was.epoch);
     stats_.rooms_loaded.fetch_sub(1, std::memory_order_relaxed);
     arm_due_timer();
     // The room's memory goes back to the system, not only to the allocator: one trim at a time
@@ -227,13 +268,84 @@ void registry::on_idle(const std::shared_ptr<room>& r) {
     }
 }
 
+void registry::on_lost(const std::shared_ptr<room>& r) {
+    // The room's state went beyond the store (batches refused): the entry is read again from
+    // the store, off the I/O threads, and the next input builds a room that follows.
+    net::post(builders_, [self = this, r] {  // (`this`: see with_room)
+        auto e = self->find(r->id());
+        if (!e) return;
+        const auto st = e->standing();
+        auto fresh = std::make_shared<session_entry>(st.config, st.keys, self->db_.marks(r->id()));
+        {
+            std::lock_guard lock(self->mutex_);
+            if (e->loaded() != r || self->building_.count(r->id()) > 0) return;
+            self->entries_[r->id()] = fresh;
+            self->schedule(fresh);
+        }
+        self->stats_.rooms_loaded.fetch_sub(1, std::memory_order_relaxed);
+        self->arm_due_timer();
+    });
+}
+
+std::shared_ptr<room> registry::loaded_room(const std::string& id) {
+    auto e = find(id);
+    return e ? e->loaded() : nullptr;
+}
+
+void registry::learn(const store::stored_session& s, const store::log_marks& marks) {
+    auto config = protocol::config_from_json(s.config_json);
+    if (!config) {
+        spdlog::warn("session {}: made on another node with an unreadable configuration", s.id);
+        return;
+    }
+    auto e = std::make_shared<session_entry>(*config, s.keys, marks);
+    {
+        std::lock_guard lock(mutex_);
+        if (entries_.count(s.id) > 0) return;
+        reserved_.erase(s.id);
+        entries_[s.id] = e;
+        stats_.sessions = static_cast<std::int64_t>(entries_.size());
+        schedule(e);
+    }
+    arm_due_timer();
+}
+
+void registry::stale(const std::string& id) {
+    {
+        std::lock_guard lock(mutex_);
+        const auto it = entries_.find(id);
+        if (it == entries_.end() || it->second->loaded()) return;
+        if (!stale_.insert(id).second) return;  // a read is queued already
+    }
+    net::post(builders_, [self = this, id] {  // (`this`: see with_room)
+        {
+            std::lock_guard lock(self->mutex_);
+            self->stale_.erase(id);
+        }
+        auto e = self->find(id);
+        if (!e || e->loaded()) return;
+        const auto st = e->standing();
+        auto fresh = std::make_shared<session_entry>(st.config, st.keys, self->db_.marks(id));
+        {
+            std::lock_guard lock(self->mutex_);
+            if (self->entries_[id] != e || e->loaded() || self->building_.count(id) > 0) return;
+            self->entries_[id] = fresh;
+            self->schedule(fresh);
+        }
+        self->arm_due_timer();
+    });
+}
+
 void registry::schedule(const std::shared_ptr<session_entry>& e) {
     if (const auto it = due_of_.find(e->id()); it != due_of_.end()) {
         due_.erase({it->second, e->id()});
         due_of_.erase(it);
     }
     if (e->loaded()) return;
-    if (const auto due = e->next_due()) {
+    if (auto due = e->next_due()) {
+        // Several nodes: a session due already is being written by another node (whose room
+        // has not released it yet): looked at again once a lease could have expired.
+        if (opts_.nodes != nullptr) due = std::max(*due, time_.now() + opts_.nodes->lease());
         due_.emplace(*due, e->id());
         due_of_[e->id()] = *due;
     }

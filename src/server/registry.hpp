@@ -27,8 +27,12 @@
 
 namespace hashchat::server {
 
+class cluster;
+
 struct registry_options {
     room_limits limits;
+    // Several nodes: this node's part (rooms take leases, follow or write); null: one node.
+    cluster* nodes = nullptr;
     std::size_t max_text = 1000;
     core::duration idle_after = std::chrono::minutes(5);
 };
@@ -45,6 +49,10 @@ class registry : public std::enable_shared_from_this<registry> {
     void load();
 
     std::shared_ptr<session_entry> find(const std::string& id);
+    // Several nodes: `then` once a session this node does not know has been looked for in the
+    // store (made on another node, its notification not come yet); at once if it is known or
+    // there is one node. `then` runs on any thread.
+    void lookup(const std::string& id, std::function<void()> then);
     std::vector<std::shared_ptr<session_entry>> all();  // newest first
     // Holds an id for a session being made (false if it is taken or held).
     bool reserve(const std::string& id);
@@ -67,10 +75,20 @@ class registry : public std::enable_shared_from_this<registry> {
     // After the I/O threads have stopped.
     void release();
 
+    // ---- several nodes: from the cluster thread ----------------------------------------------
+    std::shared_ptr<room> loaded_room(const std::string& id);
+    // A session made on another node.
+    void learn(const store::stored_session& s, const store::log_marks& marks);
+    // Another node appended to a session whose room is not loaded here: what its entry shows
+    // (head, phase) is read again.
+    void stale(const std::string& id);
+
   private:
+    void open_room(const std::string& id, room_callback fn);
     std::shared_ptr<room> make_room(core::session s);
     void build(const std::shared_ptr<session_entry>& e);
     void on_idle(const std::shared_ptr<room>& r);
+    void on_lost(const std::shared_ptr<room>& r);
     // Under mutex_: when the entry's room must be built next (it has none), or not.
     void schedule(const std::shared_ptr<session_entry>& e);
     void arm_due_timer();
@@ -88,7 +106,8 @@ class registry : public std::enable_shared_from_this<registry> {
     std::mutex mutex_;
     std::unordered_map<std::string, std::shared_ptr<session_entry>> entries_;
     std::unordered_map<std::string, std::vector<room_callback>> building_;  // id -> waiting
-    std::set<std::string> reserved_;                       // ids of sessions being made
+    std::set<std::string> reserved_;  // ids of sessions being made
+    std::set<std::string> stale_;     // several nodes: entries whose marks are being read again
     std::set<std::pair<core::instant, std::string>> due_;  // sessions with no room, by due
     std::unordered_map<std::string, core::instant> due_of_;
     boost::asio::strand<boost::asio::io_context::executor_type> timer_strand_;

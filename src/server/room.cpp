@@ -19,6 +19,7 @@ room::room(net::any_io_executor strand, core::session s, room_deps deps)
       idle_after_(deps.idle_after),
       idle_(std::move(deps.idle)),
       reload_(std::move(deps.reload)),
+      lost_(std::move(deps.lost)),
       machine_(std::move(s), deps.limits, deps.stats),
       timer_(strand_),
       fanout_timer_(strand_),
@@ -63,18 +64,20 @@ void room::join(std::shared_ptr<connection> c, protocol::hello_msg hello,
 }
 
 void room::command(std::shared_ptr<connection> c, core::command cmd, std::optional<std::string> rid,
-                   std::optional<std::string> cid) {
+                   std::optional<std::string> cid, std::string text) {
     net::post(strand_, [self = shared_from_this(), c = std::move(c), cmd = std::move(cmd),
-                        rid = std::move(rid), cid = std::move(cid), arrived = steady_now_ms()] {
+                        rid = std::move(rid), cid = std::move(cid), text = std::move(text),
+                        arrived = steady_now_ms()] {
         if (self->retired_) {
             // Sent before its welcome, to a room let go meanwhile: the successor answers.
             // (The successor tells the connection when it has taken it on.)
-            return self->forward(
-                [c, cmd, rid, cid](std::shared_ptr<room> r) { r->command(c, cmd, rid, cid); });
+            return self->forward([c, cmd, rid, cid, text](std::shared_ptr<room> r) {
+                r->command(c, cmd, rid, cid, text);
+            });
         }
         self->step(
             [&](room_machine& m) {
-                return m.command(c->id(), cmd, rid, cid, arrived, self->now());
+                return m.command(c->id(), cmd, rid, cid, arrived, self->now(), text);
             },
             c);
         c->command_done();
@@ -185,10 +188,86 @@ void room::patch(std::string key_hash, std::string body, key_reply done) {
     });
 }
 
+// ---- several nodes ------------------------------------------------------------------------------
+
+void room::set_cluster(std::string node, std::optional<std::int64_t> epoch) {
+    std::lock_guard lock(mutex_);
+    machine_.set_cluster(std::move(node), epoch);
+}
+
+room_position room::position() {
+    std::lock_guard lock(mutex_);
+    room_position p;
+    p.writer = machine_.writer();
+    p.epoch = machine_.epoch();
+    p.logged = machine_.logged();
+    p.mod_logged = machine_.mod_head();
+    p.handoffs_taken = machine_.handoffs_taken();
+    p.members = machine_.members();
+    const auto due = machine_.next_due();
+    p.due = due && *due <= time_.now();
+    return p;
+}
+
+void room::replicate(std::vector<store::stored_event> events, std::vector<std::string> mods) {
+    net::post(
+        strand_, [self = shared_from_this(), events = std::move(events), mods = std::move(mods)] {
+            self->step([&](room_machine& m) { return m.replicated(events, mods, self->now()); });
+        });
+}
+
+void room::promote(std::int64_t epoch, std::vector<store::stored_event> events,
+                   std::vector<std::string> mods, std::vector<store::handoff_row> handed) {
+    net::post(strand_, [self = shared_from_this(), epoch, events = std::move(events),
+                        mods = std::move(mods), handed = std::move(handed)] {
+        self->step([&](room_machine& m) {
+            auto out = m.replicated(events, mods, self->now());
+            auto more = m.promote(epoch, self->now());
+            auto taken = m.handed_over(handed, self->now());
+            out.insert(out.end(), std::make_move_iterator(more.begin()),
+                       std::make_move_iterator(more.end()));
+            out.insert(out.end(), std::make_move_iterator(taken.begin()),
+                       std::make_move_iterator(taken.end()));
+            return out;
+        });
+    });
+}
+
+void room::handed_over(std::vector<store::handoff_row> rows) {
+    net::post(strand_, [self = shared_from_this(), rows = std::move(rows)] {
+        self->step([&](room_machine& m) { return m.handed_over(rows, self->now()); });
+    });
+}
+
+void room::writer_replied(connection_id c, core::seq_t after, std::string body) {
+    net::post(strand_, [self = shared_from_this(), c, after, body = std::move(body)] {
+        self->step([&](room_machine& m) { return m.writer_replied(c, after, body, self->now()); });
+    });
+}
+
+void room::fenced() {
+    net::post(strand_, [self = shared_from_this()] {
+        if (self->retired_) return;
+        {
+            std::lock_guard lock(self->mutex_);
+            self->retired_ = true;
+        }
+        self->timer_.cancel();
+        self->fanout_timer_.cancel();
+        self->recheck_.cancel();
+        // What it holds beyond the store is not the session's any more: its members reconnect
+        // (1012, service restart) to a room that follows the new writer, and send again what
+        // was not acknowledged.
+        for (auto& [id, c] : self->connections_) c->close(1012);
+        if (self->lost_) self->lost_(self);
+    });
+}
+
 // ---- letting go ---------------------------------------------------------------------------------
 
 bool room::may_retire() const {
     if (retired_ || !idle_ || !machine_.idle()) return false;
+    if (!machine_.writer()) return true;  // its timetable runs on the writer's node
     const auto due = machine_.next_due();
     return !due || *due > time_.now() + idle_after_;
 }
@@ -274,15 +353,23 @@ void room::perform(room_actions& actions, const std::shared_ptr<connection>& cal
                 } else if constexpr (std::is_same_v<A, act::close>) {
                     if (auto* c = find(a.to, caller)) c->close(a.code);
                 } else if constexpr (std::is_same_v<A, act::persist>) {
+                    committer::refused_fn refused;
+                    if (!a.batch.fences.empty()) {
+                        refused = [self = shared_from_this()](const std::vector<std::string>&) {
+                            self->fenced();
+                        };
+                    }
                     commits_.submit(
-                        std::move(a.batch), [self = shared_from_this(), n = a.number, upto = a.upto,
-                                             mods = a.mod_upto, origin = a.origin_ms] {
+                        std::move(a.batch),
+                        [self = shared_from_this(), n = a.number, upto = a.upto, mods = a.mod_upto,
+                         origin = a.origin_ms] {
                             net::post(self->strand_, [self, n, upto, mods, origin] {
                                 self->step([&](room_machine& m) {
                                     return m.committed(n, upto, mods, origin, self->now());
                                 });
                             });
-                        });
+                        },
+                        std::move(refused));
                 } else if constexpr (std::is_same_v<A, act::arm_timer>) {
                     arm_timer(a.due);
                 } else if constexpr (std::is_same_v<A, act::arm_fanout>) {

@@ -39,6 +39,20 @@ struct room_deps {
     // Where an input that reaches a room already let go is sent again: the session's room,
     // built anew if need be.
     std::function<void(const std::string&, std::function<void(std::shared_ptr<room>)>)> reload;
+    // Several nodes: the room wrote its session and another node took its lease over; it has
+    // closed its members (they reconnect, to a room that follows the new writer) and is let go.
+    std::function<void(const std::shared_ptr<room>&)> lost;
+};
+
+// Several nodes: where a room stands, for the cluster thread.
+struct room_position {
+    bool writer = false;
+    std::int64_t epoch = 0;
+    core::seq_t logged = 0;  // events it has (durable or not)
+    std::uint64_t mod_logged = 0;
+    std::int64_t handoffs_taken = 0;
+    std::size_t members = 0;
+    bool due = false;  // its timetable has something due now
 };
 
 class room : public std::enable_shared_from_this<room> {
@@ -58,8 +72,9 @@ class room : public std::enable_shared_from_this<room> {
     void start();  // releases what is due and sets the timer
     void join(std::shared_ptr<connection> c, protocol::hello_msg hello,
               std::optional<std::string> rid);
+    // `text`: the client's message (a following room hands it over to the writer).
     void command(std::shared_ptr<connection> c, core::command cmd, std::optional<std::string> rid,
-                 std::optional<std::string> cid);
+                 std::optional<std::string> cid, std::string text = {});
     void fetch(std::shared_ptr<connection> c, core::seq_t from, std::size_t max_bytes);
     void leave(std::uint64_t connection_id);
     void tick(std::function<void()> done);  // `done` runs once the changes are committed and sent
@@ -92,6 +107,24 @@ class room : public std::enable_shared_from_this<room> {
     void committed_log(std::function<void(std::vector<frame_ptr>)> done);
     // Any thread: for sorting lists.
     core::instant created_at() const { return created_at_; }
+
+    // ---- several nodes (server/cluster.hpp), thread-safe --------------------------------------
+    // Before load: on node `node`, writing under a lease of `epoch`, or following.
+    void set_cluster(std::string node, std::optional<std::int64_t> epoch);
+    room_position position();
+    // Following: what the writer appended (room_machine::replicated).
+    void replicate(std::vector<store::stored_event> events, std::vector<std::string> mods);
+    // Following: the lease is taken; the room catches up with these (read after the take-over),
+    // writes from now on and takes the commands handed over.
+    void promote(std::int64_t epoch, std::vector<store::stored_event> events,
+                 std::vector<std::string> mods, std::vector<store::handoff_row> handed);
+    // Writing: commands handed over by other nodes.
+    void handed_over(std::vector<store::handoff_row> rows);
+    // Following: the writer's reply to a command handed over for connection `c`.
+    void writer_replied(connection_id c, core::seq_t after, std::string body);
+    // Writing: the lease was taken over (a batch was fenced, or a renewal failed): the room
+    // closes its members with 1012 and is let go (deps.lost).
+    void fenced();
 
     // On the room's strand, from `idle`: whether it is still idle, and if so, it is let go: it
     // takes no more input (what reaches it is sent to its successor) and says where it stood.
@@ -141,6 +174,7 @@ class room : public std::enable_shared_from_this<room> {
     core::duration idle_after_;
     std::function<void(const std::shared_ptr<room>&)> idle_;
     std::function<void(const std::string&, std::function<void(std::shared_ptr<room>)>)> reload_;
+    std::function<void(const std::shared_ptr<room>&)> lost_;
     bool retired_ = false;  // strand only: let go; inputs go to the session's next room
 
     std::mutex mutex_;  // guards machine_ for readers on other threads (views, summaries)

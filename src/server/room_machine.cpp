@@ -99,9 +99,9 @@ std::vector<frame_ptr> room_machine::committed_log() const {
 }
 
 bool room_machine::idle() const {
-    return members_.empty() && waiting_.empty() && after_commit_.empty() &&
-           submitted_batches_ == completed_batches_ && committed_ == durable_ && !fanout_busy_ &&
-           !fanout_timer_armed_;
+    return members_.empty() && waiting_.empty() && after_commit_.empty() && handed_ == 0 &&
+           writer_replies_.empty() && submitted_batches_ == completed_batches_ &&
+           committed_ == durable_ && !fanout_busy_ && !fanout_timer_armed_;
 }
 
 // ---- joining ------------------------------------------------------------------------------------
@@ -226,7 +226,7 @@ room_actions room_machine::leave(connection_id c, const moment& m) {
 room_actions room_machine::command(connection_id c, const core::command& cmd,
                                    const std::optional<std::string>& rid,
                                    const std::optional<std::string>& cid, std::int64_t arrived_ms,
-                                   const moment& m) {
+                                   const moment& m, const std::string& text) {
     at(m);
     // Shutting down: what arrives after the drain began is not taken on, so that everything
     // committed was acknowledged before the 1012 close; the client sends it again to the next
@@ -245,6 +245,10 @@ room_actions room_machine::command(connection_id c, const core::command& cmd,
                    core::make_error(core::error_code::not_allowed,
                                     "A viewer only watches; join with a handle to take part."),
                    rid, cid);
+        return take();
+    }
+    if (!writer_) {
+        hand_over(c, it->second, text);
         return take();
     }
     if (core::waits_under_load(it->second.who.who) && (!waiting_.empty() || overloaded())) {
@@ -334,12 +338,14 @@ room_actions room_machine::timer_fired(const moment& m) {
 }
 
 void room_machine::do_tick() {
+    if (!writer_) return;  // the writer's timetable
     auto due = session_.tick(at_.now);
     if (!due.empty()) persist(due);
     arm_timer();
 }
 
 void room_machine::arm_timer() {
+    if (!writer_) return;
     const auto due = session_.next_due();
     if (due == armed_for_) return;
     armed_for_ = due;
@@ -378,6 +384,7 @@ void room_machine::persist(const std::vector<core::event>& events,
         note_phase(e);
     }
     for (auto& m : members) batch.members.push_back({id_, std::move(m)});
+    if (!node_.empty() && writer_) batch.fences.emplace_back(id_, epoch_);
     emit(act::persist{std::move(batch), ++submitted_batches_, log_.size(), mod_log_.size(),
                       origin_ms_});
 }
@@ -416,6 +423,7 @@ room_actions room_machine::replicated(const std::vector<store::stored_event>& ev
         log_.push_back(std::move(body));
     }
     const auto mods_from = mod_committed_;
+    std::vector<core::mod_entry> added_mods;
     for (const auto& body : mod_entries) {
         auto e = protocol::parse_mod(body);
         if (!e) break;
@@ -423,6 +431,7 @@ room_actions room_machine::replicated(const std::vector<store::stored_event>& ev
         if (e->n != mod_log_.size() + 1) break;
         session_.apply(*e);
         mod_log_.push_back(frame(protocol::serialize_mod(*e)));
+        added_mods.push_back(std::move(*e));
     }
     for (std::uint64_t n = mods_from + 1; n <= mod_log_.size(); ++n) {
         for (const auto& [id, member] : members_) {
@@ -430,6 +439,9 @@ room_actions room_machine::replicated(const std::vector<store::stored_event>& ev
         }
     }
     mod_committed_ = mod_log_.size();
+    // The writer's node closed its banned members and told its authors; this node does so for
+    // its own.
+    if (!added_mods.empty()) after_moderation(added_mods);
     if (log_.size() > durable_) {
         durable_ = log_.size();
         if (pending_origin_ms_ == 0) pending_origin_ms_ = at_.steady_ms();
@@ -483,6 +495,7 @@ void room_machine::fan_out() {
             send(a.to, std::move(a.reply));
         }
     }
+    send_writer_replies();
 }
 
 void room_machine::broadcast(core::seq_t from, core::seq_t upto) {
@@ -559,6 +572,8 @@ void room_machine::when_durable(std::function<void()> fn) {
 }
 
 void room_machine::reply_when_durable(connection_id c, frame_ptr reply) {
+    // A handed-over command's reply goes in the same transaction as what it appended.
+    if (c == remote_sender) return remote_replies_.push_back(std::move(reply));
     if (fanned_batches_ == submitted_batches_) {
         send(c, std::move(reply));
     } else {
@@ -659,7 +674,7 @@ void room_machine::send_mod_log(connection_id c) {
 
 std::vector<std::string> room_machine::address_hashes_of(const std::string& handle) const {
     const auto key = core::handle_key(handle);
-    std::vector<std::string> out;
+    std::vector<std::string> out = remote_addresses_;
     for (const auto& [id, m] : members_) {
         if (m.viewer || core::handle_key(m.who.handle) != key) continue;
         if (std::find(out.begin(), out.end(), m.address_hash) == out.end()) {
@@ -777,6 +792,146 @@ room_actions room_machine::patch(const std::string& key_hash, const std::string&
     arm_timer();
     when_durable([this, done] { emit(act::run{[done, view = view_json()] { done(view); }}); });
     return take();
+}
+
+// ---- several nodes ------------------------------------------------------------------------------
+
+namespace {
+
+// A handed-over command's row body: the client's message and who sent it.
+std::string handoff_body(const core::actor& who, const std::string& text,
+                         const std::vector<std::string>& addresses) {
+    return protocol::dump(
+        json{{"handle", who.handle},
+             {"name", who.name},
+             {"role", who.who == core::role::moderator ? "moderator" : "participant"},
+             {"message", text},
+             {"addresses", addresses}});
+}
+
+struct handoff {
+    core::actor who;
+    std::string message;
+    std::vector<std::string> addresses;
+};
+
+std::optional<handoff> parse_handoff(const std::string& body) {
+    try {
+        const auto j = json::parse(body);
+        handoff h;
+        h.who.handle = j.at("handle").get<std::string>();
+        h.who.name = j.at("name").get<std::string>();
+        h.who.who = j.at("role").get<std::string>() == "moderator" ? core::role::moderator
+                                                                   : core::role::participant;
+        h.message = j.at("message").get<std::string>();
+        h.addresses = j.at("addresses").get<std::vector<std::string>>();
+        return h;
+    } catch (const json::exception&) {
+        return std::nullopt;
+    }
+}
+
+}  // namespace
+
+void room_machine::set_cluster(std::string node, std::optional<std::int64_t> epoch) {
+    node_ = std::move(node);
+    writer_ = epoch.has_value();
+    epoch_ = epoch.value_or(0);
+}
+
+void room_machine::hand_over(connection_id c, const member_entry& m, const std::string& text) {
+    std::vector<std::string> addresses;
+    const auto msg = protocol::parse_client_message(text);
+    if (const auto* cmd = std::get_if<core::command>(&msg.body)) {
+        if (const auto* mod = std::get_if<core::moderate_cmd>(cmd);
+            mod && mod->action == core::mod_action::ban && mod->ban_address && mod->handle) {
+            addresses = address_hashes_of(*mod->handle);
+        }
+    }
+    store::write_batch batch;
+    batch.handoffs.push_back({0, id_, node_, c, handoff_body(m.who, text, addresses)});
+    ++handed_;
+    stats_.commands_handed_over.fetch_add(1, std::memory_order_relaxed);
+    emit(act::persist{std::move(batch), ++submitted_batches_, log_.size(), mod_log_.size(), 0});
+}
+
+room_actions room_machine::promote(std::int64_t epoch, const moment& m) {
+    at(m);
+    writer_ = true;
+    epoch_ = epoch;
+    armed_for_.reset();
+    do_tick();
+    return take();
+}
+
+room_actions room_machine::handed_over(const std::vector<store::handoff_row>& rows,
+                                       const moment& m) {
+    at(m);
+    if (!writer_) return take();
+    do_tick();
+    for (const auto& row : rows) {
+        if (row.id <= handoff_taken_) continue;
+        handoff_taken_ = row.id;
+        const auto before = out_.size();
+        remote_replies_.clear();
+        const auto h = parse_handoff(row.body);
+        const auto msg =
+            h ? protocol::parse_client_message(h->message) : protocol::client_message{};
+        const auto* cmd = h ? std::get_if<core::command>(&msg.body) : nullptr;
+        if (!cmd) {
+            send_error(remote_sender,
+                       core::make_error(core::error_code::bad_request,
+                                        "The message could not be handed to the chat's server."),
+                       msg.rid, msg.cid);
+        } else {
+            remote_addresses_ = h->addresses;
+            execute(remote_sender, h->who, *cmd, msg.rid, msg.cid);
+            remote_addresses_.clear();
+        }
+        // The row's removal and the replies ride with what the command appended.
+        store::write_batch* batch = nullptr;
+        for (auto i = out_.size(); i > before; --i) {
+            if (auto* p = std::get_if<act::persist>(&out_[i - 1])) {
+                batch = &p->batch;
+                break;
+            }
+        }
+        if (batch == nullptr) {
+            store::write_batch b;
+            b.fences.emplace_back(id_, epoch_);
+            emit(act::persist{std::move(b), ++submitted_batches_, log_.size(), mod_log_.size(), 0});
+            batch = &std::get<act::persist>(out_.back()).batch;
+        }
+        batch->taken.emplace_back(id_, row.id);
+        // Every handed-over command is answered (an empty body: nothing to say), so that its
+        // node knows it was taken.
+        if (remote_replies_.empty()) remote_replies_.push_back(frame(std::string()));
+        for (auto& r : remote_replies_) {
+            batch->replies.push_back({row.node, id_, row.conn, log_.size(), *r});
+        }
+        remote_replies_.clear();
+    }
+    return take();
+}
+
+room_actions room_machine::writer_replied(connection_id c, core::seq_t after,
+                                          const std::string& body, const moment& m) {
+    at(m);
+    if (handed_ > 0) --handed_;
+    if (!body.empty() && members_.count(c) > 0) {
+        writer_replies_.push_back({after, c, frame(body)});
+        send_writer_replies();
+    }
+    return take();
+}
+
+void room_machine::send_writer_replies() {
+    // An ack follows the event it acknowledges: it waits until this room has sent it.
+    while (!writer_replies_.empty() && writer_replies_.front().after <= committed_) {
+        auto r = std::move(writer_replies_.front());
+        writer_replies_.pop_front();
+        if (members_.count(r.to) > 0) send(r.to, std::move(r.body));
+    }
 }
 
 // ---- bookkeeping --------------------------------------------------------------------------------

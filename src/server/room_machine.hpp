@@ -137,11 +137,12 @@ class room_machine {
     };
     room_actions join(joining c, const protocol::hello_msg& hello,
                       const std::optional<std::string>& rid, const moment& at);
-    // `arrived_ms`: steady ms the command reached the room (for delivery latency).
+    // `arrived_ms`: steady ms the command reached the room (for delivery latency); `text`: the
+    // client's message, which a following room hands over.
     room_actions command(connection_id c, const core::command& cmd,
                          const std::optional<std::string>& rid,
                          const std::optional<std::string>& cid, std::int64_t arrived_ms,
-                         const moment& at);
+                         const moment& at, const std::string& text = {});
     room_actions fetch(connection_id c, core::seq_t from, std::size_t max_bytes);
     room_actions leave(connection_id c, const moment& at);
     // Releases what is due; `done` (if any) runs once that is committed and sent.
@@ -156,6 +157,27 @@ class room_machine {
     // again from committed_head()). Nothing is persisted or indexed: the writer did that.
     room_actions replicated(const std::vector<store::stored_event>& events,
                             const std::vector<std::string>& mod_entries, const moment& at);
+
+    // ---- several nodes (server/cluster.hpp) ---------------------------------------------------
+    // Before load: this room is on node `node` (its instance name) of a cluster; it writes the
+    // session if `epoch` is set (the lease it holds), else it follows the node that does: it
+    // keeps its members and sends them what that node appends (replicated), hands their
+    // commands over to it as rows and sends them its replies (writer_replied); its timetable
+    // runs there, not here.
+    void set_cluster(std::string node, std::optional<std::int64_t> epoch);
+    bool writer() const { return writer_; }
+    // Following: the lease was taken (the room caught up first, with replicated()): from now
+    // on this room writes, starting with what fell due.
+    room_actions promote(std::int64_t epoch, const moment& at);
+    // Writing: commands other nodes handed over (store rows, in order; those already taken
+    // are skipped). Each is executed as if its sender were here; what it appends, its row's
+    // removal and the replies to its node are one transaction.
+    room_actions handed_over(const std::vector<store::handoff_row>& rows, const moment& at);
+    // Following: the writer's reply (an empty body: none) to a command this room handed over
+    // for connection `c`, sent once the room has the events up to `after`.
+    room_actions writer_replied(connection_id c, core::seq_t after, const std::string& body,
+                                const moment& at);
+    std::int64_t handoffs_taken() const { return handoff_taken_; }
     // Every member's connection has taken the last broadcast.
     room_actions fanout_taken(const moment& at);
     room_actions fanout_timer(const moment& at);
@@ -184,6 +206,8 @@ class room_machine {
     const core::session& session() const { return session_; }
     core::seq_t committed_head() const { return committed_; }
     std::uint64_t mod_head() const { return mod_log_.size(); }
+    core::seq_t logged() const { return log_.size(); }  // durable or not
+    std::int64_t epoch() const { return epoch_; }
     std::size_t online() const { return members_.size() - viewers_; }
     std::string view_json() const;
     room_summary summary() const;
@@ -228,6 +252,9 @@ class room_machine {
         frame_ptr reply;
     };
 
+    // A handed-over command's sender, while it is executed: what is addressed to it is kept.
+    static constexpr connection_id remote_sender = ~connection_id{0};
+
     void join_viewer(const joining& c, core::seq_t since, const std::optional<std::string>& rid);
     void welcome(connection_id c, core::seq_t since, std::string message);
     void do_fetch(connection_id c, core::seq_t from, std::size_t max_bytes);
@@ -250,7 +277,12 @@ class room_machine {
     std::vector<std::string> address_hashes_of(const std::string& handle) const;
     void when_durable(std::function<void()> fn);
     void reply_when_durable(connection_id c, frame_ptr reply);
-    void send(connection_id c, frame_ptr f) { emit(act::send{c, std::move(f)}); }
+    void send(connection_id c, frame_ptr f) {
+        if (c == remote_sender) return remote_replies_.push_back(std::move(f));
+        emit(act::send{c, std::move(f)});
+    }
+    void hand_over(connection_id c, const member_entry& m, const std::string& frame);
+    void send_writer_replies();
     void send_error(connection_id c, const core::error& e, const std::optional<std::string>& rid,
                     const std::optional<std::string>& cid);
     void presence_changed();
@@ -300,6 +332,22 @@ class room_machine {
     std::size_t fanout_backlog_ = 0;
     bool draining_ = false;
     std::optional<core::instant> armed_for_;
+
+    // Several nodes: this instance's name (empty: one node), whether this room writes (else it
+    // follows) and the epoch of its lease.
+    std::string node_;
+    bool writer_ = true;
+    std::int64_t epoch_ = 0;
+    std::int64_t handoff_taken_ = 0;             // writing: the last handed-over command taken
+    std::vector<frame_ptr> remote_replies_;      // to a handed-over command's sender
+    std::vector<std::string> remote_addresses_;  // its node's addresses of a handle it bans
+    struct writer_reply {
+        core::seq_t after = 0;
+        connection_id to = 0;
+        frame_ptr body;
+    };
+    std::deque<writer_reply> writer_replies_;  // following: replies waiting for their events
+    std::size_t handed_ = 0;                   // following: commands with no reply yet
 
     moment at_;  // the current input's time
     room_actions out_;

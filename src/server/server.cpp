@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "protocol/time_format.hpp"
+#include "server/cluster.hpp"
 #include "server/hub.hpp"
 #include "server/listener.hpp"
 #include "server/steady.hpp"
@@ -173,12 +174,18 @@ int run(const options& opts) {
     }
 
     std::unique_ptr<store::store> stored;
+    std::unique_ptr<cluster> nodes;
     try {
         if (opts.database.empty()) {
             stored = std::make_unique<store::sqlite_store>(opts.data_dir / "hashchat.sqlite3",
                                                            opts.durability, opts.sqlite_cache_mb);
         } else {
-            stored = std::make_unique<store::pg_store>(opts.database);
+            stored = std::make_unique<store::pg_store>(opts.database, !opts.node_id.empty());
+        }
+        if (!opts.node_id.empty()) {
+            nodes = std::make_unique<cluster>(cluster_options{
+                opts.database, opts.node_id, std::chrono::milliseconds(opts.lease_ms),
+                std::chrono::milliseconds(opts.lease_renew_ms)});
         }
     } catch (const store::store_error& e) {
         spdlog::error("cannot open the store: {}", e.what());
@@ -189,8 +196,12 @@ int run(const options& opts) {
     net::io_context ioc(opts.threads);
     committer commits(db, stats, ioc.get_executor(),
                       std::chrono::milliseconds(opts.index_delay_ms));
-    auto h = std::make_shared<hub>(ioc, opts, *time, db, commits, stats);
+    auto h = std::make_shared<hub>(ioc, opts, *time, db, commits, stats, nodes.get());
     h->load();
+    if (nodes) {
+        nodes->start(h->rooms());
+        spdlog::info("node {} of a cluster (lease {} ms)", nodes->node(), opts.lease_ms);
+    }
 
     const auto endpoint = endpoint_of(opts);
     if (!endpoint) return 2;
@@ -215,6 +226,7 @@ int run(const options& opts) {
     ioc.run();
     for (auto& t : threads) t.join();
     commits.stop();
+    if (nodes) nodes->stop();
     h->release();
     spdlog::info("stopped");
     return 0;

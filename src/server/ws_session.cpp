@@ -168,7 +168,8 @@ void ws_session::handle_message(const std::string& text) {
                        false);
     }
     pending_commands_.fetch_add(1, std::memory_order_relaxed);
-    room_->command(self, std::move(cmd), msg.rid, msg.cid);
+    room_->command(self, std::move(cmd), msg.rid, msg.cid,
+                   hub_->clustered() ? text : std::string());
 }
 
 void ws_session::command_done() {

@@ -102,16 +102,33 @@ connection::connection(const std::string& url) {
         throw error("cannot connect to PostgreSQL: " + message, "");
     }
     try {
-        // An acknowledgement means the transaction is on disk, whatever the server's default;
-        // messages (warnings, notices) are not printed on the server's stderr.
+        // Messages (warnings, notices) are not printed on the server's stderr.
         PQsetNoticeProcessor(
             c_, [](void*, const char*) {}, nullptr);
-        exec(
-            "SET synchronous_commit = on; SET client_encoding = 'UTF8'; "
-            "SET application_name = 'hashchat'");
+        set_up();
     } catch (...) {
         PQfinish(c_);
         throw;
+    }
+}
+
+void connection::set_up() {
+    // An acknowledgement means the transaction is on disk, whatever the server's default.
+    exec(
+        "SET synchronous_commit = on; SET client_encoding = 'UTF8'; "
+        "SET application_name = 'hashchat'");
+}
+
+result connection::read(const char* sql, const params& p) {
+    try {
+        return query(sql, p);
+    } catch (const error& e) {
+        if (!e.connection_lost() && PQstatus(c_) == CONNECTION_OK) throw;
+        // PostgreSQL restarted, or closed the connection: once more on a new one.
+        PQreset(c_);
+        if (PQstatus(c_) != CONNECTION_OK) throw;
+        set_up();
+        return query(sql, p);
     }
 }
 

@@ -118,6 +118,10 @@ class connection {
     // SQL without parameters; several statements may be separated by ';'.
     void exec(const char* sql);
     result query(const char* sql, const params& p = {});
+    // A read that changes nothing: if the connection was lost (PostgreSQL restarted, an idle
+    // connection closed), it reconnects and runs it once more. Never for writes: one in flight
+    // when the connection broke may have been committed.
+    result read(const char* sql, const params& p = {});
     void prepare(const char* name, const char* sql);
     result run(const char* prepared_name, const params& p = {});
 
@@ -125,6 +129,7 @@ class connection {
 
   private:
     friend class pipeline;
+    void set_up();
     result check(pg_result* r, const char* what);
 
     pg_conn* c_ = nullptr;

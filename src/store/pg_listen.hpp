@@ -21,6 +21,12 @@ class connection;
 }
 
 inline constexpr const char* log_channel = "hc_log";
+// A session was made (payload: its id).
+inline constexpr const char* session_channel = "hc_session";
+// Commands were handed over to a session's writer (payload: the session's id).
+inline constexpr const char* handoff_channel = "hc_handoff";
+// A writer replied to commands handed over by a node (payload: that node's instance name).
+inline constexpr const char* reply_channel = "hc_reply";
 
 // One session's entry of an hc_log payload: its log's and its moderators' log's heads after the
 // commit (0: not changed by it).

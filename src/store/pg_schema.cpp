@@ -162,6 +162,30 @@ CREATE TABLE test_clock(
 );
 UPDATE schema_version SET v = 2;
 )sql";
+// Version 3: commands handed over between nodes (a node whose client sent it to the session's
+// writer) and the writer's replies (back to that node), each a row until taken.
+constexpr const char* schema_3 = R"sql(
+CREATE TABLE handoffs(
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    session_id text NOT NULL,
+    node text NOT NULL,
+    conn bigint NOT NULL,
+    body text NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+CREATE INDEX handoffs_session ON handoffs(session_id, id);
+CREATE TABLE replies(
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    node text NOT NULL,
+    session_id text NOT NULL,
+    conn bigint NOT NULL,
+    after_seq bigint NOT NULL,
+    body text NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+CREATE INDEX replies_node ON replies(node, id);
+UPDATE schema_version SET v = 3;
+)sql";
 
 }  // namespace
 
@@ -175,12 +199,13 @@ void pg_store::migrate() {
         if (made)
             version =
                 static_cast<int>(writer_->query("SELECT v FROM schema_version").integer(0, 0));
-        if (version < 2) {
+        if (version < 3) {
             writer_->exec("BEGIN");
-            if (version == 0) writer_->exec(schema_1);
-            writer_->exec(schema_2);
+            if (version < 1) writer_->exec(schema_1);
+            if (version < 2) writer_->exec(schema_2);
+            writer_->exec(schema_3);
             writer_->exec("COMMIT");
-        } else if (version > 2) {
+        } else if (version > 3) {
             throw store_error("the PostgreSQL database was made by a newer hashchat (schema " +
                               std::to_string(version) + ")");
         }

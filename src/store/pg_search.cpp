@@ -117,7 +117,7 @@ ORDER BY r.score DESC, r.id DESC
     search_result out;
     try {
         const std::string query = reader_
-                                      ->query(
+                                      ->read(
                                           "SELECT hc_query($1::text[], $2::boolean[], "
                                           "$3::boolean[], $4::boolean[])::text",
                                           terms)
@@ -130,7 +130,7 @@ ORDER BY r.score DESC, r.id DESC
             "AND ($3::text IS NULL OR p.scope_words @> ARRAY[$3::text]) LIMIT $4) w";
         auto run = filters(query);
         run.add(static_cast<std::int64_t>(req.offset)).add(static_cast<std::int64_t>(req.limit));
-        const auto r = reader_->query(sql, run);
+        const auto r = reader_->read(sql, run);
         for (int i = 0; i < r.rows(); ++i) {
             search_hit h;
             h.session_id = r.text(i, 0);
@@ -146,7 +146,7 @@ ORDER BY r.score DESC, r.id DESC
         if (out.hits.empty() && req.offset > 0) {
             // The page is past the matches: count them all the same.
             out.matched =
-                static_cast<std::size_t>(reader_->query(count_sql, filters(query)).integer(0, 0));
+                static_cast<std::size_t>(reader_->read(count_sql, filters(query)).integer(0, 0));
         }
     } catch (const pg::error& e) {
         if (e.connection_lost()) throw;
@@ -158,7 +158,7 @@ ORDER BY r.score DESC, r.id DESC
 
 std::map<std::string, post_counts> pg_store::counts(const std::vector<std::string>& session_ids) {
     std::lock_guard lock(read_mutex_);
-    const auto r = reader_->query(
+    const auto r = reader_->read(
         "SELECT session_id, count(*), count(DISTINCT author_key) FROM posts "
         "WHERE NOT hidden AND NOT deleted AND session_id = ANY($1::text[]) GROUP BY session_id",
         params().add(pg::text_array(session_ids)));
@@ -172,7 +172,7 @@ std::map<std::string, post_counts> pg_store::counts(const std::vector<std::strin
 
 std::set<std::string> pg_store::authors(const std::vector<std::string>& session_ids) {
     std::lock_guard lock(read_mutex_);
-    const auto r = reader_->query(
+    const auto r = reader_->read(
         "SELECT DISTINCT author_key FROM posts WHERE NOT hidden AND NOT deleted "
         "AND session_id = ANY($1::text[])",
         params().add(pg::text_array(session_ids)));
@@ -183,7 +183,7 @@ std::set<std::string> pg_store::authors(const std::vector<std::string>& session_
 
 std::map<std::string, core::seq_t> pg_store::index_watermarks() {
     std::lock_guard lock(read_mutex_);
-    const auto r = reader_->query("SELECT session_id, seq FROM indexed");
+    const auto r = reader_->read("SELECT session_id, seq FROM indexed");
     std::map<std::string, core::seq_t> out;
     for (int i = 0; i < r.rows(); ++i) {
         out[r.text(i, 0)] = static_cast<core::seq_t>(r.integer(i, 1));

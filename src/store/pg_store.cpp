@@ -2,26 +2,32 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "core/text.hpp"
 #include "store/pg_connection.hpp"
 #include "store/pg_listen.hpp"
+#include "store/pg_node.hpp"
 
 namespace hashchat::store {
 
 using pg::params;
 
-pg_store::pg_store(const std::string& url)
+pg_store::pg_store(const std::string& url, bool cluster)
     : writer_(std::make_unique<pg::connection>(url)),
       reader_(std::make_unique<pg::connection>(url)) {
     migrate();
-    // Until the nodes coordinate who writes which session (leases, hand-over: issue 15), one
-    // server at a time uses a database: two would both append to the same logs. The lock is
-    // held by the writer's connection for as long as the server runs.
-    if (!writer_->query("SELECT pg_try_advisory_lock(7215002)").boolean(0, 0)) {
-        throw store_error(
-            "another hashchat server is using this PostgreSQL database; several nodes on one "
-            "database are not supported yet");
+    // A server started without --node-id writes every session without leases: it must be alone
+    // on the database, and the nodes of a cluster share it among themselves only. The lock (shared
+    // by the nodes, exclusive for a lone server) is held by the writer's connection for as long
+    // as the server runs.
+    const char* lock = cluster ? "SELECT pg_try_advisory_lock_shared(7215002)"
+                               : "SELECT pg_try_advisory_lock(7215002)";
+    if (!writer_->query(lock).boolean(0, 0)) {
+        throw store_error(cluster ? "a hashchat server started without --node-id is using this "
+                                    "PostgreSQL database"
+                                  : "another hashchat server is using this PostgreSQL database; "
+                                    "several nodes on one database need --node-id on each");
     }
     prepare_writer();
 }
@@ -65,6 +71,13 @@ void pg_store::prepare_writer() {
               "UPDATE SET seq = greatest(indexed.seq, excluded.seq)");
     w.prepare("mod",
               "INSERT INTO mod_events(session_id, n, at, kind, body) VALUES($1,$2,$3,$4,$5)");
+    w.prepare("handoffs",
+              "INSERT INTO handoffs(session_id, node, conn, body) SELECT * FROM "
+              "unnest($1::text[], $2::text[], $3::bigint[], $4::text[])");
+    w.prepare("taken", "DELETE FROM handoffs WHERE id = ANY($1::bigint[])");
+    w.prepare("replies",
+              "INSERT INTO replies(node, session_id, conn, after_seq, body) SELECT * FROM "
+              "unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::text[])");
 }
 
 bool pg_store::create_session(const std::string& id, const std::string& config_json,
@@ -76,34 +89,28 @@ bool pg_store::create_session(const std::string& id, const std::string& config_j
         "INSERT INTO moderator_keys(session_id, key_hash, key_id, label, owner, created_at) "
         "SELECT id, $3, 'k1', 'owner', true, $4 FROM s",
         params().add(id).add(config_json).add(key_hash).add(created_ms));
-    return r.changed() == 1;
+    if (r.changed() != 1) return false;
+    // The other nodes add it to their lists (store/pg_listen.hpp).
+    writer_->query("SELECT pg_notify($1, $2)", params().add(session_channel).add(id));
+    return true;
 }
 
 std::vector<stored_session> pg_store::sessions() {
     std::lock_guard lock(read_mutex_);
     std::vector<stored_session> out;
-    const auto rows = reader_->query("SELECT id, config FROM sessions ORDER BY created_at, id");
+    const auto rows = reader_->read("SELECT id, config FROM sessions ORDER BY created_at, id");
     std::map<std::string, std::size_t> at;
     for (int i = 0; i < rows.rows(); ++i) {
         at[rows.text(i, 0)] = out.size();
         out.push_back({rows.text(i, 0), rows.text(i, 1), {}, {}});
     }
-    const auto keys = reader_->query(
+    const auto keys = reader_->read(
         "SELECT session_id, key_hash, key_id, label, owner, revoked, created_at "
         "FROM moderator_keys ORDER BY session_id, owner DESC, created_at, ord");
     for (int i = 0; i < keys.rows(); ++i) {
         const auto s = at.find(keys.text(i, 0));
         if (s == at.end()) continue;  // a session made since the first read
-        core::moderator_key k;
-        k.hash = keys.text(i, 1);
-        k.id = keys.text(i, 2);
-        k.label = keys.text(i, 3);
-        k.owner = keys.boolean(i, 4);
-        k.revoked = keys.boolean(i, 5);
-        k.created_at = core::instant{core::duration{keys.integer(i, 6)}};
-        auto& session = out[s->second];
-        if (!k.revoked) session.key_hashes.push_back(k.hash);
-        session.keys.push_back(std::move(k));
+        pg::add_key(out[s->second], keys, i, 1);
     }
     return out;
 }
@@ -111,8 +118,8 @@ std::vector<stored_session> pg_store::sessions() {
 std::vector<core::member> pg_store::members(const std::string& session_id) {
     std::lock_guard lock(read_mutex_);
     const auto r =
-        reader_->query("SELECT handle, name, token_hash FROM members WHERE session_id = $1",
-                       params().add(session_id));
+        reader_->read("SELECT handle, name, token_hash FROM members WHERE session_id = $1",
+                      params().add(session_id));
     std::vector<core::member> out;
     for (int i = 0; i < r.rows(); ++i) out.push_back({r.text(i, 0), r.text(i, 1), r.text(i, 2)});
     return out;
@@ -124,7 +131,7 @@ std::vector<stored_event> pg_store::events(const std::string& session_id) {
 
 std::vector<stored_event> pg_store::events_after(const std::string& session_id, core::seq_t seq) {
     std::lock_guard lock(read_mutex_);
-    const auto r = reader_->query(
+    const auto r = reader_->read(
         "SELECT body, cid FROM events WHERE session_id = $1 AND seq > $2 ORDER BY seq",
         params().add(session_id).add(static_cast<std::int64_t>(seq)));
     std::vector<stored_event> out;
@@ -135,21 +142,18 @@ std::vector<stored_event> pg_store::events_after(const std::string& session_id, 
 
 log_marks pg_store::marks(const std::string& session_id) {
     std::lock_guard lock(read_mutex_);
-    log_marks out;
-    const auto head = reader_->query("SELECT max(seq) FROM events WHERE session_id = $1",
-                                     params().add(session_id));
-    if (!head.null(0, 0)) out.head = static_cast<core::seq_t>(head.integer(0, 0));
-    const auto phases = reader_->query(
-        "SELECT body FROM events WHERE session_id = $1 AND kind = 'phase' ORDER BY seq",
-        params().add(session_id));
-    for (int i = 0; i < phases.rows(); ++i) out.phases.push_back({phases.text(i, 0), {}});
-    return out;
+    return pg::read_marks(*reader_, session_id);
+}
+
+std::optional<stored_session> pg_store::session(const std::string& id) {
+    std::lock_guard lock(read_mutex_);
+    return pg::read_session(*reader_, id);
 }
 
 std::vector<std::string> pg_store::mod_entries(const std::string& session_id) {
     std::lock_guard lock(read_mutex_);
-    const auto r = reader_->query("SELECT body FROM mod_events WHERE session_id = $1 ORDER BY n",
-                                  params().add(session_id));
+    const auto r = reader_->read("SELECT body FROM mod_events WHERE session_id = $1 ORDER BY n",
+                                 params().add(session_id));
     std::vector<std::string> out;
     for (int i = 0; i < r.rows(); ++i) out.push_back(r.text(i, 0));
     return out;
@@ -167,8 +171,7 @@ bool pg_store::create_series(const std::string& id, const std::string& config_js
 
 std::vector<store::stored_series> pg_store::series() {
     std::lock_guard lock(read_mutex_);
-    const auto r =
-        reader_->query("SELECT id, config, key_hash FROM series ORDER BY created_at, id");
+    const auto r = reader_->read("SELECT id, config, key_hash FROM series ORDER BY created_at, id");
     std::vector<stored_series> out;
     for (int i = 0; i < r.rows(); ++i) out.push_back({r.text(i, 0), r.text(i, 1), r.text(i, 2)});
     return out;
@@ -314,6 +317,46 @@ void pg_store::commit(const write_batch& batch) {
     }
     for (auto& payload : log_payloads(notices)) {
         p.send("notify", params().add(log_channel).add(std::move(payload)));
+    }
+    // Commands handed over, taken, and the replies (several nodes): the writers and the
+    // clients' nodes are woken the same way, by name only.
+    if (!batch.handoffs.empty()) {
+        pg::array session, node, conn, body;
+        std::set<std::string> sessions;
+        for (const auto& h : batch.handoffs) {
+            session.add(h.session_id);
+            node.add(h.node);
+            conn.add(static_cast<std::int64_t>(h.conn));
+            body.add(h.body);
+            sessions.insert(h.session_id);
+        }
+        p.send("handoffs",
+               params().add(session.done()).add(node.done()).add(conn.done()).add(body.done()));
+        for (const auto& id : sessions) p.send("notify", params().add(handoff_channel).add(id));
+    }
+    if (!batch.taken.empty()) {
+        pg::array ids;
+        for (const auto& t : batch.taken) ids.add(t.second);
+        p.send("taken", params().add(ids.done()));
+    }
+    if (!batch.replies.empty()) {
+        pg::array node, session, conn, after, body;
+        std::set<std::string> nodes;
+        for (const auto& r : batch.replies) {
+            node.add(r.node);
+            session.add(r.session_id);
+            conn.add(static_cast<std::int64_t>(r.conn));
+            after.add(static_cast<std::int64_t>(r.after_seq));
+            body.add(r.body);
+            nodes.insert(r.node);
+        }
+        p.send("replies", params()
+                              .add(node.done())
+                              .add(session.done())
+                              .add(conn.done())
+                              .add(after.done())
+                              .add(body.done()));
+        for (const auto& n : nodes) p.send("notify", params().add(reply_channel).add(n));
     }
     try {
         p.commit();

@@ -20,7 +20,9 @@ class pg_store final : public store {
   public:
     // `url`: a libpq connection string or URL. Makes or upgrades the schema (one node at a time,
     // under an advisory lock). Throws store_error if PostgreSQL cannot be reached.
-    explicit pg_store(const std::string& url);
+    // `cluster`: one of several nodes sharing the database (each session written by the node
+    // holding its lease); else the only server on it, which another cannot join.
+    explicit pg_store(const std::string& url, bool cluster = false);
     ~pg_store() override;
 
     bool create_session(const std::string& id, const std::string& config_json,
@@ -30,6 +32,7 @@ class pg_store final : public store {
     std::vector<stored_event> events(const std::string& session_id) override;
     std::vector<stored_event> events_after(const std::string& session_id, core::seq_t seq) override;
     log_marks marks(const std::string& session_id) override;
+    std::optional<stored_session> session(const std::string& id) override;
     std::vector<std::string> mod_entries(const std::string& session_id) override;
     bool create_series(const std::string& id, const std::string& config_json,
                        const std::string& key_hash, std::int64_t created_ms) override;

@@ -90,6 +90,27 @@ struct new_row {
     std::int64_t created_ms = 0;
 };
 
+// Several nodes: a command a node's client sent to a session another node writes, handed over
+// as a row (table `handoffs`); `body` is protocol::handoff_json (the client's message and who
+// sent it). The writer takes it in the transaction that commits what it did.
+struct handoff_row {
+    std::int64_t id = 0;  // assigned by the store
+    std::string session_id;
+    std::string node;  // the instance whose client sent it
+    std::uint64_t conn = 0;
+    std::string body;
+};
+
+// Several nodes: the writer's answer (an ack, an error...) to a handed-over command, for the
+// client's node, to be sent once that node's room has the events up to `after_seq`.
+struct reply_row {
+    std::string node;
+    std::string session_id;
+    std::uint64_t conn = 0;
+    core::seq_t after_seq = 0;
+    std::string body;
+};
+
 struct write_batch {
     std::vector<new_row> new_series;
     std::vector<new_row> new_sessions;  // each with its owner key (k1)
@@ -105,9 +126,15 @@ struct write_batch {
     // lease its writer holds. If another node has taken a lease over since, nothing of the
     // batch is written (store::fenced). One node (SQLite): none.
     std::vector<std::pair<std::string, std::int64_t>> fences;
+    // Several nodes: commands handed over to a session's writer, those it took (session, row
+    // id: deleted) and its replies. One node: none.
+    std::vector<handoff_row> handoffs;
+    std::vector<std::pair<std::string, std::int64_t>> taken;
+    std::vector<reply_row> replies;
     bool empty() const {
         return new_series.empty() && new_sessions.empty() && events.empty() && members.empty() &&
-               mods.empty() && configs.empty() && keys.empty() && index.empty() && indexed.empty();
+               mods.empty() && configs.empty() && keys.empty() && index.empty() &&
+               indexed.empty() && handoffs.empty() && taken.empty() && replies.empty();
     }
 };
 
@@ -181,6 +208,14 @@ class store {
     virtual bool create_session(const std::string& id, const std::string& config_json,
                                 const std::string& key_hash, std::int64_t created_ms) = 0;
     virtual std::vector<stored_session> sessions() = 0;
+    // One session, or none (several nodes: a session another node made, asked for before its
+    // notification came).
+    virtual std::optional<stored_session> session(const std::string& id) {
+        for (auto& s : sessions()) {
+            if (s.id == id) return std::move(s);
+        }
+        return std::nullopt;
+    }
     // A session's members, log and moderators' log; they do not wait for the committer's
     // transactions.
     virtual std::vector<core::member> members(const std::string& session_id) = 0;

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "store/pg_leases.hpp"
+#include "store/pg_node.hpp"
 #include "store_fixture.hpp"
 #include "test_support.hpp"
 
@@ -73,6 +74,16 @@ TEST_CASE("every field of batches submitted in one turn is committed in one tran
                 const auto epoch = leases.acquire("s1", std::chrono::minutes(1));
                 REQUIRE(epoch);
                 second.fences.emplace_back("s1", *epoch);
+                // The cluster's rows: a command handed over (by a follower), one taken (by the
+                // writer, which was handed over before) and a reply to a command.
+                store::write_batch earlier;
+                earlier.handoffs.push_back({0, "s1", "node-b", 7, R"({"type":"like"})"});
+                db.commit(earlier);
+                const auto waiting = store::pg_node(fx.where()).handoffs("s1", 0);
+                REQUIRE(waiting.size() == 1);
+                first.handoffs.push_back({0, "s1", "node-c", 9, R"({"type":"post"})"});
+                second.taken.emplace_back("s1", waiting[0].id);
+                second.replies.push_back({"node-b", "s1", 7, 2, R"({"type":"ok"})"});
             }
 
             std::promise<void> both;
@@ -115,4 +126,19 @@ TEST_CASE("every field of batches submitted in one turn is committed in one tran
     CHECK(members[0].handle == "ann");
     CHECK(members[0].token_hash == "token-hash");
     CHECK(reopened.mod_entries("s1") == std::vector<std::string>{R"({"kind":"mute"})"});
+    if (fx.postgresql()) {
+        store::pg_node node(fx.where());
+        const auto handoffs = node.handoffs("s1", 0);
+        REQUIRE(handoffs.size() == 1);  // the one taken is gone
+        CHECK(handoffs[0].node == "node-c");
+        CHECK(handoffs[0].conn == 9);
+        CHECK(handoffs[0].body == R"({"type":"post"})");
+        const auto replies = node.take_replies("node-b");
+        REQUIRE(replies.size() == 1);
+        CHECK(replies[0].session_id == "s1");
+        CHECK(replies[0].conn == 7);
+        CHECK(replies[0].after_seq == 2);
+        CHECK(replies[0].body == R"({"type":"ok"})");
+        CHECK(node.take_replies("node-b").empty());  // taken once
+    }
 }

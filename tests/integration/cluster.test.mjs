@@ -1,0 +1,158 @@
+// Several nodes on one PostgreSQL database (--node-id): each session is written by one node at
+// a time under a lease, and any node serves any client. Members on the nodes that follow the
+// writer get every event once and in order; a post written on a follower is handed over to the
+// writer through PostgreSQL and acknowledged once; when the writer dies (SIGKILL) a follower
+// takes the lease over after it expires, executes what was handed over and not yet taken, and
+// the chat goes on. A server started without --node-id on the cluster's database is refused.
+//
+// Leases are held in PostgreSQL and expire on its clock: the failover waits (bounded) for the
+// lease to run out, which --lease-ms keeps short here.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+    PG_URL, pgUrlOf, createDatabase, dropDatabase, startServer, killServer, removeDataDir, createSession,
+    advanceTo, addMinutes, step, metrics, metric, withTimeout, Client, http,
+} from './harness.mjs';
+import { Q1, Q2, Q3, expectPostEvent, join } from './common.mjs';
+
+const START = '2026-11-26T19:00:00.000Z';
+const T = (m) => addMinutes(START, m);
+const SPEC = {
+    hashtag: '#Cluster',
+    title: 'Cluster test',
+    mode: 'live',
+    timezone: 'Europe/London',
+    start: '2026-11-26T19:00:00',
+    questions: [Q1, Q2, Q3],
+    intro_minutes: 5,
+    round_minutes: 8,
+    wrapup_minutes: 5,
+};
+const LEASE_MS = 1500;
+
+/** Every event a client has, as comparable text (seq, kind, author, text). */
+function digest(client) {
+    return client.events.map((e) => `${e.seq}:${e.kind}:${e.author ?? ''}:${e.text ?? e.phase ?? ''}`);
+}
+
+/** Waits until every client has the same events up to `head`, gap-free. */
+async function sameEverywhere(clients, head) {
+    for (const c of clients) await c.waitSeq(head, 15_000);
+    for (const c of clients) c.assertGapFree(head);
+    const ref = digest(clients[0]);
+    for (const c of clients.slice(1)) assert.deepEqual(digest(c), ref, `${c.label} and ${clients[0].label} see the same events`);
+}
+
+test('three nodes on one PostgreSQL database: hand-over, replication and failover', { skip: !PG_URL && 'needs HASHCHAT_TEST_PG', timeout: 180_000 }, async () => {
+    const database = `hc_cluster_${process.pid}`;
+    dropDatabase(database);
+    createDatabase(database);
+    const url = pgUrlOf(database);
+    const nodes = {};
+    const clients = [];
+    const node = (name) => startServer({
+        clock: '2026-11-26T18:55:00Z',
+        args: [`--database=${url}`, `--node-id=${name}`, `--lease-ms=${LEASE_MS}`, '--lease-renew-ms=300'],
+    });
+    try {
+        nodes.a = await node('a');
+        nodes.b = await node('b');
+        nodes.c = await node('c');
+        const created = await createSession(nodes.b, SPEC);
+        const id = created.id;
+
+        // ann joins on a first: a builds the session's room and takes its lease (the writer).
+        const ann = await join(nodes.a, id, 'ann', 'Ann');
+        const host = await join(nodes.a, id, 'host', 'Host', { key: created.moderator_key });
+        const bob = await join(nodes.b, id, 'bob', 'Bob');
+        const cat = await join(nodes.c, id, 'cat', 'Cat');
+        clients.push(ann, host, bob, cat);
+
+        await step('the writer runs the timetable; the followers\' members get its phases', async () => {
+            for (const n of Object.values(nodes)) await advanceTo(n, T(5));
+            for (const c of [ann, bob, cat]) {
+                await c.waitEvent((e) => e.kind === 'phase' && e.round === 1, `${c.label}: Q1`);
+            }
+        });
+
+        let a1;
+        await step('a post on the writer reaches the followers\' members', async () => {
+            a1 = await ann.post('A1: a question on the door', { cid: 'ann-a1' });
+            for (const c of [bob, cat]) await expectPostEvent(c, a1.seq, { author: 'ann', name: 'Ann', text: 'A1: a question on the door', round: 1 });
+        });
+
+        await step('posts, replies, likes and edits on followers are handed over and acknowledged once', async () => {
+            const b1 = await bob.post('A1: I ask them to predict', { cid: 'bob-a1' });
+            assert.equal(b1.seq, a1.seq + 1, 'the writer gave the handed-over post the next seq');
+            const c1 = await cat.post('Love this @ann', { cid: 'cat-r1', reply_to: a1.seq });
+            await bob.ok({ type: 'like', seq: a1.seq });
+            await cat.ok({ type: 'edit', seq: c1.seq, text: 'Love this, @ann' });
+            // the same cid again is acknowledged with the same seq, not written twice
+            const again = await bob.post('A1: I ask them to predict', { cid: 'bob-a1' });
+            assert.equal(again.seq, b1.seq, 'a resent cid is acknowledged with its first seq');
+            await expectPostEvent(ann, c1.seq, { author: 'cat', name: 'Cat', text: 'Love this @ann', round: 1, reply_to: a1.seq, mentions: ['ann'] });
+            const head = (await http(nodes.a, 'GET', `/api/sessions/${id}`)).json.head;
+            await sameEverywhere([ann, host, bob, cat], head);
+            const edit = cat.events.find((e) => e.kind === 'edit' && e.target === c1.seq);
+            assert.ok(edit, `the edit was written: ${JSON.stringify(cat.events.slice(-3))}`);
+            const m = await metrics(nodes.b);
+            assert.ok(metric(m, 'hashchat_commands_handed_over_total') >= 3, 'b handed its commands over');
+        });
+
+        await step('a handed-over command the writer refuses comes back as its error, and changes nothing', async () => {
+            const before = (await http(nodes.a, 'GET', `/api/sessions/${id}`)).json.head;
+            const err = await bob.expectError({ type: 'edit', seq: a1.seq, text: 'not mine' }, 'not_allowed');
+            assert.ok(err.message, 'the error says why');
+            await bob.ping();
+            assert.equal((await http(nodes.a, 'GET', `/api/sessions/${id}`)).json.head, before, 'nothing was written');
+        });
+
+        await step('a lone server (no --node-id) is refused on the cluster\'s database', async () => {
+            await assert.rejects(
+                startServer({ args: [`--database=${url}`] }),
+                /without --node-id|another hashchat server|several nodes/,
+            );
+        });
+
+        let killedAt;
+        let pending;
+        await step('SIGKILL the writer: a follower takes the lease over and the chat goes on', async () => {
+            nodes.a.proc.kill('SIGKILL');
+            await nodes.a.exited;
+            killedAt = Date.now();
+            // written while nobody writes the session: handed over, waits in PostgreSQL, and is
+            // executed by the node that takes over
+            pending = bob.post('A1: still here after the writer died', { cid: 'bob-after' });
+            const ack = await withTimeout(pending, 15_000, 'the post handed over while no node wrote the session');
+            const took = Date.now() - killedAt;
+            assert.ok(took < 5000 + LEASE_MS, `a follower took over within ${took} ms`);
+            await expectPostEvent(cat, ack.seq, { author: 'bob', name: 'Bob', text: 'A1: still here after the writer died', round: 1 });
+        });
+
+        await step('ann reconnects to another node and resumes where she was', async () => {
+            const since = ann.events.at(-1).seq;
+            const again = await Client.connect(nodes.c, 'ann2');
+            clients.push(again);
+            await again.hello(id, 'ann', 'Ann', { token: ann.token, since });
+            const b = await again.post('A1: back on c', { cid: 'ann-back' });
+            await expectPostEvent(bob, b.seq, { author: 'ann', text: 'A1: back on c', round: 1 });
+            await sameEverywhere([bob, cat], b.seq);
+        });
+
+        await step('the new writer runs the timetable on', async () => {
+            for (const n of [nodes.b, nodes.c]) await advanceTo(n, T(13));
+            for (const c of [bob, cat]) {
+                const q2 = await c.waitEvent((e) => e.kind === 'phase' && e.round === 2, `${c.label}: Q2`);
+                assert.equal(q2.question, Q2);
+            }
+            const q2s = bob.events.filter((e) => e.kind === 'phase' && e.round === 2);
+            assert.equal(q2s.length, 1, 'Q2 was written once');
+        });
+    } finally {
+        for (const c of clients) c.terminate();
+        for (const n of Object.values(nodes)) await killServer(n);
+        for (const n of Object.values(nodes)) await removeDataDir(n.dataDir);
+        dropDatabase(database);
+    }
+});
