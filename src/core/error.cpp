@@ -40,6 +40,14 @@ std::string_view to_string(error_code code) {
     return "unknown";
 }
 
+std::optional<error_code> error_code_from(std::string_view text) {
+    for (int i = 0; i <= static_cast<int>(error_code::rate_limited); ++i) {
+        const auto code = static_cast<error_code>(i);
+        if (to_string(code) == text) return code;
+    }
+    return std::nullopt;
+}
+
 std::ostream& operator<<(std::ostream& os, error_code code) { return os << to_string(code); }
 
 std::ostream& operator<<(std::ostream& os, const error& e) {

@@ -30,6 +30,8 @@ enum class error_code {
 };
 
 std::string_view to_string(error_code code);
+// The code named by to_string's text, or none.
+std::optional<error_code> error_code_from(std::string_view text);
 std::ostream& operator<<(std::ostream& os, error_code code);
 
 struct error {

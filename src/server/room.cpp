@@ -193,6 +193,17 @@ void room::patch(std::string key_hash, std::string body, key_reply done) {
 void room::set_cluster(std::string node, std::optional<std::int64_t> epoch) {
     std::lock_guard lock(mutex_);
     machine_.set_cluster(std::move(node), epoch);
+    // An HTTP write another node handed over is answered through the store once it is durable.
+    machine_.set_http_replier([weak = weak_from_this()](std::string to, std::uint64_t conn) {
+        return [weak, to = std::move(to), conn](core::result<std::string> r) {
+            const auto self = weak.lock();
+            if (!self) return;
+            net::post(self->strand_, [self, to, conn, r = std::move(r)] {
+                self->step(
+                    [&](room_machine& m) { return m.http_replied(to, conn, r, self->now()); });
+            });
+        };
+    });
 }
 
 room_position room::position() {

@@ -100,8 +100,9 @@ std::vector<frame_ptr> room_machine::committed_log() const {
 
 bool room_machine::idle() const {
     return members_.empty() && waiting_.empty() && after_commit_.empty() && handed_ == 0 &&
-           writer_replies_.empty() && submitted_batches_ == completed_batches_ &&
-           committed_ == durable_ && !fanout_busy_ && !fanout_timer_armed_;
+           http_waiting_.empty() && writer_replies_.empty() &&
+           submitted_batches_ == completed_batches_ && committed_ == durable_ && !fanout_busy_ &&
+           !fanout_timer_armed_;
 }
 
 // ---- joining ------------------------------------------------------------------------------------
@@ -715,6 +716,12 @@ void room_machine::after_moderation(const std::vector<core::mod_entry>& mods) {
 
 room_actions room_machine::create_key(const std::string& owner_hash, const std::string& label,
                                       const std::string& new_key, const moment& m, key_reply done) {
+    if (following()) {
+        return hand_over_http(
+            protocol::dump(json{
+                {"op", "create_key"}, {"owner", owner_hash}, {"label", label}, {"key", new_key}}),
+            std::move(done));
+    }
     at(m);
     if (auto owner = session_.owner_key(owner_hash); !owner) {
         emit(act::run{[done, e = owner.err()] { done(e); }});
@@ -734,6 +741,10 @@ room_actions room_machine::create_key(const std::string& owner_hash, const std::
 }
 
 room_actions room_machine::list_keys(const std::string& owner_hash, key_reply done) {
+    if (following()) {
+        return hand_over_http(protocol::dump(json{{"op", "list_keys"}, {"owner", owner_hash}}),
+                              std::move(done));
+    }
     if (auto owner = session_.owner_key(owner_hash); !owner) {
         emit(act::run{[done, e = owner.err()] { done(e); }});
         return take();
@@ -752,6 +763,11 @@ room_actions room_machine::list_keys(const std::string& owner_hash, key_reply do
 
 room_actions room_machine::revoke_key(const std::string& owner_hash, const std::string& key_id,
                                       key_reply done) {
+    if (following()) {
+        return hand_over_http(
+            protocol::dump(json{{"op", "revoke_key"}, {"owner", owner_hash}, {"key_id", key_id}}),
+            std::move(done));
+    }
     auto owner = session_.owner_key(owner_hash);
     auto revoked = owner ? session_.revoke_key(key_id) : owner;
     if (!revoked) {
@@ -771,6 +787,11 @@ room_actions room_machine::revoke_key(const std::string& owner_hash, const std::
 
 room_actions room_machine::patch(const std::string& key_hash, const std::string& body,
                                  const moment& m, key_reply done) {
+    if (following()) {
+        return hand_over_http(
+            protocol::dump(json{{"op", "patch"}, {"key", key_hash}, {"body", body}}),
+            std::move(done));
+    }
     at(m);
     do_tick();
     if (!session_.key_by_hash(key_hash)) {
@@ -815,6 +836,13 @@ struct handoff {
     std::vector<std::string> addresses;
 };
 
+// An HTTP write's row body: {"http": the operation's JSON text}; none if it is not one.
+std::optional<std::string> http_handoff(const std::string& body) {
+    const auto j = json::parse(body, nullptr, false);
+    if (!j.is_object() || !j.contains("http") || !j["http"].is_string()) return std::nullopt;
+    return j["http"].get<std::string>();
+}
+
 std::optional<handoff> parse_handoff(const std::string& body) {
     try {
         const auto j = json::parse(body);
@@ -855,6 +883,57 @@ void room_machine::hand_over(connection_id c, const member_entry& m, const std::
     emit(act::persist{std::move(batch), ++submitted_batches_, log_.size(), mod_log_.size(), 0});
 }
 
+room_actions room_machine::hand_over_http(const std::string& op, key_reply done) {
+    const auto conn = http_handed_++;
+    http_waiting_.emplace(conn, std::move(done));
+    store::write_batch batch;
+    batch.handoffs.push_back({0, id_, node_, conn, protocol::dump(json{{"http", op}})});
+    stats_.commands_handed_over.fetch_add(1, std::memory_order_relaxed);
+    emit(act::persist{std::move(batch), ++submitted_batches_, log_.size(), mod_log_.size(), 0});
+    return take();
+}
+
+room_actions room_machine::run_http(const std::string& body, key_reply done, const moment& m) {
+    try {
+        const auto op = json::parse(body);
+        const auto name = op.at("op").get<std::string>();
+        if (name == "create_key") {
+            return create_key(op.at("owner").get<std::string>(), op.at("label").get<std::string>(),
+                              op.at("key").get<std::string>(), m, std::move(done));
+        }
+        if (name == "list_keys")
+            return list_keys(op.at("owner").get<std::string>(), std::move(done));
+        if (name == "revoke_key") {
+            return revoke_key(op.at("owner").get<std::string>(), op.at("key_id").get<std::string>(),
+                              std::move(done));
+        }
+        if (name == "patch") {
+            return patch(op.at("key").get<std::string>(), op.at("body").get<std::string>(), m,
+                         std::move(done));
+        }
+    } catch (const json::exception&) {
+    }
+    emit(act::run{[done] {
+        done(core::make_error(core::error_code::bad_request,
+                              "The request could not be handed to the chat's server."));
+    }});
+    return take();
+}
+
+room_actions room_machine::http_replied(const std::string& node, std::uint64_t conn,
+                                        const core::result<std::string>& r, const moment& m) {
+    at(m);
+    const auto body =
+        r ? json{{"http_ok", *r}}
+          : json{{"http_error",
+                  {{"code", core::to_string(r.err().code)}, {"message", r.err().message}}}};
+    store::write_batch b;
+    b.fences.emplace_back(id_, epoch_);
+    b.replies.push_back({node, id_, conn, log_.size(), protocol::dump(body)});
+    emit(act::persist{std::move(b), ++submitted_batches_, log_.size(), mod_log_.size(), 0});
+    return take();
+}
+
 room_actions room_machine::promote(std::int64_t epoch, const moment& m) {
     at(m);
     writer_ = true;
@@ -874,6 +953,15 @@ room_actions room_machine::handed_over(const std::vector<store::handoff_row>& ro
         handoff_taken_ = row.id;
         const auto before = out_.size();
         remote_replies_.clear();
+        if (auto http = http_handoff(row.body)) {
+            // An HTTP write: answered (http_replied) once what it changed is durable.
+            auto acts = run_http(
+                *http, http_replier_ ? http_replier_(row.node, row.conn) : key_reply([](auto) {}),
+                m);
+            for (auto& a : acts) out_.push_back(std::move(a));
+            take_row(row, before, false);
+            continue;
+        }
         const auto h = parse_handoff(row.body);
         const auto msg =
             h ? protocol::parse_client_message(h->message) : protocol::client_message{};
@@ -888,35 +976,56 @@ room_actions room_machine::handed_over(const std::vector<store::handoff_row>& ro
             execute(remote_sender, h->who, *cmd, msg.rid, msg.cid);
             remote_addresses_.clear();
         }
-        // The row's removal and the replies ride with what the command appended.
-        store::write_batch* batch = nullptr;
-        for (auto i = out_.size(); i > before; --i) {
-            if (auto* p = std::get_if<act::persist>(&out_[i - 1])) {
-                batch = &p->batch;
-                break;
-            }
-        }
-        if (batch == nullptr) {
-            store::write_batch b;
-            b.fences.emplace_back(id_, epoch_);
-            emit(act::persist{std::move(b), ++submitted_batches_, log_.size(), mod_log_.size(), 0});
-            batch = &std::get<act::persist>(out_.back()).batch;
-        }
-        batch->taken.emplace_back(id_, row.id);
-        // Every handed-over command is answered (an empty body: nothing to say), so that its
-        // node knows it was taken.
-        if (remote_replies_.empty()) remote_replies_.push_back(frame(std::string()));
-        for (auto& r : remote_replies_) {
-            batch->replies.push_back({row.node, id_, row.conn, log_.size(), *r});
-        }
-        remote_replies_.clear();
+        take_row(row, before, true);
     }
     return take();
+}
+
+void room_machine::take_row(const store::handoff_row& row, std::size_t before, bool answer) {
+    // The row's removal and the replies ride with what the command appended.
+    store::write_batch* batch = nullptr;
+    for (auto i = out_.size(); i > before; --i) {
+        if (auto* p = std::get_if<act::persist>(&out_[i - 1])) {
+            batch = &p->batch;
+            break;
+        }
+    }
+    if (batch == nullptr) {
+        store::write_batch b;
+        b.fences.emplace_back(id_, epoch_);
+        emit(act::persist{std::move(b), ++submitted_batches_, log_.size(), mod_log_.size(), 0});
+        batch = &std::get<act::persist>(out_.back()).batch;
+    }
+    batch->taken.emplace_back(id_, row.id);
+    // Every handed-over command is answered (an empty body: nothing to say), so that its node
+    // knows it was taken.
+    if (answer && remote_replies_.empty()) remote_replies_.push_back(frame(std::string()));
+    for (auto& r : remote_replies_) {
+        batch->replies.push_back({row.node, id_, row.conn, log_.size(), *r});
+    }
+    remote_replies_.clear();
 }
 
 room_actions room_machine::writer_replied(connection_id c, core::seq_t after,
                                           const std::string& body, const moment& m) {
     at(m);
+    if (const auto it = http_waiting_.find(c); it != http_waiting_.end()) {
+        auto done = std::move(it->second);
+        http_waiting_.erase(it);
+        const auto j = json::parse(body, nullptr, false);
+        core::result<std::string> r = core::make_error(
+            core::error_code::bad_request, "The chat's server gave an answer that cannot be read.");
+        if (j.is_object() && j.contains("http_ok") && j["http_ok"].is_string()) {
+            r = j["http_ok"].get<std::string>();
+        } else if (j.is_object() && j.contains("http_error") && j["http_error"].is_object()) {
+            const auto& e = j["http_error"];
+            const auto code = core::error_code_from(e.value("code", ""));
+            r = core::make_error(code.value_or(core::error_code::bad_request),
+                                 e.value("message", ""));
+        }
+        emit(act::run{[done = std::move(done), r = std::move(r)] { done(r); }});
+        return take();
+    }
     if (handed_ > 0) --handed_;
     if (!body.empty() && members_.count(c) > 0) {
         writer_replies_.push_back({after, c, frame(body)});

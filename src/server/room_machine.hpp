@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -158,6 +159,8 @@ class room_machine {
     room_actions replicated(const std::vector<store::stored_event>& events,
                             const std::vector<std::string>& mod_entries, const moment& at);
 
+    using key_reply = std::function<void(core::result<std::string>)>;
+
     // ---- several nodes (server/cluster.hpp) ---------------------------------------------------
     // Before load: this room is on node `node` (its instance name) of a cluster; it writes the
     // session if `epoch` is set (the lease it holds), else it follows the node that does: it
@@ -178,6 +181,13 @@ class room_machine {
     room_actions writer_replied(connection_id c, core::seq_t after, const std::string& body,
                                 const moment& at);
     std::int64_t handoffs_taken() const { return handoff_taken_; }
+    // Writing: where the reply to an HTTP write handed over by node `node` goes (the room
+    // sends it back as http_replied). Set by the room before the first handed_over.
+    using http_replier = std::function<key_reply(std::string node, std::uint64_t conn)>;
+    void set_http_replier(http_replier r) { http_replier_ = std::move(r); }
+    // Writing: the answer to a handed-over HTTP write, for its node, once durable.
+    room_actions http_replied(const std::string& node, std::uint64_t conn,
+                              const core::result<std::string>& r, const moment& at);
     // Every member's connection has taken the last broadcast.
     room_actions fanout_taken(const moment& at);
     room_actions fanout_timer(const moment& at);
@@ -192,7 +202,7 @@ class room_machine {
     room_actions drain(std::uint16_t code, std::function<void()> done, const moment& at);
 
     // HTTP, with a moderator key's hash. `done` gets an error or the JSON body, once durable.
-    using key_reply = std::function<void(core::result<std::string>)>;
+    // Following (several nodes), they are handed over to the writer, whose answer `done` gets.
     room_actions create_key(const std::string& owner_hash, const std::string& label,
                             const std::string& new_key, const moment& at, key_reply done);
     room_actions list_keys(const std::string& owner_hash, key_reply done);
@@ -348,6 +358,18 @@ class room_machine {
     };
     std::deque<writer_reply> writer_replies_;  // following: replies waiting for their events
     std::size_t handed_ = 0;                   // following: commands with no reply yet
+    // Following: HTTP writes handed over, by their number (above any connection's), waiting
+    // for the writer's answer.
+    std::map<std::uint64_t, key_reply> http_waiting_;
+    std::uint64_t http_handed_ = std::uint64_t{1} << 62;
+    http_replier http_replier_;  // writing
+    room_actions hand_over_http(const std::string& op, key_reply done);
+    room_actions run_http(const std::string& body, key_reply done, const moment& at);
+    // Writing: a handed-over row is taken in the batch of what it appended (after index
+    // `before` of out_), or in one of its own; with the replies to its node (`answer`: an empty
+    // one if there is none).
+    void take_row(const store::handoff_row& row, std::size_t before, bool answer);
+    bool following() const { return !node_.empty() && !writer_; }
 
     moment at_;  // the current input's time
     room_actions out_;

@@ -108,6 +108,31 @@ test('three nodes on one PostgreSQL database: hand-over, replication and failove
             assert.equal((await http(nodes.a, 'GET', `/api/sessions/${id}`)).json.head, before, 'nothing was written');
         });
 
+        await step('HTTP writes on followers (keys, PATCH) are handed over to the writer', async () => {
+            const auth = (k) => ({ authorization: `Bearer ${k}` });
+            const keysPath = `/api/sessions/${id}/keys`;
+            const made = await http(nodes.b, 'POST', keysPath, { label: 'Sam' }, auth(created.moderator_key));
+            assert.equal(made.status, 201, `create a key on a follower: ${made.status} ${made.text}`);
+            assert.equal(made.json.label, 'Sam');
+            const list = await http(nodes.c, 'GET', keysPath, undefined, auth(created.moderator_key));
+            assert.equal(list.status, 200, list.text);
+            assert.ok(list.json.keys.some((k) => k.key_id === made.json.key_id && !k.revoked), `the writer's list has it: ${list.text}`);
+            const refused = await http(nodes.b, 'POST', keysPath, { label: 'Eve' }, auth('not-a-key'));
+            assert.equal(refused.status, 401, `the writer's refusal comes back: ${refused.text}`);
+            assert.equal(refused.json.error, 'bad_key');
+            const sam = await join(nodes.a, id, 'sam', 'Sam', { key: made.json.key });
+            clients.push(sam);
+            assert.equal(sam.welcome.you.role, 'moderator', 'the new key is a moderator key on the writer');
+            const patched = await http(nodes.c, 'PATCH', `/api/sessions/${id}`, { title: 'Cluster test, renamed' }, auth(created.moderator_key));
+            assert.equal(patched.status, 200, `PATCH on a follower: ${patched.status} ${patched.text}`);
+            assert.equal(patched.json.title, 'Cluster test, renamed');
+            assert.equal((await http(nodes.a, 'GET', `/api/sessions/${id}`)).json.title, 'Cluster test, renamed');
+            const revoked = await http(nodes.c, 'DELETE', `${keysPath}/${made.json.key_id}`, undefined, auth(created.moderator_key));
+            assert.ok(revoked.status === 200 || revoked.status === 204, `revoke on a follower: ${revoked.status} ${revoked.text}`);
+            const close = await sam.waitClose();
+            assert.equal(close.code, 1008, 'the revoked key\'s connection is closed');
+        });
+
         await step('a lone server (no --node-id) is refused on the cluster\'s database', async () => {
             await assert.rejects(
                 startServer({ args: [`--database=${url}`] }),
