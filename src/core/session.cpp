@@ -168,6 +168,13 @@ result<std::vector<event>> session::reconfigure(session_config next, instant now
     return out;
 }
 
+void session::adopt(session_config next) {
+    const bool waiting = phase_.phase == phase_kind::scheduled && phase_.segment < 0;
+    const bool timetable_changed = next.timetable != config_.timetable;
+    config_ = std::move(next);
+    if (waiting && timetable_changed) schedule_ = live_schedule(config_.timetable);
+}
+
 const moderator_key* session::key_by_hash(const std::string& hash) const {
     for (const auto& k : keys_) {
         if (!k.revoked && hashes_equal(k.hash, hash)) return &k;

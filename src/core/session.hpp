@@ -175,6 +175,9 @@ class session {
     // the waiting phase follows the new timetable (a phase event if it moved); after, only the
     // title, description and options. The caller stores the new configuration with the events.
     result<std::vector<event>> reconfigure(session_config next, instant now);
+    // Several nodes, following: the configuration another node's reconfigure stored (the
+    // events it caused come in the log).
+    void adopt(session_config next);
 
     // Applies an entry of the moderators' log (likewise).
     void apply(const mod_entry& m);

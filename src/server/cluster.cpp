@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "server/crypto.hpp"
+#include "server/metrics.hpp"
 #include "server/registry.hpp"
 #include "store/pg_leases.hpp"
 #include "store/pg_listen.hpp"
@@ -42,6 +43,7 @@ std::optional<std::int64_t> cluster::acquire(const std::string& session) {
     if (epoch) {
         std::lock_guard lock(mutex_);
         held_[session] = *epoch;
+        count_held();
     }
     return epoch;
 }
@@ -50,6 +52,7 @@ void cluster::release(const std::string& session, std::int64_t epoch) {
     std::lock_guard lock(mutex_);
     if (const auto it = held_.find(session); it != held_.end() && it->second == epoch) {
         held_.erase(it);
+        count_held();
     }
     tasks_.push_back([this, session, epoch] { leases_->release(session, epoch); });
     const std::uint64_t one = 1;
@@ -63,9 +66,18 @@ void cluster::catch_up(const std::string& session) {
     [[maybe_unused]] const auto n = ::write(wake_fd_, &one, sizeof one);
 }
 
-void cluster::start(registry& rooms) {
+void cluster::start(registry& rooms, metrics& stats) {
     rooms_ = &rooms;
+    {
+        std::lock_guard lock(mutex_);
+        stats_ = &stats;
+        count_held();
+    }
     thread_ = std::thread([this] { run(); });
+}
+
+void cluster::count_held() {
+    if (stats_ != nullptr) stats_->leases_held = static_cast<std::int64_t>(held_.size());
 }
 
 void cluster::stop() {
@@ -215,6 +227,7 @@ void cluster::renew() {
         {
             std::lock_guard lock(mutex_);
             held_.erase(session);
+            count_held();
         }
         if (const auto r = rooms_->loaded_room(session)) r->fenced();
     }
@@ -238,6 +251,7 @@ void cluster::take_over_orphans() {
         if (!epoch) continue;
         spdlog::info("session {}: its writer's lease expired; this node writes it (epoch {})",
                      session, *epoch);
+        stats_->sessions_taken_over.fetch_add(1, std::memory_order_relaxed);
         const auto p = r->position();
         r->promote(*epoch, reads_->events_after(session, p.logged),
                    reads_->mod_entries_after(session, p.mod_logged), reads_->handoffs(session, 0));

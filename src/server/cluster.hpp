@@ -30,6 +30,7 @@ class pg_listen;
 namespace hashchat::server {
 
 class registry;
+struct metrics;
 
 struct cluster_options {
     std::string url;                               // the PostgreSQL database
@@ -60,7 +61,7 @@ class cluster {
     void catch_up(const std::string& session);
 
     // Starts the thread, which dispatches to `rooms`; stop() ends it.
-    void start(registry& rooms);
+    void start(registry& rooms, metrics& stats);
     void stop();
 
   private:
@@ -78,6 +79,8 @@ class cluster {
     std::unique_ptr<store::pg_node> reads_;  // the cluster thread's
     std::unique_ptr<store::pg_listen> listen_;
     registry* rooms_ = nullptr;
+    metrics* stats_ = nullptr;
+    void count_held();  // mutex_ held
 
     std::mutex mutex_;
     std::condition_variable cv_;

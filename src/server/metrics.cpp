@@ -67,6 +67,11 @@ std::string metrics::render() const {
          commands_handed_over);
     line(os, "hashchat_rate_limited_total", "counter", "Commands refused with rate_limited.",
          rate_limited);
+    line(os, "hashchat_leases_held", "gauge",
+         "Sessions this node writes under a lease (several nodes).", leases_held);
+    line(os, "hashchat_sessions_taken_over_total", "counter",
+         "Sessions this node took over from a writer whose lease expired (several nodes).",
+         sessions_taken_over);
     histogram_lines(os, "hashchat_write_batch_events",
                     "Events carried by one WebSocket write (one events message).",
                     write_batch_events);

@@ -47,6 +47,8 @@ struct metrics {
     std::atomic<std::uint64_t> commands_deferred{0};     // waited for fan-out to catch up
     std::atomic<std::uint64_t> commands_handed_over{0};  // to another node, the session's writer
     std::atomic<std::uint64_t> rate_limited{0};
+    std::atomic<std::int64_t> leases_held{0};           // several nodes: sessions written here
+    std::atomic<std::uint64_t> sessions_taken_over{0};  // from a writer whose lease expired
 
     // Events per WebSocket write (live fan-out and backlog), events per SQLite commit, and
     // seconds from a command reaching its room to its event being written to each member.

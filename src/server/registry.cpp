@@ -298,15 +298,22 @@ void registry::learn(const store::stored_session& s, const store::log_marks& mar
         spdlog::warn("session {}: made on another node with an unreadable configuration", s.id);
         return;
     }
-    auto e = std::make_shared<session_entry>(*config, s.keys, marks);
+    std::shared_ptr<room> loaded;
     {
         std::lock_guard lock(mutex_);
-        if (entries_.count(s.id) > 0) return;
-        reserved_.erase(s.id);
-        entries_[s.id] = e;
-        stats_.sessions = static_cast<std::int64_t>(entries_.size());
-        schedule(e);
+        const auto it = entries_.find(s.id);
+        if (it != entries_.end()) loaded = it->second->loaded();
+        if (!loaded) {
+            // New here, or changed while no room has it here (one being built reads the store).
+            if (building_.count(s.id) > 0) return;
+            auto e = std::make_shared<session_entry>(*config, s.keys, marks);
+            reserved_.erase(s.id);
+            entries_[s.id] = e;
+            stats_.sessions = static_cast<std::int64_t>(entries_.size());
+            schedule(e);
+        }
     }
+    if (loaded) return loaded->session_changed(std::move(*config), s.keys);
     arm_due_timer();
 }
 

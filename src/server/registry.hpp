@@ -77,7 +77,7 @@ class registry : public std::enable_shared_from_this<registry> {
 
     // ---- several nodes: from the cluster thread ----------------------------------------------
     std::shared_ptr<room> loaded_room(const std::string& id);
-    // A session made on another node.
+    // A session made on another node, or whose configuration or keys another node changed.
     void learn(const store::stored_session& s, const store::log_marks& marks);
     // Another node appended to a session whose room is not loaded here: what its entry shows
     // (head, phase) is read again.

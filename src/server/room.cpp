@@ -227,6 +227,15 @@ void room::replicate(std::vector<store::stored_event> events, std::vector<std::s
         });
 }
 
+void room::session_changed(core::session_config config, std::vector<core::moderator_key> keys) {
+    net::post(strand_, [self = shared_from_this(), config = std::move(config),
+                        keys = std::move(keys)]() mutable {
+        self->step([&](room_machine& m) {
+            return m.session_changed(std::move(config), std::move(keys), self->now());
+        });
+    });
+}
+
 void room::promote(std::int64_t epoch, std::vector<store::stored_event> events,
                    std::vector<std::string> mods, std::vector<store::handoff_row> handed) {
     net::post(strand_, [self = shared_from_this(), epoch, events = std::move(events),

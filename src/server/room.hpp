@@ -114,6 +114,8 @@ class room : public std::enable_shared_from_this<room> {
     room_position position();
     // Following: what the writer appended (room_machine::replicated).
     void replicate(std::vector<store::stored_event> events, std::vector<std::string> mods);
+    // Following: the session's configuration and keys changed on the writer.
+    void session_changed(core::session_config config, std::vector<core::moderator_key> keys);
     // Following: the lease is taken; the room catches up with these (read after the take-over),
     // writes from now on and takes the commands handed over.
     void promote(std::int64_t epoch, std::vector<store::stored_event> events,

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "core/room_rules.hpp"
 #include "core/text.hpp"
@@ -931,6 +932,25 @@ room_actions room_machine::http_replied(const std::string& node, std::uint64_t c
     b.fences.emplace_back(id_, epoch_);
     b.replies.push_back({node, id_, conn, log_.size(), protocol::dump(body)});
     emit(act::persist{std::move(b), ++submitted_batches_, log_.size(), mod_log_.size(), 0});
+    return take();
+}
+
+room_actions room_machine::session_changed(core::session_config config,
+                                           std::vector<core::moderator_key> keys, const moment& m) {
+    at(m);
+    if (!following()) return take();  // the writer made the change
+    session_.adopt(std::move(config));
+    std::set<std::string> revoked;
+    for (const auto& k : keys) {
+        if (k.revoked) revoked.insert(k.id);
+    }
+    session_.set_keys(std::move(keys));
+    for (auto& [id, member] : members_) {
+        if (!member.key_id.empty() && revoked.count(member.key_id) > 0) {
+            member.who.who = core::role::participant;  // no moderator power while it closes
+            emit(act::close{id, policy_error});
+        }
+    }
     return take();
 }
 

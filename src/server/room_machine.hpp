@@ -181,6 +181,10 @@ class room_machine {
     room_actions writer_replied(connection_id c, core::seq_t after, const std::string& body,
                                 const moment& at);
     std::int64_t handoffs_taken() const { return handoff_taken_; }
+    // Following: the session's configuration and moderator keys as the writer stored them;
+    // the connections of a key revoked there are closed (policy) as on the writer.
+    room_actions session_changed(core::session_config config, std::vector<core::moderator_key> keys,
+                                 const moment& at);
     // Writing: where the reply to an HTTP write handed over by node `node` goes (the room
     // sends it back as http_replied). Set by the room before the first handed_over.
     using http_replier = std::function<key_reply(std::string node, std::uint64_t conn)>;

@@ -199,7 +199,7 @@ int run(const options& opts) {
     auto h = std::make_shared<hub>(ioc, opts, *time, db, commits, stats, nodes.get());
     h->load();
     if (nodes) {
-        nodes->start(h->rooms());
+        nodes->start(h->rooms(), stats);
         spdlog::info("node {} of a cluster (lease {} ms)", nodes->node(), opts.lease_ms);
     }
 

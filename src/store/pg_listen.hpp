@@ -21,7 +21,7 @@ class connection;
 }
 
 inline constexpr const char* log_channel = "hc_log";
-// A session was made (payload: its id).
+// A session was made, or its configuration or moderator keys changed (payload: its id).
 inline constexpr const char* session_channel = "hc_session";
 // Commands were handed over to a session's writer (payload: the session's id).
 inline constexpr const char* handoff_channel = "hc_handoff";

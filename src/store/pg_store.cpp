@@ -239,6 +239,11 @@ void pg_store::commit(const write_batch& batch) {
                    .add(static_cast<std::int64_t>(k.key.created_at.time_since_epoch().count())));
     }
     for (const auto& [id, config] : batch.configs) p.send("config", params().add(config).add(id));
+    // Several nodes: the rooms that follow a session read its keys and configuration again.
+    std::set<std::string> changed;
+    for (const auto& k : batch.keys) changed.insert(k.session_id);
+    for (const auto& [id, config] : batch.configs) changed.insert(id);
+    for (const auto& id : changed) p.send("notify", params().add(session_channel).add(id));
     // The posts added first (a change follows the add of its post, in a later op), then the
     // changes in order.
     if (std::any_of(batch.index.begin(), batch.index.end(),

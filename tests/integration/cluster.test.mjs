@@ -31,6 +31,20 @@ const SPEC = {
 };
 const LEASE_MS = 1500;
 
+/**
+ * What another node learns by a notification arrives a moment later: `fn` is tried until it
+ * resolves a truthy value (at most 5 s, then the test fails).
+ */
+async function eventually(fn, what) {
+    const until = Date.now() + 5000;
+    for (;;) {
+        const got = await fn();
+        if (got) return got;
+        if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((resolve) => setImmediate(resolve));
+    }
+}
+
 /** Every event a client has, as comparable text (seq, kind, author, text). */
 function digest(client) {
     return client.events.map((e) => `${e.seq}:${e.kind}:${e.author ?? ''}:${e.text ?? e.phase ?? ''}`);
@@ -123,14 +137,29 @@ test('three nodes on one PostgreSQL database: hand-over, replication and failove
             const sam = await join(nodes.a, id, 'sam', 'Sam', { key: made.json.key });
             clients.push(sam);
             assert.equal(sam.welcome.you.role, 'moderator', 'the new key is a moderator key on the writer');
+            // The followers learn of the key by a notification: a moment later it opens the
+            // moderator's view on them too.
+            const sam2 = await eventually(async () => {
+                const c = await Client.connect(nodes.c, 'sam2');
+                const welcome = await c.request({ type: 'hello', session: id, handle: 'sam2', name: 'Sam', key: made.json.key });
+                if (welcome.type === 'welcome') return c;
+                c.terminate();
+                assert.equal(welcome.code, 'bad_key', `before it knows the key: ${JSON.stringify(welcome)}`);
+                return undefined;
+            }, 'the new key to open the moderator\'s view on a follower');
+            clients.push(sam2);
             const patched = await http(nodes.c, 'PATCH', `/api/sessions/${id}`, { title: 'Cluster test, renamed' }, auth(created.moderator_key));
             assert.equal(patched.status, 200, `PATCH on a follower: ${patched.status} ${patched.text}`);
             assert.equal(patched.json.title, 'Cluster test, renamed');
             assert.equal((await http(nodes.a, 'GET', `/api/sessions/${id}`)).json.title, 'Cluster test, renamed');
+            await eventually(async () => (await http(nodes.b, 'GET', `/api/sessions/${id}`)).json.title === 'Cluster test, renamed',
+                'the follower b to show the new title');
             const revoked = await http(nodes.c, 'DELETE', `${keysPath}/${made.json.key_id}`, undefined, auth(created.moderator_key));
             assert.ok(revoked.status === 200 || revoked.status === 204, `revoke on a follower: ${revoked.status} ${revoked.text}`);
-            const close = await sam.waitClose();
-            assert.equal(close.code, 1008, 'the revoked key\'s connection is closed');
+            for (const c of [sam, sam2]) {
+                const close = await c.waitClose();
+                assert.equal(close.code, 1008, `the revoked key's connection ${c.label} is closed`);
+            }
         });
 
         await step('a lone server (no --node-id) is refused on the cluster\'s database', async () => {
@@ -173,6 +202,40 @@ test('three nodes on one PostgreSQL database: hand-over, replication and failove
             }
             const q2s = bob.events.filter((e) => e.kind === 'phase' && e.round === 2);
             assert.equal(q2s.length, 1, 'Q2 was written once');
+        });
+
+        await step('SIGSTOP the writer past its lease: the other node takes over; thawed, the old writer appends nothing and its clients resume', async () => {
+            const held = async (n) => metric(await metrics(n), 'hashchat_leases_held');
+            const [hb, hc] = [await held(nodes.b), await held(nodes.c)];
+            assert.equal(hb + hc, 1, `one node writes the session (b ${hb}, c ${hc})`);
+            const [frozen, other] = hb === 1 ? [nodes.b, nodes.c] : [nodes.c, nodes.b];
+            const onFrozen = hb === 1 ? bob : cat;
+            const onOther = hb === 1 ? cat : bob;
+            frozen.proc.kill('SIGSTOP');
+            // sent to the frozen writer: it reads it when thawed, and may not append it
+            onFrozen.send({ type: 'post', cid: 'sent-to-frozen', text: 'A2: sent while my node was frozen' });
+            const ack = await withTimeout(onOther.post('A2: while the writer is frozen', { cid: 'while-frozen' }), 15_000,
+                'the other node to take over and acknowledge');
+            assert.equal(metric(await metrics(other), 'hashchat_sessions_taken_over_total') >= 1, true, 'the other node took the session over');
+            frozen.proc.kill('SIGCONT');
+            const close = await onFrozen.waitClose(15_000);
+            assert.equal(close.code, 1012, `the thawed node, fenced, closes its members to reconnect: ${JSON.stringify(close)}`);
+            assert.ok(!onFrozen.messages.some((m) => m.type === 'ack' && m.cid === 'sent-to-frozen'), 'the fenced node acknowledged nothing');
+            const since = onFrozen.events.at(-1).seq;
+            const back = await Client.connect(frozen, `${onFrozen.label}-back`);
+            clients.push(back);
+            await back.hello(id, onFrozen.handle, onFrozen.handle === 'bob' ? 'Bob' : 'Cat', { token: onFrozen.token, since });
+            const resent = await back.post('A2: sent while my node was frozen', { cid: 'sent-to-frozen' });
+            await onOther.waitSeq(resent.seq);
+            const all = onOther.events;
+            const posts = all.filter((e) => e.kind === 'post' && /frozen/.test(e.text));
+            assert.deepEqual(posts.map((e) => e.text).sort(), ['A2: sent while my node was frozen', 'A2: while the writer is frozen'],
+                'each post written during the freeze is in the log once');
+            const head = (await http(other, 'GET', `/api/sessions/${id}`)).json.head;
+            await back.waitSeq(head, 15_000);
+            back.assertGapFree(head);
+            onOther.assertGapFree(head);
+            assert.deepEqual(digest(back).slice(-(head - since)), digest(onOther).slice(-(head - since)), 'the resumed client has what the writer wrote');
         });
     } finally {
         for (const c of clients) c.terminate();
