@@ -161,6 +161,8 @@ void cluster::run() {
                 next_renew = steady::now() + opts_.renew_every;
                 renew();
                 take_over_orphans();
+                // Replies to a node that died before taking them.
+                if (++renewals_ % 64 == 0) reads_->forget_replies(opts_.lease * 10);
             }
         } catch (const store::store_error& e) {
             spdlog::warn("cluster: PostgreSQL: {}", e.what());

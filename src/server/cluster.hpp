@@ -80,7 +80,8 @@ class cluster {
     std::unique_ptr<store::pg_listen> listen_;
     registry* rooms_ = nullptr;
     metrics* stats_ = nullptr;
-    void count_held();  // mutex_ held
+    std::uint64_t renewals_ = 0;  // the cluster thread's
+    void count_held();            // mutex_ held
 
     std::mutex mutex_;
     std::condition_variable cv_;

@@ -13,6 +13,7 @@
 #include "server/committer.hpp"
 #include "store/pg_leases.hpp"
 #include "store/pg_listen.hpp"
+#include "store/pg_node.hpp"
 #include "store_fixture.hpp"
 
 using namespace hashchat;
@@ -240,4 +241,20 @@ TEST_CASE("a commit on one node wakes the others with where its logs end", "[clu
     }
     REQUIRE(got.size() == 1);
     CHECK(store::parse_log_payload(got[0].payload) == std::vector<store::log_notice>{{"s1", 3, 0}});
+}
+
+TEST_CASE("replies nobody took are forgotten after a while, the recent ones kept", "[cluster]") {
+    if (!test::postgresql_available()) return;
+    test::store_fixture fx("postgresql");
+    const auto db = fx.open();
+    store::pg_node node(fx.where());
+    store::write_batch b;
+    b.replies.push_back({"node-here", "s1", 3, 1, R"({"type":"ack"})"});
+    db->commit(b);
+    node.forget_replies(std::chrono::hours(1));  // younger than that: kept
+    CHECK(node.take_replies("node-here").size() == 1);
+    b.replies[0].node = "node-gone";
+    db->commit(b);
+    node.forget_replies(std::chrono::milliseconds(-1));  // older than "a moment from now"
+    CHECK(node.take_replies("node-gone").empty());
 }
