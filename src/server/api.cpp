@@ -401,7 +401,11 @@ void route(hub& h, const http_request& req, bool from_loopback, const std::strin
     }
     if (path.rfind("/api/sessions/", 0) == 0) {
         std::string id(path.substr(std::string_view("/api/sessions/").size()));
-        if (const auto slash = id.find('/'); slash != std::string::npos) id.resize(slash);
+        std::optional<std::string> rest;  // what follows the id and a '/'
+        if (const auto slash = id.find('/'); slash != std::string::npos) {
+            rest = id.substr(slash + 1);
+            id.resize(slash);
+        }
         if (h.clustered() && !looked_up && !h.find(id)) {
             // Several nodes: made on another one a moment ago? Looked for, then routed again.
             return h.lookup(id, [hp = h.shared_from_this(), req, from_loopback, address,
@@ -409,21 +413,18 @@ void route(hub& h, const http_request& req, bool from_loopback, const std::strin
                 route(*hp, req, from_loopback, address, std::move(respond), true);
             });
         }
-        id = std::string(path.substr(std::string_view("/api/sessions/").size()));
-        if (const auto slash = id.find('/'); slash != std::string::npos) {
-            const std::string rest = id.substr(slash + 1);
-            id.resize(slash);
-            if (rest == "keys") return keys_route(h, req, id, "", respond);
-            if (rest == "qr.svg" || rest == "links") {
+        if (rest) {
+            if (*rest == "keys") return keys_route(h, req, id, "", respond);
+            if (*rest == "qr.svg" || *rest == "links") {
                 if (!get) return not_allowed();
-                return links(h, req, id, rest == "qr.svg", respond);
+                return links(h, req, id, *rest == "qr.svg", respond);
             }
-            if (rest == "calendar.ics") {
+            if (*rest == "calendar.ics") {
                 if (!get) return not_allowed();
                 return calendar(h, req, id, respond);
             }
-            if (rest.rfind("keys/", 0) == 0 && rest.size() > 5) {
-                return keys_route(h, req, id, rest.substr(5), respond);
+            if (rest->rfind("keys/", 0) == 0 && rest->size() > 5) {
+                return keys_route(h, req, id, rest->substr(5), respond);
             }
             return respond(error_response(req, http::status::not_found, "not_found",
                                           "There is no such resource."));

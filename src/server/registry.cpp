@@ -272,19 +272,29 @@ void registry::on_lost(const std::shared_ptr<room>& r) {
     // The room's state went beyond the store (batches refused): the entry is read again from
     // the store, off the I/O threads, and the next input builds a room that follows.
     net::post(builders_, [self = this, r] {  // (`this`: see with_room)
-        auto e = self->find(r->id());
-        if (!e) return;
-        const auto st = e->standing();
-        auto fresh = std::make_shared<session_entry>(st.config, st.keys, self->db_.marks(r->id()));
-        {
-            std::lock_guard lock(self->mutex_);
-            if (e->loaded() != r || self->building_.count(r->id()) > 0) return;
-            self->entries_[r->id()] = fresh;
-            self->schedule(fresh);
+        if (self->reread(r->id(), r)) {
+            self->stats_.rooms_loaded.fetch_sub(1, std::memory_order_relaxed);
         }
-        self->stats_.rooms_loaded.fetch_sub(1, std::memory_order_relaxed);
-        self->arm_due_timer();
     });
+}
+
+bool registry::reread(const std::string& id, const std::shared_ptr<room>& r) {
+    const auto e = find(id);
+    if (!e || e->loaded() != r) return false;
+    const auto st = e->standing();
+    auto fresh = std::make_shared<session_entry>(st.config, st.keys, db_.marks(id));
+    {
+        std::lock_guard lock(mutex_);
+        const auto it = entries_.find(id);
+        if (it == entries_.end() || it->second != e || e->loaded() != r ||
+            building_.count(id) > 0) {
+            return false;
+        }
+        it->second = fresh;
+        schedule(fresh);
+    }
+    arm_due_timer();
+    return true;
 }
 
 std::shared_ptr<room> registry::loaded_room(const std::string& id) {
@@ -329,17 +339,7 @@ void registry::stale(const std::string& id) {
             std::lock_guard lock(self->mutex_);
             self->stale_.erase(id);
         }
-        auto e = self->find(id);
-        if (!e || e->loaded()) return;
-        const auto st = e->standing();
-        auto fresh = std::make_shared<session_entry>(st.config, st.keys, self->db_.marks(id));
-        {
-            std::lock_guard lock(self->mutex_);
-            if (self->entries_[id] != e || e->loaded() || self->building_.count(id) > 0) return;
-            self->entries_[id] = fresh;
-            self->schedule(fresh);
-        }
-        self->arm_due_timer();
+        self->reread(id, nullptr);
     });
 }
 

@@ -89,6 +89,9 @@ class registry : public std::enable_shared_from_this<registry> {
     void build(const std::shared_ptr<session_entry>& e);
     void on_idle(const std::shared_ptr<room>& r);
     void on_lost(const std::shared_ptr<room>& r);
+    // On builders_: the entry of `id`, if its room is still `r` (null: none), is made again
+    // with its log's marks read from the store. False if it changed meanwhile.
+    bool reread(const std::string& id, const std::shared_ptr<room>& r);
     // Under mutex_: when the entry's room must be built next (it has none), or not.
     void schedule(const std::shared_ptr<session_entry>& e);
     void arm_due_timer();

@@ -249,8 +249,8 @@ room_actions room_machine::command(connection_id c, const core::command& cmd,
                    rid, cid);
         return take();
     }
-    if (!writer_) {
-        hand_over(c, it->second, text);
+    if (following()) {
+        hand_over(c, it->second, cmd, text);
         return take();
     }
     if (core::waits_under_load(it->second.who.who) && (!waiting_.empty() || overloaded())) {
@@ -340,14 +340,14 @@ room_actions room_machine::timer_fired(const moment& m) {
 }
 
 void room_machine::do_tick() {
-    if (!writer_) return;  // the writer's timetable
+    if (following()) return;  // the writer's timetable
     auto due = session_.tick(at_.now);
     if (!due.empty()) persist(due);
     arm_timer();
 }
 
 void room_machine::arm_timer() {
-    if (!writer_) return;
+    if (following()) return;
     const auto due = session_.next_due();
     if (due == armed_for_) return;
     armed_for_ = due;
@@ -868,30 +868,36 @@ void room_machine::set_cluster(std::string node, std::optional<std::int64_t> epo
     epoch_ = epoch.value_or(0);
 }
 
-void room_machine::hand_over(connection_id c, const member_entry& m, const std::string& text) {
+void room_machine::hand_over(connection_id c, const member_entry& m, const core::command& cmd,
+                             const std::string& text) {
     std::vector<std::string> addresses;
-    const auto msg = protocol::parse_client_message(text);
-    if (const auto* cmd = std::get_if<core::command>(&msg.body)) {
-        if (const auto* mod = std::get_if<core::moderate_cmd>(cmd);
-            mod && mod->action == core::mod_action::ban && mod->ban_address && mod->handle) {
-            addresses = address_hashes_of(*mod->handle);
-        }
+    if (const auto* mod = std::get_if<core::moderate_cmd>(&cmd);
+        mod && mod->action == core::mod_action::ban && mod->ban_address && mod->handle) {
+        addresses = address_hashes_of(*mod->handle);
     }
-    store::write_batch batch;
-    batch.handoffs.push_back({0, id_, node_, c, handoff_body(m.who, text, addresses)});
     ++handed_;
-    stats_.commands_handed_over.fetch_add(1, std::memory_order_relaxed);
-    emit(act::persist{std::move(batch), ++submitted_batches_, log_.size(), mod_log_.size(), 0});
+    persist_handoff(c, handoff_body(m.who, text, addresses));
 }
 
 room_actions room_machine::hand_over_http(const std::string& op, key_reply done) {
     const auto conn = http_handed_++;
     http_waiting_.emplace(conn, std::move(done));
+    persist_handoff(conn, protocol::dump(json{{"http", op}}));
+    return take();
+}
+
+void room_machine::persist_handoff(std::uint64_t conn, std::string body) {
     store::write_batch batch;
-    batch.handoffs.push_back({0, id_, node_, conn, protocol::dump(json{{"http", op}})});
+    batch.handoffs.push_back({0, id_, node_, conn, std::move(body)});
     stats_.commands_handed_over.fetch_add(1, std::memory_order_relaxed);
     emit(act::persist{std::move(batch), ++submitted_batches_, log_.size(), mod_log_.size(), 0});
-    return take();
+}
+
+store::write_batch& room_machine::fenced_batch() {
+    store::write_batch b;
+    b.fences.emplace_back(id_, epoch_);
+    emit(act::persist{std::move(b), ++submitted_batches_, log_.size(), mod_log_.size(), 0});
+    return std::get<act::persist>(out_.back()).batch;
 }
 
 room_actions room_machine::run_http(const std::string& body, key_reply done, const moment& m) {
@@ -928,10 +934,7 @@ room_actions room_machine::http_replied(const std::string& node, std::uint64_t c
         r ? json{{"http_ok", *r}}
           : json{{"http_error",
                   {{"code", core::to_string(r.err().code)}, {"message", r.err().message}}}};
-    store::write_batch b;
-    b.fences.emplace_back(id_, epoch_);
-    b.replies.push_back({node, id_, conn, log_.size(), protocol::dump(body)});
-    emit(act::persist{std::move(b), ++submitted_batches_, log_.size(), mod_log_.size(), 0});
+    fenced_batch().replies.push_back({node, id_, conn, log_.size(), protocol::dump(body)});
     return take();
 }
 
@@ -966,7 +969,7 @@ room_actions room_machine::promote(std::int64_t epoch, const moment& m) {
 room_actions room_machine::handed_over(const std::vector<store::handoff_row>& rows,
                                        const moment& m) {
     at(m);
-    if (!writer_) return take();
+    if (following()) return take();
     do_tick();
     for (const auto& row : rows) {
         if (row.id <= handoff_taken_) continue;
@@ -1010,12 +1013,7 @@ void room_machine::take_row(const store::handoff_row& row, std::size_t before, b
             break;
         }
     }
-    if (batch == nullptr) {
-        store::write_batch b;
-        b.fences.emplace_back(id_, epoch_);
-        emit(act::persist{std::move(b), ++submitted_batches_, log_.size(), mod_log_.size(), 0});
-        batch = &std::get<act::persist>(out_.back()).batch;
-    }
+    if (batch == nullptr) batch = &fenced_batch();
     batch->taken.emplace_back(id_, row.id);
     // Every handed-over command is answered (an empty body: nothing to say), so that its node
     // knows it was taken.

@@ -295,7 +295,11 @@ class room_machine {
         if (c == remote_sender) return remote_replies_.push_back(std::move(f));
         emit(act::send{c, std::move(f)});
     }
-    void hand_over(connection_id c, const member_entry& m, const std::string& frame);
+    void hand_over(connection_id c, const member_entry& m, const core::command& cmd,
+                   const std::string& text);
+    void persist_handoff(std::uint64_t conn, std::string body);
+    // Writing: a new batch of its own, under the lease, for rows that append nothing.
+    store::write_batch& fenced_batch();
     void send_writer_replies();
     void send_error(connection_id c, const core::error& e, const std::optional<std::string>& rid,
                     const std::optional<std::string>& cid);

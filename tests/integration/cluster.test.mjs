@@ -14,21 +14,11 @@ import {
     PG_URL, pgUrlOf, createDatabase, dropDatabase, startServer, killServer, removeDataDir, createSession,
     advanceTo, addMinutes, step, metrics, metric, withTimeout, Client, http,
 } from './harness.mjs';
-import { Q1, Q2, Q3, expectPostEvent, join } from './common.mjs';
+import { Q2, eveningSpec, expectPostEvent, join } from './common.mjs';
 
 const START = '2026-11-26T19:00:00.000Z';
 const T = (m) => addMinutes(START, m);
-const SPEC = {
-    hashtag: '#Cluster',
-    title: 'Cluster test',
-    mode: 'live',
-    timezone: 'Europe/London',
-    start: '2026-11-26T19:00:00',
-    questions: [Q1, Q2, Q3],
-    intro_minutes: 5,
-    round_minutes: 8,
-    wrapup_minutes: 5,
-};
+const SPEC = eveningSpec('#Cluster', 'Cluster test');
 const LEASE_MS = 1500;
 
 /**

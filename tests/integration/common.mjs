@@ -8,6 +8,24 @@ export const Q2 = 'Homework: yes or no?';
 export const Q3 = 'What will you try next week?';
 
 /**
+ * A live evening chat at 19:00 Europe/London on 2026-11-26 (19:00 UTC): a 5-minute intro, Q1-Q3
+ * in rounds of 8 minutes, a 5-minute wrap-up.
+ */
+export function eveningSpec(hashtag, title) {
+    return {
+        hashtag,
+        title,
+        mode: 'live',
+        timezone: 'Europe/London',
+        start: '2026-11-26T19:00:00',
+        questions: [Q1, Q2, Q3],
+        intro_minutes: 5,
+        round_minutes: 8,
+        wrapup_minutes: 5,
+    };
+}
+
+/**
  * Waits until `client` has the event `seq` and asserts it is the post described by `want`
  * (author, name, role, text, round, reply_to, mentions, at). Resolves the event.
  */

@@ -8,21 +8,11 @@ import {
     startServer, stopServer, killServer, removeDataDir, createSession, getSession, advance, advanceTo,
     phases, assertPhase, dropAll, step, addMinutes, Client, http,
 } from './harness.mjs';
-import { Q1, Q2, Q3, expectPostEvent, expectEvent, assertAllSame, lastSeq, join } from './common.mjs';
+import { Q1, Q2, Q3, eveningSpec, expectPostEvent, expectEvent, assertAllSame, lastSeq, join } from './common.mjs';
 
 const START = '2026-11-26T19:00:00.000Z';
 const T = (m) => addMinutes(START, m);
-const SPEC = {
-    hashtag: '#Restart',
-    title: 'Restart test',
-    mode: 'live',
-    timezone: 'Europe/London',
-    start: '2026-11-26T19:00:00',
-    questions: [Q1, Q2, Q3],
-    intro_minutes: 5,
-    round_minutes: 8,
-    wrapup_minutes: 5,
-};
+const SPEC = eveningSpec('#Restart', 'Restart test');
 
 /** Runs the first part of the chat up to `until` (an instant inside Q2 or later) with posts. */
 async function runUntil(srv, id, key, clients) {

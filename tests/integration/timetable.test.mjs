@@ -7,23 +7,15 @@ import {
     startServer, stopServer, killServer, removeDataDir, createSession, getSession, advance, advanceTo,
     phases, assertPhase, dropAll, step, addMinutes,
 } from './harness.mjs';
-import { Q1, Q2, Q3, expectPostEvent, expectEvent, assertAllSame, lastSeq, join, assertInstant } from './common.mjs';
+import { Q1, Q2, Q3, eveningSpec, expectPostEvent, expectEvent, assertAllSame, lastSeq, join, assertInstant } from './common.mjs';
 
 const START = '2026-11-26T19:00:00.000Z'; // 19:00 Europe/London in November is 19:00 UTC
 const T = (minutes) => addMinutes(START, minutes);
 
 const SPEC = {
-    hashtag: '#PubPD',
-    title: 'PubPD timetable test',
+    ...eveningSpec('#PubPD', 'PubPD timetable test'),
     description: 'driven by the clock only',
-    mode: 'live',
-    timezone: 'Europe/London',
-    start: '2026-11-26T19:00:00',
-    questions: [Q1, Q2, Q3],
-    intro_minutes: 5,
-    round_minutes: 8,
     talk_minutes: 0,
-    wrapup_minutes: 5,
 };
 
 // Expected timetable: intro 19:00-19:05, Q1 19:05-19:13, Q2 19:13-19:21, Q3 19:21-19:29,
