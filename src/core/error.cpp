@@ -36,12 +36,14 @@ std::string_view to_string(error_code code) {
             return "closed";
         case error_code::rate_limited:
             return "rate_limited";
+        case error_code::store_unavailable:
+            return "store_unavailable";
     }
     return "unknown";
 }
 
 std::optional<error_code> error_code_from(std::string_view text) {
-    for (int i = 0; i <= static_cast<int>(error_code::rate_limited); ++i) {
+    for (int i = 0; i <= static_cast<int>(error_code::store_unavailable); ++i) {
         const auto code = static_cast<error_code>(i);
         if (to_string(code) == text) return code;
     }

@@ -27,6 +27,7 @@ enum class error_code {
     banned,
     closed,
     rate_limited,
+    store_unavailable,
 };
 
 std::string_view to_string(error_code code);

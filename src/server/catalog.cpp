@@ -17,9 +17,13 @@ std::string candidate(const std::string& base, int n) {
 
 }  // namespace
 
-catalog::catalog(const clock& time, committer& commits, std::shared_ptr<registry> sessions,
-                 std::size_t max_text)
-    : time_(time), commits_(commits), sessions_(std::move(sessions)), max_text_(max_text) {}
+catalog::catalog(const clock& time, store::store& db, committer& commits,
+                 std::shared_ptr<registry> sessions, std::size_t max_text)
+    : time_(time),
+      db_(db),
+      commits_(commits),
+      sessions_(std::move(sessions)),
+      max_text_(max_text) {}
 
 void catalog::load(const std::vector<store::store::stored_series>& stored) {
     std::lock_guard lock(mutex_);
@@ -53,14 +57,26 @@ core::result<std::vector<std::string>> catalog::hold_sessions(
     store::write_batch& batch, std::vector<core::session>& made) {
     const auto now = time_.now();
     std::vector<std::string> held;
+    const auto give_back = [&] {
+        for (const auto& id : held) sessions_->unreserve(id);
+    };
     for (auto& c : configs) {
         const std::string base = protocol::id_base(c);
         c.id.clear();
         for (int n = 1; n < max_suffix && c.id.empty(); ++n) {
-            if (sessions_->reserve(candidate(base, n))) c.id = candidate(base, n);
+            const auto id = candidate(base, n);
+            if (!sessions_->reserve(id)) continue;
+            // Several nodes: held here, then claimed across all of them.
+            auto claimed = claim("session", id);
+            if (!claimed || !*claimed) sessions_->unreserve(id);
+            if (!claimed) {
+                give_back();
+                return claimed.err();
+            }
+            if (*claimed) c.id = id;
         }
         if (c.id.empty()) {
-            for (const auto& id : held) sessions_->unreserve(id);
+            give_back();
             return core::make_error(core::error_code::bad_request,
                                     "Too many sessions with this id.");
         }
@@ -104,7 +120,11 @@ void catalog::create_series(std::string_view body, reply<created_series> done) {
     {
         std::lock_guard lock(mutex_);
         for (int n = 1; n < max_suffix && s.id.empty(); ++n) {
-            if (series_.count(candidate(base, n)) == 0) s.id = candidate(base, n);
+            const auto id = candidate(base, n);
+            if (series_.count(id) > 0) continue;
+            auto claimed = claim("series", id);
+            if (!claimed) return done(claimed.err());
+            if (*claimed) s.id = id;
         }
         if (s.id.empty()) {
             return done(
@@ -134,12 +154,12 @@ void catalog::extend_series(const std::string& id, const std::string& key, int c
     core::result<std::vector<std::string>> ids = std::vector<std::string>{};
     {
         std::lock_guard lock(mutex_);
-        auto it = series_.find(id);
-        if (it == series_.end()) {
+        auto* found = find_locked(id);
+        if (!found) {
             return done(
                 core::make_error(core::error_code::not_found, "There is no series with that id."));
         }
-        auto& s = it->second;
+        auto& s = *found;
         if (!core::hashes_equal(s.key_hash, sha256_hex(key))) {
             return done(
                 core::make_error(core::error_code::bad_key, "That is not the series' key."));
@@ -164,9 +184,35 @@ void catalog::extend_series(const std::string& id, const std::string& key, int c
 
 std::optional<protocol::series_config> catalog::find_series(const std::string& id) {
     std::lock_guard lock(mutex_);
+    const auto* s = find_locked(id);
+    if (!s) return std::nullopt;
+    return s->config;
+}
+
+catalog::series_state* catalog::find_locked(const std::string& id) {
     auto it = series_.find(id);
-    if (it == series_.end()) return std::nullopt;
-    return it->second.config;
+    if (it != series_.end()) return &it->second;
+    // Several nodes: a series made on another one. One machine: the store has no other.
+    std::optional<store::store::stored_series> stored;
+    try {
+        stored = db_.one_series(id);
+    } catch (const store::store_error& e) {
+        spdlog::warn("series {}: not read ({})", id, e.what());
+    }
+    if (!stored) return nullptr;
+    auto config = protocol::series_from_json(stored->config_json);
+    if (!config) return nullptr;
+    return &(series_[id] = {*config, stored->key_hash, std::nullopt});
+}
+
+core::result<bool> catalog::claim(std::string_view kind, const std::string& id) {
+    try {
+        return db_.claim_id(kind, id);
+    } catch (const store::store_error& e) {
+        spdlog::warn("{} id {}: not claimed ({})", kind, id, e.what());
+        return core::make_error(core::error_code::store_unavailable,
+                                "The chat's store cannot be reached; try again in a moment.");
+    }
 }
 
 std::vector<std::shared_ptr<session_entry>> catalog::sessions_of_series(const std::string& id) {

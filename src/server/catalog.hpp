@@ -42,8 +42,8 @@ class catalog : public std::enable_shared_from_this<catalog> {
     template <class T>
     using reply = std::function<void(core::result<T>)>;
 
-    catalog(const clock& time, committer& commits, std::shared_ptr<registry> sessions,
-            std::size_t max_text);
+    catalog(const clock& time, store::store& db, committer& commits,
+            std::shared_ptr<registry> sessions, std::size_t max_text);
 
     // At start, the stored series.
     void load(const std::vector<store::store::stored_series>& stored);
@@ -60,17 +60,24 @@ class catalog : public std::enable_shared_from_this<catalog> {
     std::vector<std::shared_ptr<session_entry>> sessions_of_series(const std::string& id);
 
   private:
+    // Under mutex_: the series, read from the store if another node made it; or none.
+    struct series_state;
+    series_state* find_locked(const std::string& id);
     // Under mutex_: holds a free id for each configuration (its id set), adds its rows to
     // `batch` and its state to `made`. On failure nothing stays held.
     core::result<std::vector<std::string>> hold_sessions(std::vector<core::session_config> configs,
                                                          const std::string& key_hash,
                                                          store::write_batch& batch,
                                                          std::vector<core::session>& made);
+    // Claims the id across nodes (store::claim_id): false if taken, an error if the store
+    // cannot be reached.
+    core::result<bool> claim(std::string_view kind, const std::string& id);
     // Commits what was made; the sessions exist once it is durable, then `done` runs.
     void commit_new(store::write_batch batch, std::vector<core::session> made,
                     std::function<void()> done);
 
     const clock& time_;
+    store::store& db_;
     committer& commits_;
     std::shared_ptr<registry> sessions_;
     std::size_t max_text_;

@@ -38,13 +38,19 @@ http::status status_of(core::error_code code) {
             return http::status::forbidden;
         case core::error_code::bad_key:
             return http::status::unauthorized;
+        case core::error_code::store_unavailable:
+            return http::status::service_unavailable;
         default:
             return http::status::bad_request;
     }
 }
 
 http_response error_response(const http_request& req, const core::error& e) {
-    return error_response(req, status_of(e.code), core::to_string(e.code), e.message);
+    auto res = error_response(req, status_of(e.code), core::to_string(e.code), e.message);
+    if (e.retry_after_ms) {
+        res.set(http::field::retry_after, std::to_string((*e.retry_after_ms + 999) / 1000));
+    }
+    return res;
 }
 
 http_response no_such_session(const http_request& req) {

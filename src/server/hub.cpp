@@ -20,7 +20,7 @@ hub::hub(net::io_context& ioc, options opts, clock& time, store::store& db, comm
         registry_options{room_limits{opts_.queue_bytes, opts_.queue_bytes / 4, opts_.max_waiting,
                                      opts_.fanout_interval_ms},
                          nodes, opts_.max_text, std::chrono::seconds(opts_.room_idle_seconds)});
-    catalog_ = std::make_shared<catalog>(time_, commits_, registry_, opts_.max_text);
+    catalog_ = std::make_shared<catalog>(time_, db_, commits_, registry_, opts_.max_text);
 }
 
 void hub::load() {

@@ -137,7 +137,8 @@ void registry::add(core::session s) {
     {
         std::lock_guard lock(mutex_);
         reserved_.erase(e->id());
-        entries_[e->id()] = e;
+        // Several nodes: this node's own notification of it may have come first (learn).
+        if (!entries_.emplace(e->id(), e).second) return;
         stats_.sessions = static_cast<std::int64_t>(entries_.size());
         if (!due || *due > time_.now()) schedule(e);
     }

@@ -186,6 +186,16 @@ CREATE TABLE replies(
 CREATE INDEX replies_node ON replies(node, id);
 UPDATE schema_version SET v = 3;
 )sql";
+// Version 4: the ids of sessions and series, claimed once across every node before they are
+// made (store::claim_id).
+constexpr const char* schema_4 = R"sql(
+CREATE TABLE id_claims(
+    kind text NOT NULL,
+    id text NOT NULL,
+    PRIMARY KEY(kind, id)
+);
+UPDATE schema_version SET v = 4;
+)sql";
 
 }  // namespace
 
@@ -199,13 +209,14 @@ void pg_store::migrate() {
         if (made)
             version =
                 static_cast<int>(writer_->query("SELECT v FROM schema_version").integer(0, 0));
-        if (version < 3) {
+        if (version < 4) {
             writer_->exec("BEGIN");
             if (version < 1) writer_->exec(schema_1);
             if (version < 2) writer_->exec(schema_2);
-            writer_->exec(schema_3);
+            if (version < 3) writer_->exec(schema_3);
+            writer_->exec(schema_4);
             writer_->exec("COMMIT");
-        } else if (version > 3) {
+        } else if (version > 4) {
             throw store_error("the PostgreSQL database was made by a newer hashchat (schema " +
                               std::to_string(version) + ")");
         }

@@ -177,6 +177,25 @@ std::vector<store::stored_series> pg_store::series() {
     return out;
 }
 
+std::optional<store::stored_series> pg_store::one_series(const std::string& id) {
+    std::lock_guard lock(read_mutex_);
+    const auto r =
+        reader_->read("SELECT id, config, key_hash FROM series WHERE id = $1", params().add(id));
+    if (r.rows() == 0) return std::nullopt;
+    return stored_series{r.text(0, 0), r.text(0, 1), r.text(0, 2)};
+}
+
+bool pg_store::claim_id(std::string_view kind, const std::string& id) {
+    // A write: query(), not read(), so that a claim is never sent twice.
+    std::lock_guard lock(read_mutex_);
+    const auto r = reader_->query(
+        "INSERT INTO id_claims(kind, id) SELECT $1, $2 WHERE NOT EXISTS "
+        "(SELECT 1 FROM sessions WHERE $1 = 'session' AND id = $2) AND NOT EXISTS "
+        "(SELECT 1 FROM series WHERE $1 = 'series' AND id = $2) ON CONFLICT DO NOTHING",
+        params().add(std::string(kind)).add(id));
+    return r.changed() == 1;
+}
+
 void pg_store::commit(const write_batch& batch) {
     if (batch.empty()) return;
     std::lock_guard lock(mutex_);
@@ -239,8 +258,10 @@ void pg_store::commit(const write_batch& batch) {
                    .add(static_cast<std::int64_t>(k.key.created_at.time_since_epoch().count())));
     }
     for (const auto& [id, config] : batch.configs) p.send("config", params().add(config).add(id));
-    // Several nodes: the rooms that follow a session read its keys and configuration again.
+    // Several nodes: the rooms that follow a session read its keys and configuration again,
+    // and every node lists a session made here (and arms its timetable).
     std::set<std::string> changed;
+    for (const auto& s : batch.new_sessions) changed.insert(s.id);
     for (const auto& k : batch.keys) changed.insert(k.session_id);
     for (const auto& [id, config] : batch.configs) changed.insert(id);
     for (const auto& id : changed) p.send("notify", params().add(session_channel).add(id));

@@ -37,6 +37,9 @@ class pg_store final : public store {
     bool create_series(const std::string& id, const std::string& config_json,
                        const std::string& key_hash, std::int64_t created_ms) override;
     std::vector<stored_series> series() override;
+    std::optional<stored_series> one_series(const std::string& id) override;
+    // In the id_claims table (INSERT ... ON CONFLICT DO NOTHING), on the reader's connection.
+    bool claim_id(std::string_view kind, const std::string& id) override;
     // Ranked by cover density (ts_rank_cd) within the newest `ranked_window` matches.
     search_result search(const search_request& req) override;
     std::map<std::string, post_counts> counts(const std::vector<std::string>& session_ids) override;

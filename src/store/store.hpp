@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/events.hpp"
@@ -235,6 +236,23 @@ class store {
         std::string key_hash;
     };
     virtual std::vector<stored_series> series() = 0;
+    // One series, or none (several nodes: one another node made).
+    virtual std::optional<stored_series> one_series(const std::string& id) {
+        for (auto& s : series()) {
+            if (s.id == id) return std::move(s);
+        }
+        return std::nullopt;
+    }
+
+    // Several nodes: claims the id of a session or series about to be made (`kind` "session"
+    // or "series"), once across every node sharing the store; false if it was claimed or made
+    // already. Claims are never given back (a make that fails leaves a gap, as a sequence
+    // does). One machine: true; the server's own registry and catalog hold its ids.
+    virtual bool claim_id(std::string_view kind, const std::string& id) {
+        (void)kind;
+        (void)id;
+        return true;
+    }
 
     // Search: the newest `ranked_window` matches, ranked with the term statistics of that
     // window. Throws search_error if the query is refused.

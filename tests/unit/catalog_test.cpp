@@ -7,10 +7,13 @@
 #include <boost/asio/io_context.hpp>
 #include <future>
 #include <map>
+#include <set>
 #include <thread>
 
 #include "server/crypto.hpp"
+#include "store/pg_store.hpp"
 #include "store/sqlite_store.hpp"
+#include "store_fixture.hpp"
 #include "test_support.hpp"
 
 using namespace hashchat;
@@ -25,7 +28,8 @@ struct made_world {
     temp_dir dir;
     server::test_clock time{test::instant_of("2026-10-12T09:00:00Z")};  // a Monday
     server::metrics stats;
-    store::sqlite_store db{dir.file("hashchat.db"), store::durability::full};
+    std::unique_ptr<store::store> owned;
+    store::store& db;
     net::io_context ioc;
     net::executor_work_guard<net::io_context::executor_type> work{ioc.get_executor()};
     std::thread io{[this] { ioc.run(); }};
@@ -33,7 +37,16 @@ struct made_world {
     std::shared_ptr<server::registry> sessions = std::make_shared<server::registry>(
         ioc, time, db, commits, stats, server::registry_options{});
     std::shared_ptr<server::catalog> made =
-        std::make_shared<server::catalog>(time, commits, sessions, 1000);
+        std::make_shared<server::catalog>(time, db, commits, sessions, 1000);
+
+    // On a SQLite file in a temporary folder, or on the store given.
+    explicit made_world(std::unique_ptr<store::store> on = nullptr)
+        : owned(on ? std::move(on)
+                   : std::make_unique<store::sqlite_store>(dir.file("hashchat.db"),
+                                                           store::durability::full)),
+          db(*owned) {}
+    made_world(const made_world&) = delete;
+    made_world& operator=(const made_world&) = delete;
 
     ~made_world() {
         commits.stop();
@@ -143,8 +156,48 @@ TEST_CASE("a series shares the sessions' ids, and its extensions follow one anot
     // After a restart the series and its sessions are read back.
     w.commits.stop();
     store::sqlite_store reopened(w.dir.file("hashchat.db"), store::durability::normal);
-    server::catalog after(w.time, w.commits, w.sessions, 1000);
+    server::catalog after(w.time, reopened, w.commits, w.sessions, 1000);
     after.load(reopened.series());
     REQUIRE(after.find_series("ukedchat-2"));
     CHECK(after.find_series("ukedchat")->hashtag == "#ukedchat");
+}
+
+TEST_CASE(
+    "nodes sharing a PostgreSQL store claim each id once: two sessions made at once on two "
+    "nodes take base and base-2",
+    "[catalog][cluster]") {
+    if (!test::postgresql_available()) return;
+    test::store_fixture fx("postgresql");
+    made_world a(std::make_unique<store::pg_store>(fx.where(), true));
+    made_world b(std::make_unique<store::pg_store>(fx.where(), true));
+    const std::string body =
+        R"({"hashtag":"#PubPD","title":"PubPD","timezone":"Europe/London","start":"2026-10-15T19:00","questions":["Q1?"]})";
+    for (int round = 0; round < 5; ++round) {
+        auto on_a = std::async(std::launch::async, [&] { return a.create(body); });
+        auto on_b = std::async(std::launch::async, [&] { return b.create(body); });
+        auto made_a = on_a.get();
+        auto made_b = on_b.get();
+        REQUIRE_OK(made_a);
+        REQUIRE_OK(made_b);
+        CHECK(made_a->id != made_b->id);
+    }
+    std::set<std::string> stored;
+    for (const auto& s : a.db.sessions()) stored.insert(s.id);
+    CHECK(stored.size() == 10);
+    CHECK(stored.count("pubpd-2026-10-15") == 1);
+    CHECK(stored.count("pubpd-2026-10-15-10") == 1);
+
+    // Series ids too; a series made on one node is found on the other.
+    auto on_a = a.create_series(ukedchat);
+    auto on_b = b.create_series(ukedchat);
+    REQUIRE_OK(on_a);
+    REQUIRE_OK(on_b);
+    CHECK(on_a->id == "ukedchat");
+    CHECK(on_b->id == "ukedchat-2");
+    CHECK(on_b->sessions ==
+          std::vector<std::string>{"ukedchat-2026-10-15-2", "ukedchat-2026-10-22-2"});
+    const auto found = b.made->find_series("ukedchat");
+    REQUIRE(found);
+    CHECK(found->hashtag == "#ukedchat");
+    CHECK_FALSE(b.made->find_series("ukedchat-3"));
 }
