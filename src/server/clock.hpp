@@ -31,6 +31,18 @@ class test_clock final : public clock {
     core::instant advance(core::duration d) {
         return core::instant{core::duration{ms_.fetch_add(d.count()) + d.count()}};
     }
+    // Several nodes share one test clock (server/cluster.hpp): set to its time when the node
+    // starts, then moved on (never back) when another node advances it.
+    void set(core::instant t) { ms_.store(t.time_since_epoch().count()); }
+    // False if the clock is there already.
+    bool move_to(core::instant t) {
+        const long long want = t.time_since_epoch().count();
+        long long have = ms_.load();
+        while (have < want) {
+            if (ms_.compare_exchange_weak(have, want)) return true;
+        }
+        return false;
+    }
 
   private:
     std::atomic<long long> ms_;

@@ -6,7 +6,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 
+#include "server/clock.hpp"
 #include "server/crypto.hpp"
 #include "server/metrics.hpp"
 #include "server/registry.hpp"
@@ -66,6 +68,16 @@ void cluster::catch_up(const std::string& session) {
     [[maybe_unused]] const auto n = ::write(wake_fd_, &one, sizeof one);
 }
 
+void cluster::share_clock(test_clock& time) {
+    time.set(
+        core::instant{core::duration{leases_->share_clock(time.now().time_since_epoch().count())}});
+    clock_ = &time;
+}
+
+core::instant cluster::advance_clock(core::duration by) {
+    return core::instant{core::duration{leases_->advance_clock(by.count())}};
+}
+
 void cluster::start(registry& rooms, metrics& stats) {
     rooms_ = &rooms;
     {
@@ -122,9 +134,9 @@ void cluster::run() {
         if (!listen_) {
             try {
                 listen_ = std::make_unique<store::pg_listen>(
-                    opts_.url,
-                    std::vector<std::string>{store::log_channel, store::handoff_channel,
-                                             store::reply_channel, store::session_channel});
+                    opts_.url, std::vector<std::string>{
+                                   store::log_channel, store::handoff_channel, store::reply_channel,
+                                   store::session_channel, store::clock_channel});
                 if (warned) spdlog::info("cluster: listening to PostgreSQL again");
                 warned = false;
                 resync = true;
@@ -192,6 +204,13 @@ void cluster::on_notification(const std::string& channel, const std::string& pay
         if (payload == node_) take_replies();
     } else if (channel == store::session_channel) {
         if (auto s = reads_->session(payload)) rooms_->learn(*s, reads_->marks(payload));
+    } else if (channel == store::clock_channel && clock_ != nullptr) {
+        // Another node advanced the shared test clock (this node's own advance has moved it).
+        std::int64_t ms = 0;
+        const auto [end, ec] = std::from_chars(payload.data(), payload.data() + payload.size(), ms);
+        if (ec == std::errc{} && clock_->move_to(core::instant{core::duration{ms}})) {
+            rooms_->advance([] {});
+        }
     }
 }
 

@@ -21,6 +21,8 @@
 #include <string>
 #include <thread>
 
+#include "core/time.hpp"
+
 namespace hashchat::store {
 class pg_leases;
 class pg_node;
@@ -30,6 +32,7 @@ class pg_listen;
 namespace hashchat::server {
 
 class registry;
+class test_clock;
 struct metrics;
 
 struct cluster_options {
@@ -60,6 +63,13 @@ class cluster {
     // A room was built: the cluster thread reads what it may have missed meanwhile.
     void catch_up(const std::string& session);
 
+    // Under --test-clock, before start(): the nodes share one test clock, kept in PostgreSQL.
+    // `time` is set to it (the first node to start sets it to its own); when another node
+    // advances it, this node's clock moves on and its rooms run what fell due (registry::advance).
+    void share_clock(test_clock& time);
+    // Advances the shared clock (blocking: PostgreSQL; tests only); its new time.
+    core::instant advance_clock(core::duration by);
+
     // Starts the thread, which dispatches to `rooms`; stop() ends it.
     void start(registry& rooms, metrics& stats);
     void stop();
@@ -79,6 +89,7 @@ class cluster {
     std::unique_ptr<store::pg_node> reads_;  // the cluster thread's
     std::unique_ptr<store::pg_listen> listen_;
     registry* rooms_ = nullptr;
+    test_clock* clock_ = nullptr;  // shared under --test-clock
     metrics* stats_ = nullptr;
     std::uint64_t renewals_ = 0;  // the cluster thread's
     void count_held();            // mutex_ held

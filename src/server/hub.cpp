@@ -2,6 +2,8 @@
 
 #include <boost/beast/websocket/rfc6455.hpp>
 
+#include "server/cluster.hpp"
+
 namespace hashchat::server {
 
 namespace net = boost::asio;
@@ -14,6 +16,7 @@ hub::hub(net::io_context& ioc, options opts, clock& time, store::store& db, comm
       db_(db),
       commits_(commits),
       stats_(stats),
+      nodes_(nodes),
       limits_(opts_.max_connections_per_address, opts_.max_sessions_per_hour) {
     registry_ = std::make_shared<registry>(
         ioc_, time_, db_, commits_, stats_,
@@ -30,7 +33,14 @@ void hub::load() {
 
 void hub::advance_clock(core::duration d, std::function<void(core::instant)> done) {
     auto* tc = dynamic_cast<test_clock*>(&time_);
-    const auto now = tc ? tc->advance(d) : time_.now();
+    auto now = time_.now();
+    if (tc && nodes_) {
+        // Several nodes share the test clock: moved in PostgreSQL, then here (the others hear).
+        now = nodes_->advance_clock(d);
+        tc->move_to(now);
+    } else if (tc) {
+        now = tc->advance(d);
+    }
     registry_->advance([done = std::move(done), now] { done(now); });
 }
 

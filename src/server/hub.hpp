@@ -103,6 +103,7 @@ class hub : public std::enable_shared_from_this<hub> {
     store::store& db_;
     committer& commits_;
     metrics& stats_;
+    cluster* nodes_;
 
     connection_set connections_;
     address_limits limits_;

@@ -186,6 +186,7 @@ int run(const options& opts) {
             nodes = std::make_unique<cluster>(cluster_options{
                 opts.database, opts.node_id, std::chrono::milliseconds(opts.lease_ms),
                 std::chrono::milliseconds(opts.lease_renew_ms)});
+            if (auto* shared = dynamic_cast<test_clock*>(time.get())) nodes->share_clock(*shared);
         }
     } catch (const store::store_error& e) {
         spdlog::error("cannot open the store: {}", e.what());

@@ -1,6 +1,7 @@
 #include "store/pg_leases.hpp"
 
 #include "store/pg_connection.hpp"
+#include "store/pg_listen.hpp"
 
 namespace hashchat::store {
 
@@ -75,6 +76,23 @@ std::optional<std::string> pg_leases::holder(const std::string& session) {
         params().add(session));
     if (r.rows() == 0) return std::nullopt;
     return r.text(0, 0);
+}
+
+std::int64_t pg_leases::share_clock(std::int64_t start) {
+    std::lock_guard lock(mutex_);
+    c_->query("INSERT INTO test_clock(now_ms) VALUES($1) ON CONFLICT DO NOTHING",
+              params().add(start));
+    return c_->query("SELECT now_ms FROM test_clock").integer(0, 0);
+}
+
+std::int64_t pg_leases::advance_clock(std::int64_t by) {
+    std::lock_guard lock(mutex_);
+    return c_
+        ->query(
+            "WITH moved AS (UPDATE test_clock SET now_ms = now_ms + $1 RETURNING now_ms) "
+            "SELECT now_ms, pg_notify($2, now_ms::text) FROM moved",
+            params().add(by).add(clock_channel))
+        .integer(0, 0);
 }
 
 }  // namespace hashchat::store

@@ -38,6 +38,12 @@ class pg_leases {
     // Who holds a live lease on the session (for tests and /metrics).
     std::optional<std::string> holder(const std::string& session);
 
+    // Under --test-clock, the nodes' one test clock (the test_clock row), in ms since 1970: set
+    // to `start` by the first node, then read by the others; advanced by any node by `by` (its
+    // new time, announced on clock_channel). Leases never use it.
+    std::int64_t share_clock(std::int64_t start);
+    std::int64_t advance_clock(std::int64_t by);
+
   private:
     std::string node_;
     std::mutex mutex_;

@@ -27,6 +27,8 @@ inline constexpr const char* session_channel = "hc_session";
 inline constexpr const char* handoff_channel = "hc_handoff";
 // A writer replied to commands handed over by a node (payload: that node's instance name).
 inline constexpr const char* reply_channel = "hc_reply";
+// Under --test-clock, the shared test clock moved on: the payload is its time (ms since 1970).
+inline constexpr const char* clock_channel = "hc_clock";
 
 // One session's entry of an hc_log payload: its log's and its moderators' log's heads after the
 // commit (0: not changed by it).

@@ -5,6 +5,7 @@
 // takes the lease over after it expires, executes what was handed over and not yet taken, and
 // the chat goes on. A server started without --node-id on the cluster's database is refused.
 //
+// The nodes share one test clock, kept in PostgreSQL: advanced on one, it moves them all.
 // Leases are held in PostgreSQL and expire on its clock: the failover waits (bounded) for the
 // lease to run out, which --lease-ms keeps short here.
 
@@ -12,7 +13,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
     PG_URL, pgUrlOf, createDatabase, dropDatabase, startServer, killServer, removeDataDir, createSession,
-    advanceTo, addMinutes, step, metrics, metric, withTimeout, Client, http,
+    advanceTo, addMinutes, iso, step, metrics, metric, withTimeout, Client, http,
 } from './harness.mjs';
 import { Q2, eveningSpec, expectPostEvent, join } from './common.mjs';
 
@@ -73,10 +74,14 @@ test('three nodes on one PostgreSQL database: hand-over, replication and failove
         const cat = await join(nodes.c, id, 'cat', 'Cat');
         clients.push(ann, host, bob, cat);
 
-        await step('the writer runs the timetable; the followers\' members get its phases', async () => {
-            for (const n of Object.values(nodes)) await advanceTo(n, T(5));
+        await step('the test clock is shared: advanced on a follower, it moves every node, and the writer runs the timetable', async () => {
+            await advanceTo(nodes.c, T(5));
             for (const c of [ann, bob, cat]) {
                 await c.waitEvent((e) => e.kind === 'phase' && e.round === 1, `${c.label}: Q1`);
+            }
+            for (const n of [nodes.a, nodes.b]) {
+                await eventually(async () => iso((await http(n, 'GET', '/healthz')).json.now) === T(5), `${n.label ?? 'a node'}'s clock to move`);
+                n.clock = T(5);
             }
         });
 
@@ -185,7 +190,8 @@ test('three nodes on one PostgreSQL database: hand-over, replication and failove
         });
 
         await step('the new writer runs the timetable on', async () => {
-            for (const n of [nodes.b, nodes.c]) await advanceTo(n, T(13));
+            await advanceTo(nodes.b, T(13));
+            nodes.c.clock = T(13);
             for (const c of [bob, cat]) {
                 const q2 = await c.waitEvent((e) => e.kind === 'phase' && e.round === 2, `${c.label}: Q2`);
                 assert.equal(q2.question, Q2);
