@@ -71,4 +71,10 @@ inline error make_error(error_code code, std::string message) {
     return error{code, std::move(message)};
 }
 
+// The store (PostgreSQL) cannot be reached: nothing was changed; the client tries again.
+inline error store_unavailable_error() {
+    return make_error(error_code::store_unavailable,
+                      "The chat's store cannot be reached; try again in a moment.");
+}
+
 }  // namespace hashchat::core

@@ -61,10 +61,15 @@ std::optional<std::string> bearer(const http_request& req) {
 // A write over HTTP (keys, PATCH) goes to the session's room, built if need be.
 void in_room(hub& h, const http_request& req, const std::string& id, const responder& respond,
              std::function<void(room&)> write) {
-    h.with_room(id, [req, respond, write = std::move(write)](const std::shared_ptr<room>& r) {
-        if (!r) return respond(no_such_session(req));
-        write(*r);
-    });
+    h.with_room(id,
+                [&h, req, respond, id, write = std::move(write)](const std::shared_ptr<room>& r) {
+                    if (!r && h.find(id)) {
+                        // Known, but its room could not be built: the store cannot be reached.
+                        return respond(error_response(req, core::store_unavailable_error()));
+                    }
+                    if (!r) return respond(no_such_session(req));
+                    write(*r);
+                });
 }
 
 void keys_route(hub& h, const http_request& req, const std::string& id, const std::string& key_id,

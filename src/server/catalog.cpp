@@ -46,10 +46,13 @@ void catalog::create(std::string_view body, reply<created_session> done) {
         ids = hold_sessions({std::move(*config)}, sha256_hex(key), batch, made);
     }
     if (!ids) return done(ids.err());
-    commit_new(std::move(batch), std::move(made), [done, out = created_session{ids->front(), key}] {
-        spdlog::info("session {} created", out.id);
-        done(out);
-    });
+    commit_new(
+        std::move(batch), std::move(made),
+        [done, out = created_session{ids->front(), key}] {
+            spdlog::info("session {} created", out.id);
+            done(out);
+        },
+        [done](const core::error& e) { done(e); });
 }
 
 core::result<std::vector<std::string>> catalog::hold_sessions(
@@ -89,14 +92,23 @@ core::result<std::vector<std::string>> catalog::hold_sessions(
 }
 
 void catalog::commit_new(store::write_batch batch, std::vector<core::session> made,
-                         std::function<void()> done) {
+                         std::function<void()> done,
+                         std::function<void(const core::error&)> failed) {
     // Made through the committer like every other write; the sessions exist for the server once
     // they are durable, and the answer goes then.
     auto shared = std::make_shared<std::vector<core::session>>(std::move(made));
-    commits_.submit(std::move(batch), [self = shared_from_this(), shared, done = std::move(done)] {
-        for (auto& s : *shared) self->sessions_->add(std::move(s));
-        done();
-    });
+    commits_.submit(
+        std::move(batch),
+        [self = shared_from_this(), shared, done = std::move(done)] {
+            for (auto& s : *shared) self->sessions_->add(std::move(s));
+            done();
+        },
+        [self = shared_from_this(), shared, failed = std::move(failed)](
+            const std::vector<std::string>&, committer::refusal) {
+            // The store could not be reached: nothing was made (the ids stay claimed).
+            for (const auto& s : *shared) self->sessions_->unreserve(s.config().id);
+            failed(core::store_unavailable_error());
+        });
 }
 
 void catalog::create_series(std::string_view body, reply<created_series> done) {
@@ -139,10 +151,19 @@ void catalog::create_series(std::string_view body, reply<created_series> done) {
     }
     batch.new_series.push_back(
         {s.id, protocol::series_to_json(s), key_hash, now.time_since_epoch().count()});
-    commit_new(std::move(batch), std::move(made), [done, out] {
-        spdlog::info("series {} created with {} sessions", out.id, out.sessions.size());
-        done(out);
-    });
+    commit_new(
+        std::move(batch), std::move(made),
+        [done, out] {
+            spdlog::info("series {} created with {} sessions", out.id, out.sessions.size());
+            done(out);
+        },
+        [self = shared_from_this(), done, id = out.id](const core::error& e) {
+            {
+                std::lock_guard lock(self->mutex_);
+                self->series_.erase(id);
+            }
+            done(e);
+        });
 }
 
 void catalog::extend_series(const std::string& id, const std::string& key, int count,
@@ -179,7 +200,9 @@ void catalog::extend_series(const std::string& id, const std::string& key, int c
         if (ids && !made.empty()) s.last_held = made.back().config().timetable.start;
     }
     if (!ids) return done(ids.err());
-    commit_new(std::move(batch), std::move(made), [done, ids = std::move(*ids)] { done(ids); });
+    commit_new(
+        std::move(batch), std::move(made), [done, ids = std::move(*ids)] { done(ids); },
+        [done](const core::error& e) { done(e); });
 }
 
 std::optional<protocol::series_config> catalog::find_series(const std::string& id) {
@@ -210,8 +233,7 @@ core::result<bool> catalog::claim(std::string_view kind, const std::string& id) 
         return db_.claim_id(kind, id);
     } catch (const store::store_error& e) {
         spdlog::warn("{} id {}: not claimed ({})", kind, id, e.what());
-        return core::make_error(core::error_code::store_unavailable,
-                                "The chat's store cannot be reached; try again in a moment.");
+        return core::store_unavailable_error();
     }
 }
 

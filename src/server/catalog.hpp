@@ -73,8 +73,9 @@ class catalog : public std::enable_shared_from_this<catalog> {
     // cannot be reached.
     core::result<bool> claim(std::string_view kind, const std::string& id);
     // Commits what was made; the sessions exist once it is durable, then `done` runs.
+    // If the store cannot be reached, the ids are let go and `failed` runs instead.
     void commit_new(store::write_batch batch, std::vector<core::session> made,
-                    std::function<void()> done);
+                    std::function<void()> done, std::function<void(const core::error&)> failed);
 
     const clock& time_;
     store::store& db_;

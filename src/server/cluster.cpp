@@ -250,7 +250,7 @@ void cluster::renew() {
             held_.erase(session);
             count_held();
         }
-        if (const auto r = rooms_->loaded_room(session)) r->fenced();
+        if (const auto r = rooms_->loaded_room(session)) r->lost();
     }
 }
 
@@ -276,6 +276,7 @@ void cluster::take_over_orphans() {
         const auto p = r->position();
         r->promote(*epoch, reads_->events_after(session, p.logged),
                    reads_->mod_entries_after(session, p.mod_logged), reads_->handoffs(session, 0));
+        rooms_->catch_up_index(session);
     }
 }
 

@@ -76,6 +76,8 @@ namespace {
 void committer::commit_or_die(const store::write_batch& batch) {
     try {
         store_.commit(batch);
+    } catch (const store::unavailable&) {
+        throw;  // PostgreSQL: the caller tries again later
     } catch (const std::exception& e) {
         die(e);
     }
@@ -161,6 +163,22 @@ void committer::run() {
         std::set<std::string> lost;
         try {
             lost = commit_fenced(merged);
+            if (store_lost_) spdlog::info("the store can be reached again");
+            store_lost_ = false;
+        } catch (const store::unavailable& e) {
+            // Nothing of it may be acknowledged; its rooms let go of what they hold beyond the
+            // store. The index operations go with it (a room built again indexes what the
+            // store has: registry::build).
+            if (!store_lost_) spdlog::error("the store cannot be reached: {}", e.what());
+            store_lost_ = true;
+            metrics_.store_unavailable.fetch_add(1, std::memory_order_relaxed);
+            for (auto& w : work) {
+                std::vector<std::string> sessions;
+                for (const auto& [id, epoch] : w.batch.fences) sessions.push_back(id);
+                if (w.refused) w.refused(sessions, refusal::store_unavailable);
+            }
+            work.clear();
+            continue;
         } catch (const std::exception& e) {
             die(e);
         }
@@ -188,21 +206,29 @@ void committer::run() {
             if (refused.empty()) {
                 if (w.done) w.done();
             } else if (w.refused) {
-                w.refused(refused);
+                w.refused(refused, refusal::taken_over);
             }
         }
         const bool worked = !work.empty();
         work.clear();
         // The search index, once enough has gathered, or it has waited long enough, or a
         // reader is waiting for it, or the server stops.
-        if (!unindexed_upto_.empty() &&
-            (unindexed_.index.size() >= index_batch ||
-             std::chrono::steady_clock::now() - unindexed_since_ >= index_delay_ ||
+        const auto now = std::chrono::steady_clock::now();
+        if (!unindexed_upto_.empty() && now >= index_retry_at_ &&
+            (unindexed_.index.size() >= index_batch || now - unindexed_since_ >= index_delay_ ||
              flushes > flushes_done_ || stopping)) {
-            for (auto& [id, seq] : unindexed_upto_) unindexed_.indexed.emplace_back(id, seq);
-            commit_or_die(unindexed_);
-            unindexed_ = {};
-            unindexed_upto_.clear();
+            auto batch = unindexed_;
+            for (auto& [id, seq] : unindexed_upto_) batch.indexed.emplace_back(id, seq);
+            try {
+                commit_or_die(batch);
+                unindexed_ = {};
+                unindexed_upto_.clear();
+            } catch (const store::unavailable&) {
+                // Kept, and tried again in a second (not in a tight loop while the store is
+                // down); a reader waiting for the index is let go meanwhile.
+                index_retry_at_ = now + std::chrono::seconds(1);
+                unindexed_since_ = index_retry_at_ - index_delay_;
+            }
         }
         {
             std::lock_guard lock(mutex_);

@@ -45,9 +45,14 @@ class committer {
     // `done` runs on the committer's thread after the batch's log is durable; keep it short
     // (post). Its search index operations are written later (see above). Several nodes: if a
     // session the batch is fenced by (write_batch::fences) was taken over by another node,
-    // nothing of it is written and `refused` runs instead, with those sessions; the other
-    // sessions' batches of the same transaction are committed without them.
-    using refused_fn = std::function<void(const std::vector<std::string>&)>;
+    // nothing of it is written and `refused` runs instead, with those sessions and
+    // refusal::taken_over; the other sessions' batches of the same transaction are committed
+    // without them. If the store cannot be reached (PostgreSQL; store::unavailable), every
+    // batch of the transaction is refused (refusal::store_unavailable, with the sessions it
+    // was fenced by); whether it was committed is unknown. The committer goes on: the next
+    // transaction tries to connect again.
+    enum class refusal { taken_over, store_unavailable };
+    using refused_fn = std::function<void(const std::vector<std::string>&, refusal)>;
     void submit(store::write_batch batch, std::function<void()> done, refused_fn refused = {});
 
     // Blocks until the search index holds everything committed before the call: readers of the
@@ -92,6 +97,9 @@ class committer {
     store::write_batch unindexed_;
     std::map<std::string, core::seq_t> unindexed_upto_;
     std::chrono::steady_clock::time_point unindexed_since_;
+    // The store could not be reached: the index is tried again no sooner than this.
+    std::chrono::steady_clock::time_point index_retry_at_;
+    bool store_lost_ = false;  // for the log: said once per outage
     std::thread thread_;
 };
 

@@ -40,6 +40,8 @@ http::status status_of(core::error_code code) {
             return http::status::unauthorized;
         case core::error_code::store_unavailable:
             return http::status::service_unavailable;
+        case core::error_code::rate_limited:
+            return http::status::too_many_requests;
         default:
             return http::status::bad_request;
     }

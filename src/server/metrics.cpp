@@ -67,6 +67,9 @@ std::string metrics::render() const {
          commands_handed_over);
     line(os, "hashchat_rate_limited_total", "counter", "Commands refused with rate_limited.",
          rate_limited);
+    line(os, "hashchat_store_unavailable_total", "counter",
+         "Transactions refused because the store (PostgreSQL) could not be reached.",
+         store_unavailable);
     line(os, "hashchat_leases_held", "gauge",
          "Sessions this node writes under a lease (several nodes).", leases_held);
     line(os, "hashchat_sessions_taken_over_total", "counter",

@@ -47,6 +47,7 @@ struct metrics {
     std::atomic<std::uint64_t> commands_deferred{0};     // waited for fan-out to catch up
     std::atomic<std::uint64_t> commands_handed_over{0};  // to another node, the session's writer
     std::atomic<std::uint64_t> rate_limited{0};
+    std::atomic<std::uint64_t> store_unavailable{0};    // transactions refused: store unreachable
     std::atomic<std::int64_t> leases_held{0};           // several nodes: sessions written here
     std::atomic<std::uint64_t> sessions_taken_over{0};  // from a writer whose lease expired
 

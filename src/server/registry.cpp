@@ -37,7 +37,7 @@ std::shared_ptr<room> registry::make_room(core::session s) {
     deps.reload = [weak](const std::string& id, room_callback fn) {
         if (auto self = weak.lock()) self->with_room(id, std::move(fn));
     };
-    deps.lost = [weak](const std::shared_ptr<room>& r) {
+    deps.lost = [weak](const std::shared_ptr<room>& r, bool) {
         if (auto self = weak.lock()) self->on_lost(r);
     };
     return std::make_shared<room>(net::make_strand(ioc_), std::move(s), std::move(deps));
@@ -60,12 +60,7 @@ void registry::load() {
         const core::seq_t indexed_upto = mark == indexed.end() ? 0 : mark->second;
         if (marks.head > indexed_upto) {
             store::write_batch batch;
-            const auto scope = store::post_scope(config->hashtag, config->series);
-            for (const auto& row : db_.events_after(stored.id, indexed_upto)) {
-                auto ev = protocol::parse_event(row.body, row.cid);
-                if (!ev) throw store::store_error("session " + stored.id + ": unreadable event");
-                store::index_ops(stored.id, scope, *ev, batch.index);
-            }
+            index_after(stored.id, *config, indexed_upto, batch);
             batch.indexed.emplace_back(stored.id, marks.head);
             db_.commit(batch);
             spdlog::info("session {}: indexed events {} to {} for search", stored.id,
@@ -85,6 +80,31 @@ void registry::load() {
     for (const auto& e : due_now) build(e);
     arm_due_timer();
     spdlog::info("{} sessions stored, {} rooms built at start", entries_.size(), due_now.size());
+}
+
+void registry::index_after(const std::string& id, const core::session_config& config,
+                           core::seq_t upto, store::write_batch& batch) {
+    const auto scope = store::post_scope(config.hashtag, config.series);
+    for (const auto& row : db_.events_after(id, upto)) {
+        auto ev = protocol::parse_event(row.body, row.cid);
+        if (!ev) throw store::store_error("session " + id + ": unreadable event");
+        store::index_ops(id, scope, *ev, batch.index);
+    }
+}
+
+void registry::catch_up_index(const std::string& id) {
+    if (!db_.index_replayable()) return;
+    net::post(builders_, [self = this, id] {  // (`this`: see with_room)
+        const auto e = self->find(id);
+        if (!e) return;
+        try {
+            store::write_batch batch;
+            self->index_after(id, e->config(), self->db_.index_watermark(id), batch);
+            if (!batch.index.empty()) self->commits_.submit(std::move(batch), [] {});
+        } catch (const store::store_error& ex) {
+            spdlog::warn("session {}: its index is not caught up: {}", id, ex.what());
+        }
+    });
 }
 
 std::shared_ptr<session_entry> registry::find(const std::string& id) {
@@ -214,11 +234,15 @@ void registry::build(const std::shared_ptr<session_entry>& e) {
     core::session s(st.config, valid_key_hashes(st.keys), core::limits{opts_.max_text, 50});
     s.set_keys(st.keys);
     auto r = make_room(std::move(s));
+    bool writes = true;
     if (opts_.nodes != nullptr) {
         // Several nodes: the room writes if this node can take the session's lease; else it
         // follows the node that holds it.
-        r->set_cluster(opts_.nodes->node(), opts_.nodes->acquire(e->id()));
+        const auto epoch = opts_.nodes->acquire(e->id());
+        writes = epoch.has_value();
+        r->set_cluster(opts_.nodes->node(), epoch);
     }
+    if (writes) catch_up_index(e->id());
     std::vector<store::post_index_op> none;  // the index is brought up to date at start
     r->load(db_.members(e->id()), db_.events(e->id()), db_.mod_entries(e->id()),
             std::numeric_limits<core::seq_t>::max(), none);
@@ -283,7 +307,22 @@ bool registry::reread(const std::string& id, const std::shared_ptr<room>& r) {
     const auto e = find(id);
     if (!e || e->loaded() != r) return false;
     const auto st = e->standing();
-    auto fresh = std::make_shared<session_entry>(st.config, st.keys, db_.marks(id));
+    std::shared_ptr<session_entry> fresh;
+    try {
+        fresh = std::make_shared<session_entry>(st.config, st.keys, db_.marks(id));
+    } catch (const store::store_error& ex) {
+        // The store cannot be reached: what was stored when the room was built stands in
+        // until the next build reads the store.
+        spdlog::warn("session {}: cannot be read again: {}", id, ex.what());
+        {
+            std::lock_guard lock(mutex_);
+            if (e->loaded() != r || building_.count(id) > 0) return false;
+            e->unload(st);
+            schedule(e);
+        }
+        arm_due_timer();
+        return true;
+    }
     {
         std::lock_guard lock(mutex_);
         const auto it = entries_.find(id);

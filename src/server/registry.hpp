@@ -82,6 +82,11 @@ class registry : public std::enable_shared_from_this<registry> {
     // Another node appended to a session whose room is not loaded here: what its entry shows
     // (head, phase) is read again.
     void stale(const std::string& id);
+    // This node starts writing the session (a room built with its lease, or promoted): the
+    // search index gets what the store has after the session's watermark (a node that died, or
+    // lost the store, may not have indexed it), if the store's index may be written twice
+    // (store::index_replayable). Off this thread.
+    void catch_up_index(const std::string& id);
 
   private:
     void open_room(const std::string& id, room_callback fn);
@@ -89,6 +94,9 @@ class registry : public std::enable_shared_from_this<registry> {
     void build(const std::shared_ptr<session_entry>& e);
     void on_idle(const std::shared_ptr<room>& r);
     void on_lost(const std::shared_ptr<room>& r);
+    // Adds to `batch` the search index operations of the session's events after `upto`.
+    void index_after(const std::string& id, const core::session_config& config, core::seq_t upto,
+                     store::write_batch& batch);
     // On builders_: the entry of `id`, if its room is still `r` (null: none), is made again
     // with its log's marks read from the store. False if it changed meanwhile.
     bool reread(const std::string& id, const std::shared_ptr<room>& r);

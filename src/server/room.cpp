@@ -2,10 +2,25 @@
 
 #include <boost/asio/post.hpp>
 
+#include "protocol/server_messages.hpp"
 #include "server/crypto.hpp"
 #include "server/steady.hpp"
 
 namespace hashchat::server {
+
+namespace {
+
+// A connection whose input reached a room that could not be built again: told, and closed to
+// try again later.
+void store_unavailable_to(const std::shared_ptr<connection>& c,
+                          const std::optional<std::string>& rid,
+                          const std::optional<std::string>& cid) {
+    c->send(std::make_shared<const std::string>(
+        protocol::error_message(core::store_unavailable_error(), rid, cid)));
+    c->close(1013);
+}
+
+}  // namespace
 
 namespace net = boost::asio;
 
@@ -50,9 +65,9 @@ void room::join(std::shared_ptr<connection> c, protocol::hello_msg hello,
     net::post(strand_, [self = shared_from_this(), c = std::move(c), hello = std::move(hello),
                         rid = std::move(rid)]() mutable {
         if (self->retired_) {
-            return self->forward([c, hello = std::move(hello), rid](std::shared_ptr<room> r) {
-                r->join(c, hello, rid);
-            });
+            return self->forward(
+                [c, hello, rid](std::shared_ptr<room> r) { r->join(c, hello, rid); },
+                [c, rid] { store_unavailable_to(c, rid, std::nullopt); });
         }
         room_machine::joining j{c->id(), sha256_hex(c->address()), c, random_token()};
         self->connections_.emplace(c->id(), c);
@@ -71,9 +86,14 @@ void room::command(std::shared_ptr<connection> c, core::command cmd, std::option
         if (self->retired_) {
             // Sent before its welcome, to a room let go meanwhile: the successor answers.
             // (The successor tells the connection when it has taken it on.)
-            return self->forward([c, cmd, rid, cid, text](std::shared_ptr<room> r) {
-                r->command(c, cmd, rid, cid, text);
-            });
+            return self->forward(
+                [c, cmd, rid, cid, text](std::shared_ptr<room> r) {
+                    r->command(c, cmd, rid, cid, text);
+                },
+                [c, rid, cid] {
+                    store_unavailable_to(c, rid, cid);
+                    c->command_done();
+                });
         }
         self->step(
             [&](room_machine& m) {
@@ -142,9 +162,11 @@ void room::create_key(std::string owner_hash, std::string label, key_reply done)
     net::post(strand_, [self = shared_from_this(), owner_hash = std::move(owner_hash),
                         label = std::move(label), done = std::move(done)] {
         if (self->retired_) {
-            return self->forward([owner_hash, label, done](std::shared_ptr<room> r) {
-                r->create_key(owner_hash, label, done);
-            });
+            return self->forward(
+                [owner_hash, label, done](std::shared_ptr<room> r) {
+                    r->create_key(owner_hash, label, done);
+                },
+                [done] { done(core::store_unavailable_error()); });
         }
         const auto key = random_token(32);
         self->step([&](room_machine& m) {
@@ -158,7 +180,8 @@ void room::list_keys(std::string owner_hash, key_reply done) {
                         done = std::move(done)] {
         if (self->retired_) {
             return self->forward(
-                [owner_hash, done](std::shared_ptr<room> r) { r->list_keys(owner_hash, done); });
+                [owner_hash, done](std::shared_ptr<room> r) { r->list_keys(owner_hash, done); },
+                [done] { done(core::store_unavailable_error()); });
         }
         self->step([&](room_machine& m) { return m.list_keys(owner_hash, done); });
     });
@@ -168,9 +191,11 @@ void room::revoke_key(std::string owner_hash, std::string key_id, key_reply done
     net::post(strand_, [self = shared_from_this(), owner_hash = std::move(owner_hash),
                         key_id = std::move(key_id), done = std::move(done)] {
         if (self->retired_) {
-            return self->forward([owner_hash, key_id, done](std::shared_ptr<room> r) {
-                r->revoke_key(owner_hash, key_id, done);
-            });
+            return self->forward(
+                [owner_hash, key_id, done](std::shared_ptr<room> r) {
+                    r->revoke_key(owner_hash, key_id, done);
+                },
+                [done] { done(core::store_unavailable_error()); });
         }
         self->step([&](room_machine& m) { return m.revoke_key(owner_hash, key_id, done); });
     });
@@ -180,9 +205,9 @@ void room::patch(std::string key_hash, std::string body, key_reply done) {
     net::post(strand_, [self = shared_from_this(), key_hash = std::move(key_hash),
                         body = std::move(body), done = std::move(done)] {
         if (self->retired_) {
-            return self->forward([key_hash, body, done](std::shared_ptr<room> r) {
-                r->patch(key_hash, body, done);
-            });
+            return self->forward(
+                [key_hash, body, done](std::shared_ptr<room> r) { r->patch(key_hash, body, done); },
+                [done] { done(core::store_unavailable_error()); });
         }
         self->step([&](room_machine& m) { return m.patch(key_hash, body, self->now(), done); });
     });
@@ -265,9 +290,10 @@ void room::writer_replied(connection_id c, core::seq_t after, std::string body) 
     });
 }
 
-void room::fenced() {
-    net::post(strand_, [self = shared_from_this()] {
+void room::lost(bool store_lost) {
+    net::post(strand_, [self = shared_from_this(), store_lost] {
         if (self->retired_) return;
+        self->step([&](room_machine& m) { return m.lost(store_lost); }, nullptr, false);
         {
             std::lock_guard lock(self->mutex_);
             self->retired_ = true;
@@ -276,10 +302,11 @@ void room::fenced() {
         self->fanout_timer_.cancel();
         self->recheck_.cancel();
         // What it holds beyond the store is not the session's any more: its members reconnect
-        // (1012, service restart) to a room that follows the new writer, and send again what
-        // was not acknowledged.
-        for (auto& [id, c] : self->connections_) c->close(1012);
-        if (self->lost_) self->lost_(self);
+        // (1012 service restart: to a room that follows the new writer; 1013 try again later:
+        // with backoff, until the store is back) and send again what was not acknowledged.
+        const std::uint16_t code = store_lost ? 1013 : 1012;
+        for (auto& [id, c] : self->connections_) c->close(code);
+        if (self->lost_) self->lost_(self, store_lost);
     });
 }
 
@@ -302,10 +329,12 @@ std::optional<room_standing> room::retire() {
     return machine_.standing();
 }
 
-void room::forward(std::function<void(std::shared_ptr<room>)> input) {
-    reload_(id_, [input = std::move(input)](const std::shared_ptr<room>& r) {
-        if (r) input(r);  // (none only if its building failed, which is logged)
-    });
+void room::forward(std::function<void(std::shared_ptr<room>)> input, std::function<void()> none) {
+    reload_(id_,
+            [input = std::move(input), none = std::move(none)](const std::shared_ptr<room>& r) {
+                if (r) return input(r);
+                if (none) none();  // its building failed (logged): the store cannot be reached
+            });
 }
 
 // ---- reads --------------------------------------------------------------------------------------
@@ -373,12 +402,11 @@ void room::perform(room_actions& actions, const std::shared_ptr<connection>& cal
                 } else if constexpr (std::is_same_v<A, act::close>) {
                     if (auto* c = find(a.to, caller)) c->close(a.code);
                 } else if constexpr (std::is_same_v<A, act::persist>) {
-                    committer::refused_fn refused;
-                    if (!a.batch.fences.empty()) {
-                        refused = [self = shared_from_this()](const std::vector<std::string>&) {
-                            self->fenced();
-                        };
-                    }
+                    committer::refused_fn refused = [self = shared_from_this()](
+                                                        const std::vector<std::string>&,
+                                                        committer::refusal why) {
+                        self->lost(why == committer::refusal::store_unavailable);
+                    };
                     commits_.submit(
                         std::move(a.batch),
                         [self = shared_from_this(), n = a.number, upto = a.upto, mods = a.mod_upto,

@@ -39,9 +39,10 @@ struct room_deps {
     // Where an input that reaches a room already let go is sent again: the session's room,
     // built anew if need be.
     std::function<void(const std::string&, std::function<void(std::shared_ptr<room>)>)> reload;
-    // Several nodes: the room wrote its session and another node took its lease over; it has
-    // closed its members (they reconnect, to a room that follows the new writer) and is let go.
-    std::function<void(const std::shared_ptr<room>&)> lost;
+    // The room wrote its session and another node took its lease over, or the store could not
+    // be reached (`store_lost`); it has closed its members (they reconnect, to a room built
+    // again from the store) and is let go.
+    std::function<void(const std::shared_ptr<room>&, bool store_lost)> lost;
 };
 
 // Several nodes: where a room stands, for the cluster thread.
@@ -124,9 +125,11 @@ class room : public std::enable_shared_from_this<room> {
     void handed_over(std::vector<store::handoff_row> rows);
     // Following: the writer's reply to a command handed over for connection `c`.
     void writer_replied(connection_id c, core::seq_t after, std::string body);
-    // Writing: the lease was taken over (a batch was fenced, or a renewal failed): the room
-    // closes its members with 1012 and is let go (deps.lost).
-    void fenced();
+    // Writing: the lease was taken over (a batch was fenced, or a renewal failed), or the store
+    // cannot be reached (`store_lost`): the room lets go of what it holds beyond the store
+    // (room_machine::lost), closes its members with 1012, or 1013 (try again later) if the store
+    // was lost, and is let go (deps.lost).
+    void lost(bool store_lost = false);
 
     // On the room's strand, from `idle`: whether it is still idle, and if so, it is let go: it
     // takes no more input (what reaches it is sent to its successor) and says where it stood.
@@ -160,7 +163,8 @@ class room : public std::enable_shared_from_this<room> {
     bool may_retire() const;
     void perform(room_actions& actions, const std::shared_ptr<connection>& caller);
     // An input that reached this room after it was let go goes to the session's next room.
-    void forward(std::function<void(std::shared_ptr<room>)> input);
+    // `none` runs instead if the next room cannot be built (the store cannot be reached).
+    void forward(std::function<void(std::shared_ptr<room>)> input, std::function<void()> none = {});
     // The member's connection, or null; no reference is taken (a broadcast looks up every
     // member), so use it at once, on the strand.
     connection* find(connection_id id, const std::shared_ptr<connection>& caller) const;
@@ -176,7 +180,7 @@ class room : public std::enable_shared_from_this<room> {
     core::duration idle_after_;
     std::function<void(const std::shared_ptr<room>&)> idle_;
     std::function<void(const std::string&, std::function<void(std::shared_ptr<room>)>)> reload_;
-    std::function<void(const std::shared_ptr<room>&)> lost_;
+    std::function<void(const std::shared_ptr<room>&, bool)> lost_;
     bool retired_ = false;  // strand only: let go; inputs go to the session's next room
 
     std::mutex mutex_;  // guards machine_ for readers on other threads (views, summaries)

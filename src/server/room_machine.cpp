@@ -569,8 +569,32 @@ void room_machine::when_durable(std::function<void()> fn) {
     if (fanned_batches_ == submitted_batches_) {
         fn();
     } else {
-        after_commit_.push_back({submitted_batches_, std::move(fn), 0, nullptr});
+        after_commit_.push_back({submitted_batches_, std::move(fn), 0, nullptr, nullptr});
     }
+}
+
+void room_machine::answer_when_durable(key_reply done, std::function<std::string()> answer) {
+    auto fn = [this, done, answer = std::move(answer)] {
+        emit(act::run{[done, body = answer()] { done(body); }});
+    };
+    if (fanned_batches_ == submitted_batches_) return fn();
+    after_commit_.push_back({submitted_batches_, std::move(fn), 0, nullptr, std::move(done)});
+}
+
+room_actions room_machine::lost(bool store_lost) {
+    auto e = store_lost ? core::store_unavailable_error()
+                        : core::make_error(core::error_code::rate_limited,
+                                           "The chat moved to another server; try again.");
+    if (!store_lost) e.retry_after_ms = retry_after_ms;
+    for (auto& a : after_commit_) {
+        if (a.http) emit(act::run{[done = std::move(a.http), e] { done(e); }});
+    }
+    after_commit_.clear();
+    if (store_lost) {
+        const auto f = frame(protocol::error_message(e, std::nullopt, std::nullopt));
+        for (const auto& [id, m] : members_) send(id, f);
+    }
+    return take();
 }
 
 void room_machine::reply_when_durable(connection_id c, frame_ptr reply) {
@@ -579,7 +603,7 @@ void room_machine::reply_when_durable(connection_id c, frame_ptr reply) {
     if (fanned_batches_ == submitted_batches_) {
         send(c, std::move(reply));
     } else {
-        after_commit_.push_back({submitted_batches_, nullptr, c, std::move(reply)});
+        after_commit_.push_back({submitted_batches_, nullptr, c, std::move(reply), nullptr});
     }
 }
 
@@ -736,8 +760,7 @@ room_actions room_machine::create_key(const std::string& owner_hash, const std::
                                     {"key", new_key},
                                     {"label", record.label},
                                     {"urls", {{"moderate", moderate}}}});
-    when_durable(
-        [this, done, body = std::move(body)] { emit(act::run{[done, body] { done(body); }}); });
+    answer_when_durable(std::move(done), [body = std::move(body)] { return body; });
     return take();
 }
 
@@ -782,7 +805,7 @@ room_actions room_machine::revoke_key(const std::string& owner_hash, const std::
             emit(act::close{id, policy_error});
         }
     }
-    when_durable([this, done] { emit(act::run{[done] { done(std::string()); }}); });
+    answer_when_durable(std::move(done), [] { return std::string(); });
     return take();
 }
 
@@ -812,7 +835,7 @@ room_actions room_machine::patch(const std::string& key_hash, const std::string&
     // The new configuration and the phase change it caused are one transaction.
     persist(*changed, {}, {}, {{id_, protocol::config_to_json(session_.config())}});
     arm_timer();
-    when_durable([this, done] { emit(act::run{[done, view = view_json()] { done(view); }}); });
+    answer_when_durable(std::move(done), [this] { return view_json(); });
     return take();
 }
 

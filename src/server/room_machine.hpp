@@ -201,6 +201,12 @@ class room_machine {
     room_actions timer_fired(const moment& at);
     room_actions presence();
     room_actions close_all(std::uint16_t code);
+    // The room stops: its state went beyond the store, because another node took the session
+    // over (`store_lost` false) or the store cannot be reached (true). The HTTP writes waiting
+    // for a commit are answered with an error to try again (rate_limited or store_unavailable);
+    // if the store was lost, every member is told (store_unavailable) before the room's shell
+    // closes them (1013). What they sent and was not acknowledged they send again.
+    room_actions lost(bool store_lost);
     // Shutdown: takes on every waiting command, then closes each member with `code` once all
     // it was sent is durable and acknowledged; `done` runs then.
     room_actions drain(std::uint16_t code, std::function<void()> done, const moment& at);
@@ -264,6 +270,7 @@ class room_machine {
         std::function<void()> fn;
         connection_id to = 0;
         frame_ptr reply;
+        key_reply http;  // an HTTP write's answer: told if the room is lost first (lost())
     };
 
     // A handed-over command's sender, while it is executed: what is addressed to it is kept.
@@ -290,6 +297,8 @@ class room_machine {
     void send_mod_log(connection_id c);
     std::vector<std::string> address_hashes_of(const std::string& handle) const;
     void when_durable(std::function<void()> fn);
+    // An HTTP write's answer once what it changed is durable (`answer` makes the body then).
+    void answer_when_durable(key_reply done, std::function<std::string()> answer);
     void reply_when_durable(connection_id c, frame_ptr reply);
     void send(connection_id c, frame_ptr f) {
         if (c == remote_sender) return remote_replies_.push_back(std::move(f));

@@ -144,6 +144,15 @@ void ws_session::handle_message(const std::string& text) {
                                          rid = msg.rid](const std::shared_ptr<room>& r) mutable {
             net::post(self->ws_.get_executor(), [self, r, hello = std::move(hello),
                                                  rid = std::move(rid)]() mutable {
+                if (!r && self->hub_->find(hello.session)) {
+                    // A session this node knows whose room could not be built: the store
+                    // cannot be reached. Try again later (1013), with backoff.
+                    self->enqueue(make_frame(protocol::error_message(
+                                      core::store_unavailable_error(), rid, std::nullopt)),
+                                  false);
+                    self->close(1013);
+                    return self->do_write();
+                }
                 if (!r) {
                     self->enqueue(make_frame(protocol::error_message(
                                       core::make_error(core::error_code::not_found,

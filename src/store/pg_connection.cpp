@@ -134,6 +134,8 @@ result connection::read(const char* sql, const params& p) {
 
 connection::~connection() { PQfinish(c_); }
 
+bool connection::broken() const { return c_ == nullptr || PQstatus(c_) != CONNECTION_OK; }
+
 result connection::check(PGresult* r, const char* what) {
     if (r == nullptr || !ok(r)) {
         auto e = failure(c_, r, what);

@@ -126,6 +126,8 @@ class connection {
     result run(const char* prepared_name, const params& p = {});
 
     pg_conn* raw() { return c_; }
+    // The connection is gone (its socket closed, or the server ended it).
+    bool broken() const;
 
   private:
     friend class pipeline;

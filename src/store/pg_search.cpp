@@ -191,4 +191,11 @@ std::map<std::string, core::seq_t> pg_store::index_watermarks() {
     return out;
 }
 
+core::seq_t pg_store::index_watermark(const std::string& session_id) {
+    std::lock_guard lock(read_mutex_);
+    const auto r =
+        reader_->read("SELECT seq FROM indexed WHERE session_id = $1", params().add(session_id));
+    return r.rows() == 0 ? 0 : static_cast<core::seq_t>(r.integer(0, 0));
+}
+
 }  // namespace hashchat::store

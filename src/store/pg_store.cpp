@@ -14,9 +14,16 @@ namespace hashchat::store {
 using pg::params;
 
 pg_store::pg_store(const std::string& url, bool cluster)
-    : writer_(std::make_unique<pg::connection>(url)),
+    : url_(url),
+      cluster_(cluster),
+      writer_(std::make_unique<pg::connection>(url)),
       reader_(std::make_unique<pg::connection>(url)) {
     migrate();
+    set_up_writer();
+}
+
+void pg_store::set_up_writer() {
+    const bool cluster = cluster_;
     // A server started without --node-id writes every session without leases: it must be alone
     // on the database, and the nodes of a cluster share it among themselves only. The lock (shared
     // by the nodes, exclusive for a lone server) is held by the writer's connection for as long
@@ -199,6 +206,25 @@ bool pg_store::claim_id(std::string_view kind, const std::string& id) {
 void pg_store::commit(const write_batch& batch) {
     if (batch.empty()) return;
     std::lock_guard lock(mutex_);
+    try {
+        if (writer_lost_) {
+            writer_ = std::make_unique<pg::connection>(url_);
+            set_up_writer();
+            writer_lost_ = false;
+        }
+        write(batch);
+    } catch (const pg::error& e) {
+        if (!e.connection_lost() && !writer_->broken()) throw;
+        // PostgreSQL stopped or the connection was cut: the next commit connects again.
+        writer_lost_ = true;
+        throw unavailable(e.what());
+    } catch (const store_error& e) {
+        if (!writer_lost_) throw;
+        throw unavailable(e.what());  // connected again, but the database is not ours now
+    }
+}
+
+void pg_store::write(const write_batch& batch) {
     pg::pipeline p(*writer_);
     if (!batch.fences.empty()) {
         std::vector<std::string> sessions;

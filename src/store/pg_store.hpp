@@ -45,11 +45,20 @@ class pg_store final : public store {
     std::map<std::string, post_counts> counts(const std::vector<std::string>& session_ids) override;
     std::set<std::string> authors(const std::vector<std::string>& session_ids) override;
     std::map<std::string, core::seq_t> index_watermarks() override;
+    core::seq_t index_watermark(const std::string& session_id) override;
+    bool index_replayable() const override { return true; }
     void commit(const write_batch& batch) override;
 
   private:
     void migrate();
+    // The writer's connection, its lock (lone or one of several nodes) and statements.
+    void set_up_writer();
     void prepare_writer();
+    void write(const write_batch& batch);
+
+    const std::string url_;
+    const bool cluster_;
+    bool writer_lost_ = false;  // under mutex_: connect again before the next commit
 
     std::mutex mutex_;
     std::unique_ptr<pg::connection> writer_;

@@ -190,6 +190,14 @@ class fenced : public store_error {
     std::vector<std::string> sessions_;
 };
 
+// The store cannot be reached (PostgreSQL stopped, the connection was lost): nothing of the
+// batch may be acknowledged, and whether a transaction in flight was committed is unknown. The
+// next commit tries to connect again.
+class unavailable : public store_error {
+  public:
+    using store_error::store_error;
+};
+
 // SQLite refused a search expression.
 class search_error : public std::runtime_error {
   public:
@@ -265,6 +273,17 @@ class store {
     // How far the search index has read each session's log (absent: not at all). The server
     // indexes the rest when it starts, with commit() (index ops and `indexed`).
     virtual std::map<std::string, core::seq_t> index_watermarks() = 0;
+    // One session's (0: not at all).
+    virtual core::seq_t index_watermark(const std::string& session_id) {
+        const auto all = index_watermarks();
+        const auto it = all.find(session_id);
+        return it == all.end() ? 0 : it->second;
+    }
+    // Whether the index operations of an event may be written twice with the same result
+    // (PostgreSQL's index is the posts table, keyed by session and seq; FTS5 would hold a post
+    // twice). If so, a room that starts writing a session indexes what the store has after the
+    // session's watermark: what a node that died or lost the store had not indexed yet.
+    virtual bool index_replayable() const { return false; }
 
     // Appends events, upserts members, stores keys and configurations in one transaction (a
     // group commit). The committer thread is the only caller.

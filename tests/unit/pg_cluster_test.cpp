@@ -161,10 +161,15 @@ TEST_CASE("the committer takes a fenced-off session out and commits the others' 
         boost::asio::post(ioc, [&] {
             commits.submit(
                 std::move(fenced_off), [&] { wrongly_acknowledged = true; },
-                [&](const std::vector<std::string>& lost) { refused.set_value(lost); });
+                [&](const std::vector<std::string>& lost, server::committer::refusal why) {
+                    CHECK(why == server::committer::refusal::taken_over);
+                    refused.set_value(lost);
+                });
             commits.submit(
                 std::move(fine), [&] { committed.set_value(); },
-                [](const std::vector<std::string>&) { FAIL("s2 was refused"); });
+                [](const std::vector<std::string>&, server::committer::refusal) {
+                    FAIL("s2 was refused");
+                });
         });
         auto lost = refused.get_future();
         REQUIRE(lost.wait_for(20s) == std::future_status::ready);
@@ -181,6 +186,65 @@ TEST_CASE("the committer takes a fenced-off session out and commits the others' 
     CHECK(found(*db, "kept") == std::vector<core::seq_t>{1});
     CHECK(found(*db, "ghost").empty());  // nor the index of what was refused
     CHECK(db->index_watermarks().count("s1") == 0);
+}
+
+TEST_CASE(
+    "a store that cannot be reached refuses the transaction; the committer goes on and "
+    "connects again once it can",
+    "[cluster][committer]") {
+    if (!test::postgresql_available()) return;
+    test::store_fixture fx("postgresql");
+    const auto db = fx.open();
+    REQUIRE(db->create_session("s1", "{}", "k", 0));
+
+    server::metrics stats;
+    boost::asio::io_context ioc;
+    auto work = boost::asio::make_work_guard(ioc);
+    std::thread io([&] { ioc.run(); });
+    {
+        server::committer commits(*db, stats, ioc.get_executor(), 0ms);
+        // What happens to one batch: committed, or refused (and why).
+        const auto outcome = [&](store::write_batch b) {
+            auto p = std::make_shared<std::promise<std::string>>();
+            boost::asio::post(ioc, [&commits, p, b = std::move(b)]() mutable {
+                commits.submit(
+                    std::move(b), [p] { p->set_value("committed"); },
+                    [p](const std::vector<std::string>&, server::committer::refusal why) {
+                        p->set_value(why == server::committer::refusal::store_unavailable
+                                         ? "store unavailable"
+                                         : "taken over");
+                    });
+            });
+            auto f = p->get_future();
+            REQUIRE(f.wait_for(20s) == std::future_status::ready);
+            return f.get();
+        };
+        const auto batch = [](core::seq_t seq, const std::string& word) {
+            store::write_batch b;
+            b.events = {event("s1", seq)};
+            b.index = {post("s1", seq, word)};
+            return b;
+        };
+        CHECK(outcome(batch(1, "before")) == "committed");
+
+        // PostgreSQL goes away (its connections cut, and no new ones for now).
+        fx.outage(true);
+        CHECK(outcome(batch(2, "lost")) == "store unavailable");
+        CHECK(outcome(batch(2, "lost")) == "store unavailable");  // still down: no crash
+        CHECK(stats.store_unavailable.load() == 2);
+
+        // Back: the next transaction connects again and commits.
+        fx.outage(false);
+        CHECK(outcome(batch(2, "after")) == "committed");
+        commits.flush_index();
+        commits.stop();
+    }
+    work.reset();
+    io.join();
+    CHECK(db->events("s1").size() == 2);
+    CHECK(found(*db, "before") == std::vector<core::seq_t>{1});
+    CHECK(found(*db, "after") == std::vector<core::seq_t>{2});
+    CHECK(found(*db, "lost").empty());
 }
 
 TEST_CASE("log notices name sessions and heads, in payloads PostgreSQL accepts", "[cluster]") {

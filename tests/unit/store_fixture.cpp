@@ -63,6 +63,19 @@ store_fixture::~store_fixture() {
     }
 }
 
+void store_fixture::outage(bool on) const {
+    REQUIRE(postgresql());
+    store::pg::connection admin(cluster_url());
+    admin.exec(
+        ("ALTER DATABASE " + database_ + " ALLOW_CONNECTIONS " + (on ? "false" : "true")).c_str());
+    if (on) {
+        admin.query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid "
+            "<> pg_backend_pid()",
+            store::pg::params().add(database_));
+    }
+}
+
 std::string store_fixture::where() const {
     return postgresql() ? with_database(cluster_url(), database_)
                         : dir_.file("hashchat.db").string();

@@ -32,6 +32,9 @@ class store_fixture {
     bool postgresql() const { return kind_ == "postgresql"; }
     // The SQLite file (sqlite) or the connection URL (postgresql).
     std::string where() const;
+    // PostgreSQL: the database cannot be reached (its connections cut, new ones refused) until
+    // outage(false).
+    void outage(bool on) const;
 
   private:
     std::string kind_;

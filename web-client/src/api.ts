@@ -165,7 +165,8 @@ export function getTranscript(id: string): Promise<Transcript> {
 /** Every error `code` the server sends (src/core/error.hpp, docs/protocol.md), and `offline`. */
 const ERROR_CODES = new Set([
   'bad_request', 'unknown_type', 'not_joined', 'bad_handle', 'handle_taken', 'bad_token', 'bad_key', 'bad_since', 'too_long',
-  'empty', 'not_allowed', 'not_found', 'muted', 'banned', 'closed', 'rate_limited', 'unavailable', 'offline',
+  'empty', 'not_allowed', 'not_found', 'muted', 'banned', 'closed', 'rate_limited', 'store_unavailable', 'unavailable',
+  'offline',
 ]);
 
 /** An error's `code`, or '' when it has none. */

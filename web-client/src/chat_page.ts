@@ -207,6 +207,11 @@ export function startChat(root: HTMLElement, id: string, me: Me): void {
   client.on('outbox', showPending);
   client.on('state', showPending);
   client.on('post_error', (e) => toast(t('live.post_refused', { reason: errorText(e.error) })));
+  // The server lost its store (it closes with 1013; the client comes back with backoff): the
+  // outbox waits on this device meanwhile.
+  client.on('error', (e) => {
+    if (e.code === 'store_unavailable') toast(errorText(e));
+  });
   const controls = feedControls(
     (f) => feed.setFilter(f),
     (m) => feed.setMode(m),

@@ -526,6 +526,41 @@ describe('ChatClient', () => {
     expect(s1.ofType('post')).toHaveLength(1);
   });
 
+  it('the server lost its store: the posts stay in the outbox, the 1013 close backs off, and they go once after the welcome', () => {
+    clock.rnd = 0.5;
+    const c = makeClient();
+    const refused: string[] = [];
+    const errors: string[] = [];
+    c.on('post_error', (e) => refused.push(e.error.code));
+    c.on('error', (e) => errors.push(e.code));
+    c.start();
+    const s1 = join(0);
+    const a = c.post('A1: in the pub');
+    s1.receive({ type: 'error', code: 'store_unavailable', message: 'The store cannot be reached.', cid: a });
+    s1.receive({ type: 'error', code: 'store_unavailable', message: 'The store cannot be reached.' });
+    s1.serverClose(1013);
+    expect(refused).toEqual([]);
+    expect(errors).toEqual(['store_unavailable']);
+    expect(c.pending().map((p) => p.cid)).toEqual([a]);
+    // Not at once (a whole room would come back in the same instant): the usual backoff.
+    expect(c.nextDelayMs).toBeGreaterThanOrEqual(250);
+    clock.advance(c.nextDelayMs - 1);
+    expect(FakeSocket.all).toHaveLength(1);
+    clock.advance(1);
+    // Still down: the hello is refused; the next try waits longer.
+    const s2 = FakeSocket.all[1];
+    s2.open();
+    const first = c.nextDelayMs;
+    s2.receive({ type: 'error', code: 'store_unavailable', message: 'down', rid: s2.lastHello().rid });
+    expect(c.state).toBe('offline');
+    expect(c.nextDelayMs).toBeGreaterThan(first);
+    clock.advance(c.nextDelayMs);
+    const s3 = join(0);
+    expect(s3.ofType('post').map((m) => m.cid)).toEqual([a]);
+    s3.receive({ type: 'ack', cid: a, seq: 1 });
+    expect(storage.getItem(outboxKey(SESSION, 'ms_lee'))).toBeNull();
+  });
+
   it('uses a sane retry_after_ms: default 2 s when missing or bad, capped at 5 minutes', () => {
     const e = { type: 'error' as const, code: 'rate_limited', message: '' };
     expect(retryDelay(e)).toBe(2000);

@@ -698,9 +698,10 @@ export class ChatClient {
       }
       const item = this.outboxItems.find((i) => i.cid === msg.cid);
       if (item) {
-        if (msg.code === 'rate_limited') {
-          // Overload: the post stays in the outbox and goes again after retry_after_ms (on this
-          // connection; a reconnect in between sends the whole outbox after its welcome anyway).
+        if (msg.code === 'rate_limited' || msg.code === 'store_unavailable') {
+          // Overload, or the server cannot reach its store: the post stays in the outbox and goes
+          // again after retry_after_ms (on this connection; a reconnect in between sends the
+          // whole outbox after its welcome anyway).
           this.retryLater(item, retryDelay(msg));
         } else if (msg.code !== 'not_joined') {
           // Refused for good (too long, empty, closed...): sending it again would not help.

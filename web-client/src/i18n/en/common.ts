@@ -46,6 +46,7 @@ export default {
   'common.error.banned': 'A moderator has banned you from this chat.',
   'common.error.closed': 'The chat has ended.',
   'common.error.rate_limited': 'The server is busy. Try again in a moment.',
+  'common.error.store_unavailable': 'The chat cannot save anything right now. Your posts wait on this device and go when it can.',
   'common.error.unavailable': 'The server cannot answer that right now. Try again in a moment.',
   'common.error.offline': 'Cannot reach the server. Check your connection.',
   'common.error.other': 'Something went wrong on the server. Try again.',

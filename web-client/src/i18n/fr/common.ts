@@ -49,6 +49,7 @@ const fr: Translation<typeof en> = {
   'common.error.banned': 'Une personne à l’animation vous a exclu de ce clavardage.',
   'common.error.closed': 'Le clavardage est terminé.',
   'common.error.rate_limited': 'Le serveur est occupé. Réessayez dans un instant.',
+  'common.error.store_unavailable': 'Le clavardage ne peut rien enregistrer pour le moment. Vos messages attendent sur cet appareil et partiront dès que possible.',
   'common.error.unavailable': 'Le serveur ne peut pas répondre pour le moment. Réessayez dans un instant.',
   'common.error.offline': 'Impossible de joindre le serveur. Vérifiez votre connexion.',
   'common.error.other': 'Un problème est survenu sur le serveur. Réessayez.',
