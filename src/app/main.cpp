@@ -41,9 +41,9 @@ Every option can also be set as an environment variable (shown in brackets); a f
   --node-id=NAME     one of several nodes on the --database (a cluster): each session is written
                      by one node at a time under a lease, any node serves any client [HASHCHAT_NODE_ID]
   --lease-ms=N       a writer's lease on a session; another node takes over this long after
-                     the writer stopped renewing it                    [HASHCHAT_LEASE_MS] (10000)
+                     the writer stopped renewing it                     [HASHCHAT_LEASE_MS] (4000)
   --lease-renew-ms=N how often leases are renewed (under a third of --lease-ms)
-                                                                  [HASHCHAT_LEASE_RENEW_MS] (2000)
+                                                                  [HASHCHAT_LEASE_RENEW_MS] (1000)
   --threads=N        I/O threads                              [HASHCHAT_THREADS] (number of cores)
   --log-level=LEVEL  trace, debug, info, warn, error, critical, off   [HASHCHAT_LOG_LEVEL] (info)
   --web-root=DIR     the built web client                 [HASHCHAT_WEB_ROOT] (web-client/dist)

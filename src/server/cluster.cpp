@@ -78,6 +78,22 @@ core::instant cluster::advance_clock(core::duration by) {
     return core::instant{core::duration{leases_->advance_clock(by.count())}};
 }
 
+void cluster::withdraw(const std::string& session,
+                       std::function<void(std::vector<store::handoff_row>)> done) {
+    std::lock_guard lock(mutex_);
+    tasks_.push_back([this, session, done = std::move(done)] {
+        std::vector<store::handoff_row> rows;
+        try {
+            rows = reads_->withdraw(session, node_);
+        } catch (const store::store_error& e) {
+            spdlog::warn("session {}: handed-over commands not taken back: {}", session, e.what());
+        }
+        done(std::move(rows));
+    });
+    const std::uint64_t one = 1;
+    [[maybe_unused]] const auto n = ::write(wake_fd_, &one, sizeof one);
+}
+
 void cluster::start(registry& rooms, metrics& stats) {
     rooms_ = &rooms;
     {

@@ -20,10 +20,12 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "core/time.hpp"
 
 namespace hashchat::store {
+struct handoff_row;
 class pg_leases;
 class pg_node;
 class pg_listen;
@@ -38,8 +40,8 @@ struct metrics;
 struct cluster_options {
     std::string url;                               // the PostgreSQL database
     std::string node;                              // --node-id (an instance suffix is added)
-    std::chrono::milliseconds lease{10'000};       // --lease-ms
-    std::chrono::milliseconds renew_every{2'000};  // --lease-renew-ms
+    std::chrono::milliseconds lease{4'000};        // --lease-ms
+    std::chrono::milliseconds renew_every{1'000};  // --lease-renew-ms
 };
 
 class cluster {
@@ -62,6 +64,10 @@ class cluster {
     void release(const std::string& session, std::int64_t epoch);
     // A room was built: the cluster thread reads what it may have missed meanwhile.
     void catch_up(const std::string& session);
+    // Takes back this node's commands handed over to the session that no writer took (on the
+    // cluster thread); `done` gets them (none if the store cannot be reached).
+    void withdraw(const std::string& session,
+                  std::function<void(std::vector<store::handoff_row>)> done);
 
     // Under --test-clock, before start(): the nodes share one test clock, kept in PostgreSQL.
     // `time` is set to it (the first node to start sets it to its own); when another node

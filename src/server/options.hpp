@@ -19,8 +19,9 @@ struct options {
     std::filesystem::path data_dir = "var";
     std::string database;  // a PostgreSQL URL (libpq); empty: SQLite in data_dir
     std::string node_id;   // several nodes on `database` (server/cluster.hpp); empty: one node
-    int lease_ms = 10000;
-    int lease_renew_ms = 2000;
+    // A writer that dies is taken over within lease + renew: 5 s.
+    int lease_ms = 4000;
+    int lease_renew_ms = 1000;
     int threads = 1;
     std::string log_level = "info";
     std::optional<core::instant> test_clock;  // time stands still until POST /api/test/clock

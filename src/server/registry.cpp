@@ -29,8 +29,8 @@ registry::registry(net::io_context& ioc, const clock& time, store::store& db, co
 
 std::shared_ptr<room> registry::make_room(core::session s) {
     std::weak_ptr<registry> weak = shared_from_this();
-    room_deps deps{time_,   commits_, stats_, opts_.limits, opts_.idle_after,
-                   nullptr, nullptr,  nullptr};
+    room_deps deps{time_,   commits_, stats_,  opts_.limits, opts_.idle_after,
+                   nullptr, nullptr,  nullptr, nullptr};
     deps.idle = [weak](const std::shared_ptr<room>& r) {
         if (auto self = weak.lock()) self->on_idle(r);
     };
@@ -40,6 +40,15 @@ std::shared_ptr<room> registry::make_room(core::session s) {
     deps.lost = [weak](const std::shared_ptr<room>& r, bool) {
         if (auto self = weak.lock()) self->on_lost(r);
     };
+    if (opts_.nodes != nullptr) {
+        deps.withdraw = [nodes = opts_.nodes](const std::string& session, auto done) {
+            nodes->withdraw(session, std::move(done));
+        };
+        // A command handed over waits for a writer at most two leases (one to expire, one for
+        // another node to take over), then is sent again by its client a lease later.
+        deps.limits.handoff_bound_ms = 2 * opts_.nodes->lease().count();
+        deps.limits.handoff_retry_ms = opts_.nodes->lease().count();
+    }
     return std::make_shared<room>(net::make_strand(ioc_), std::move(s), std::move(deps));
 }
 

@@ -38,7 +38,9 @@ room::room(net::any_io_executor strand, core::session s, room_deps deps)
       machine_(std::move(s), deps.limits, deps.stats),
       timer_(strand_),
       fanout_timer_(strand_),
-      recheck_(strand_) {}
+      recheck_(strand_),
+      handoff_timer_(strand_),
+      withdraw_(std::move(deps.withdraw)) {}
 
 void room::load(const std::vector<core::member>& members,
                 const std::vector<store::stored_event>& events,
@@ -301,6 +303,7 @@ void room::lost(bool store_lost) {
         self->timer_.cancel();
         self->fanout_timer_.cancel();
         self->recheck_.cancel();
+        self->handoff_timer_.cancel();
         // What it holds beyond the store is not the session's any more: its members reconnect
         // (1012 service restart: to a room that follows the new writer; 1013 try again later:
         // with backoff, until the store is back) and send again what was not acknowledged.
@@ -326,6 +329,7 @@ std::optional<room_standing> room::retire() {
     timer_.cancel();
     fanout_timer_.cancel();
     recheck_.cancel();
+    handoff_timer_.cancel();
     return machine_.standing();
 }
 
@@ -433,6 +437,24 @@ void room::perform(room_actions& actions, const std::shared_ptr<connection>& cal
                             if (ec) return;
                             self->step([&](room_machine& m) { return m.drained(self->now()); });
                         });
+                } else if constexpr (std::is_same_v<A, act::arm_handoff_check>) {
+                    handoff_timer_.expires_after(std::chrono::milliseconds(a.after_ms));
+                    handoff_timer_.async_wait([self = shared_from_this()](
+                                                  const boost::system::error_code& ec) {
+                        if (ec) return;
+                        self->step([&](room_machine& m) { return m.handoff_check(self->now()); });
+                    });
+                } else if constexpr (std::is_same_v<A, act::withdraw_handoffs>) {
+                    if (withdraw_) {
+                        withdraw_(
+                            id_, [self = shared_from_this()](std::vector<store::handoff_row> rows) {
+                                net::post(self->strand_, [self, rows = std::move(rows)] {
+                                    self->step([&](room_machine& m) {
+                                        return m.withdrawn(rows, self->now());
+                                    });
+                                });
+                            });
+                    }
                 } else if constexpr (std::is_same_v<A, act::presence_later>) {
                     net::post(strand_, [self = shared_from_this()] {
                         self->step([](room_machine& m) { return m.presence(); });

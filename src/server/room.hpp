@@ -43,6 +43,11 @@ struct room_deps {
     // be reached (`store_lost`); it has closed its members (they reconnect, to a room built
     // again from the store) and is let go.
     std::function<void(const std::shared_ptr<room>&, bool store_lost)> lost;
+    // Several nodes, following: takes this node's handed-over commands to the session back from
+    // the store (those no writer took) and gives them to `done` (on another thread).
+    std::function<void(const std::string& session,
+                       std::function<void(std::vector<store::handoff_row>)> done)>
+        withdraw;
 };
 
 // Several nodes: where a room stands, for the cluster thread.
@@ -188,9 +193,12 @@ class room : public std::enable_shared_from_this<room> {
     // The connections of members, for performing the machine's actions (strand only).
     std::unordered_map<connection_id, std::shared_ptr<connection>> connections_;
 
-    boost::asio::steady_timer timer_;         // the domain clock's next due instant
-    boost::asio::steady_timer fanout_timer_;  // the next broadcast of a busy session
-    boost::asio::steady_timer recheck_;       // waiting commands looked at again
+    boost::asio::steady_timer timer_;          // the domain clock's next due instant
+    boost::asio::steady_timer fanout_timer_;   // the next broadcast of a busy session
+    boost::asio::steady_timer recheck_;        // waiting commands looked at again
+    boost::asio::steady_timer handoff_timer_;  // handed-over commands looked at again
+    std::function<void(const std::string&, std::function<void(std::vector<store::handoff_row>)>)>
+        withdraw_;
 };
 
 }  // namespace hashchat::server

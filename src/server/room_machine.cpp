@@ -898,12 +898,69 @@ void room_machine::hand_over(connection_id c, const member_entry& m, const core:
         mod && mod->action == core::mod_action::ban && mod->ban_address && mod->handle) {
         addresses = address_hashes_of(*mod->handle);
     }
+    note_hand_over();
     ++handed_;
     persist_handoff(c, handoff_body(m.who, text, addresses));
 }
 
+void room_machine::note_hand_over() {
+    if (handed_ == 0 && http_waiting_.empty()) handoff_since_ms_ = at_.steady_ms();
+    if (handoff_check_armed_) return;
+    handoff_check_armed_ = true;
+    emit(act::arm_handoff_check{limits_.handoff_bound_ms});
+}
+
+room_actions room_machine::handoff_check(const moment& m) {
+    at(m);
+    handoff_check_armed_ = false;
+    if (handed_ == 0 && http_waiting_.empty()) return take();
+    const auto waited = at_.steady_ms() - handoff_since_ms_;
+    if (waited >= limits_.handoff_bound_ms && following()) {
+        emit(act::withdraw_handoffs{});
+        return take();
+    }
+    handoff_check_armed_ = true;
+    emit(act::arm_handoff_check{std::max<std::int64_t>(1, limits_.handoff_bound_ms - waited)});
+    return take();
+}
+
+room_actions room_machine::withdrawn(const std::vector<store::handoff_row>& rows, const moment& m) {
+    at(m);
+    auto e = core::make_error(core::error_code::rate_limited,
+                              "The chat is changing servers; your client will send this again.");
+    e.retry_after_ms = limits_.handoff_retry_ms;
+    for (const auto& row : rows) {
+        stats_.rate_limited.fetch_add(1, std::memory_order_relaxed);
+        if (const auto it = http_waiting_.find(row.conn); it != http_waiting_.end()) {
+            emit(act::run{[done = std::move(it->second), e] { done(e); }});
+            http_waiting_.erase(it);
+            continue;
+        }
+        if (handed_ > 0) --handed_;
+        // The client's own message says which request or post it was.
+        std::optional<std::string> rid;
+        std::optional<std::string> cid;
+        if (const auto h = parse_handoff(row.body)) {
+            const auto msg = json::parse(h->message, nullptr, false);
+            if (msg.is_object() && msg.contains("rid") && msg["rid"].is_string())
+                rid = msg["rid"].get<std::string>();
+            if (msg.is_object() && msg.contains("cid") && msg["cid"].is_string())
+                cid = msg["cid"].get<std::string>();
+        }
+        if (members_.count(row.conn) > 0) send_error(row.conn, e, rid, cid);
+    }
+    // What is still out was taken by a writer (or not yet stored): waited for afresh.
+    handoff_since_ms_ = at_.steady_ms();
+    if (handed_ > 0 || !http_waiting_.empty()) {
+        handoff_check_armed_ = true;
+        emit(act::arm_handoff_check{limits_.handoff_bound_ms});
+    }
+    return take();
+}
+
 room_actions room_machine::hand_over_http(const std::string& op, key_reply done) {
     const auto conn = http_handed_++;
+    note_hand_over();
     http_waiting_.emplace(conn, std::move(done));
     persist_handoff(conn, protocol::dump(json{{"http", op}}));
     return take();
@@ -1053,6 +1110,7 @@ room_actions room_machine::writer_replied(connection_id c, core::seq_t after,
     if (const auto it = http_waiting_.find(c); it != http_waiting_.end()) {
         auto done = std::move(it->second);
         http_waiting_.erase(it);
+        handoff_since_ms_ = at_.steady_ms();
         const auto j = json::parse(body, nullptr, false);
         core::result<std::string> r = core::make_error(
             core::error_code::bad_request, "The chat's server gave an answer that cannot be read.");
@@ -1068,6 +1126,7 @@ room_actions room_machine::writer_replied(connection_id c, core::seq_t after,
         return take();
     }
     if (handed_ > 0) --handed_;
+    handoff_since_ms_ = at_.steady_ms();  // the writer answers: the wait starts again
     if (!body.empty() && members_.count(c) > 0) {
         writer_replies_.push_back({after, c, frame(body)});
         send_writer_replies();

@@ -72,14 +72,20 @@ struct arm_recheck {  // look at waiting commands again after this many steady m
 };
 struct presence_later {  // call presence() after what is queued on the strand (coalescing)
 };
+struct arm_handoff_check {  // following: look at the handed-over commands after this many ms
+    std::int64_t after_ms = 0;
+};
+struct withdraw_handoffs {  // following: take back what no writer took (then withdrawn())
+};
 struct run {  // a completion that waited for durability (an HTTP reply, a test clock's tick)
     std::function<void()> fn;
 };
 }  // namespace act
 
-using room_action = std::variant<act::send, act::broadcast, act::send_backlog, act::joined,
-                                 act::close, act::persist, act::arm_timer, act::arm_fanout,
-                                 act::arm_recheck, act::presence_later, act::run>;
+using room_action =
+    std::variant<act::send, act::broadcast, act::send_backlog, act::joined, act::close,
+                 act::persist, act::arm_timer, act::arm_fanout, act::arm_recheck,
+                 act::presence_later, act::arm_handoff_check, act::withdraw_handoffs, act::run>;
 using room_actions = std::vector<room_action>;
 
 struct room_limits {
@@ -89,6 +95,11 @@ struct room_limits {
     int fanout_interval_ms = 10;           // a busy session broadcasts at most this often
     std::int64_t stalled_after_ms = 5000;  // a long queue that has not moved: a stopped reader
     std::int64_t recheck_ms = 500;         // waiting commands are looked at again this often
+    // Several nodes: how long a command handed over to the writer may wait for its reply (no
+    // writer: a failover is under way); past it, it is taken back and its sender asked to send
+    // it again in `handoff_retry_ms` (rate_limited).
+    std::int64_t handoff_bound_ms = 8000;
+    std::int64_t handoff_retry_ms = 4000;
 };
 
 // Where a session stands: what is kept of it when its room is let go (no members, no posts).
@@ -180,6 +191,14 @@ class room_machine {
     // for connection `c`, sent once the room has the events up to `after`.
     room_actions writer_replied(connection_id c, core::seq_t after, const std::string& body,
                                 const moment& at);
+    // Following: the check armed by arm_handoff_check. If commands handed over have waited past
+    // the bound with no reply, they are taken back (withdraw_handoffs).
+    room_actions handoff_check(const moment& at);
+    // Following: the commands of this node taken back from the store before any writer took
+    // them; each sender is asked to send it again later (rate_limited with retry_after_ms;
+    // an HTTP write gets 429 with Retry-After). Those not among them were taken: their replies
+    // come as usual.
+    room_actions withdrawn(const std::vector<store::handoff_row>& rows, const moment& at);
     std::int64_t handoffs_taken() const { return handoff_taken_; }
     // Following: the session's configuration and moderator keys as the writer stored them;
     // the connections of a key revoked there are closed (policy) as on the writer.
@@ -375,6 +394,9 @@ class room_machine {
     };
     std::deque<writer_reply> writer_replies_;  // following: replies waiting for their events
     std::size_t handed_ = 0;                   // following: commands with no reply yet
+    std::int64_t handoff_since_ms_ = 0;  // steady ms of the last hand-over progress (or first)
+    bool handoff_check_armed_ = false;
+    void note_hand_over();  // a command handed over: the bound's check is armed
     // Following: HTTP writes handed over, by their number (above any connection's), waiting
     // for the writer's answer.
     std::map<std::uint64_t, key_reply> http_waiting_;

@@ -1,5 +1,7 @@
 #include "store/pg_node.hpp"
 
+#include <algorithm>
+
 #include "store/pg_connection.hpp"
 
 namespace hashchat::store {
@@ -73,6 +75,21 @@ std::vector<handoff_row> pg_node::handoffs(const std::string& session, std::int6
         out.push_back({r.integer(i, 0), session, r.text(i, 1),
                        static_cast<std::uint64_t>(r.integer(i, 2)), r.text(i, 3)});
     }
+    return out;
+}
+
+std::vector<handoff_row> pg_node::withdraw(const std::string& session, const std::string& node) {
+    // A DELETE: not retried on a new connection (it may have been done). A writer's
+    // transaction taking one of them holds its row: this waits, and then does not find it.
+    const auto r = c_->query(
+        "DELETE FROM handoffs WHERE session_id = $1 AND node = $2 RETURNING id, conn, body",
+        params().add(session).add(node));
+    std::vector<handoff_row> out;
+    for (int i = 0; i < r.rows(); ++i) {
+        out.push_back({r.integer(i, 0), session, node, static_cast<std::uint64_t>(r.integer(i, 1)),
+                       r.text(i, 2)});
+    }
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
     return out;
 }
 

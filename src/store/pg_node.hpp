@@ -39,6 +39,9 @@ class pg_node {
     std::vector<std::string> mod_entries_after(const std::string& session, std::uint64_t n);
     // Commands handed over to the session with ids above `after`, in order.
     std::vector<handoff_row> handoffs(const std::string& session, std::int64_t after);
+    // Takes back (deletes) the commands `node` handed over to the session that no writer took
+    // yet, in order.
+    std::vector<handoff_row> withdraw(const std::string& session, const std::string& node);
     // Takes (deletes) the replies addressed to this node, in order.
     std::vector<reply_row> take_replies(const std::string& node);
     // One stored session, or none.

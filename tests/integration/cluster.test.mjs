@@ -240,3 +240,61 @@ test('three nodes on one PostgreSQL database: hand-over, replication and failove
         dropDatabase(database);
     }
 });
+
+test('past the failover bound a handed-over post is taken back (rate_limited, retry_after_ms); sent again, it is acknowledged once', { skip: !PG_URL && 'needs HASHCHAT_TEST_PG', timeout: 120_000 }, async () => {
+    const database = `hc_bound_${process.pid}`;
+    dropDatabase(database);
+    createDatabase(database);
+    const url = pgUrlOf(database);
+    const nodes = {};
+    const clients = [];
+    // a takes the session with a long lease: frozen, nobody may take it over for a minute. b's
+    // own lease, and so how long it lets a handed-over command wait (two leases), is short.
+    const node = (name, leaseMs) => startServer({
+        clock: '2026-11-26T18:55:00Z',
+        args: [`--database=${url}`, `--node-id=${name}`, `--lease-ms=${leaseMs}`, '--lease-renew-ms=300'],
+    });
+    try {
+        nodes.a = await node('a', 60_000);
+        nodes.b = await node('b', LEASE_MS);
+        const created = await createSession(nodes.a, SPEC);
+        const id = created.id;
+        const ann = await join(nodes.a, id, 'ann', 'Ann');
+        const bob = await join(nodes.b, id, 'bob', 'Bob');
+        clients.push(ann, bob);
+        await advanceTo(nodes.a, T(5));
+        await bob.waitEvent((e) => e.kind === 'phase' && e.round === 1, 'bob: Q1');
+
+        await step('the writer freezes: a post handed over past the bound is refused with rate_limited and written nowhere', async () => {
+            nodes.a.proc.kill('SIGSTOP');
+            const from = bob.messages.length;
+            const sentAt = Date.now();
+            bob.send({ type: 'post', cid: 'bob-stalled', text: 'A1: nobody writes this chat now' });
+            const err = await bob.waitMessage((m) => m.type === 'error' && m.cid === 'bob-stalled', 'the refusal', from, 15_000);
+            const waited = Date.now() - sentAt;
+            assert.equal(err.code, 'rate_limited', JSON.stringify(err));
+            assert.equal(err.retry_after_ms, LEASE_MS, 'come back a lease later');
+            assert.ok(waited >= 2 * LEASE_MS - 100, `refused past the bound (two leases), after ${waited} ms`);
+            assert.ok(!bob.messages.some((m) => m.type === 'ack' && m.cid === 'bob-stalled'), 'not acknowledged');
+        });
+
+        await step('thawed, the writer goes on; the post sent again is acknowledged once', async () => {
+            nodes.a.proc.kill('SIGCONT');
+            const ack = await bob.post('A1: nobody writes this chat now', { cid: 'bob-stalled' });
+            await expectPostEvent(ann, ack.seq, { author: 'bob', text: 'A1: nobody writes this chat now', round: 1 });
+            const again = await bob.post('A1: nobody writes this chat now', { cid: 'bob-stalled' });
+            assert.equal(again.seq, ack.seq, 'the same cid: the same seq');
+            const head = (await http(nodes.a, 'GET', `/api/sessions/${id}`)).json.head;
+            await bob.waitSeq(head);
+            bob.assertGapFree(head);
+            const copies = ann.events.filter((e) => e.kind === 'post' && e.text === 'A1: nobody writes this chat now');
+            assert.equal(copies.length, 1, 'the post is in the log once (the withdrawn row was never executed)');
+        });
+    } finally {
+        for (const c of clients) c.terminate();
+        if (nodes.a) nodes.a.proc.kill('SIGCONT');
+        for (const n of Object.values(nodes)) await killServer(n);
+        for (const n of Object.values(nodes)) await removeDataDir(n.dataDir);
+        dropDatabase(database);
+    }
+});
