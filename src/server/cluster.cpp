@@ -61,6 +61,15 @@ void cluster::release(const std::string& session, std::int64_t epoch) {
     [[maybe_unused]] const auto n = ::write(wake_fd_, &one, sizeof one);
 }
 
+void cluster::give_up(const std::string& session) {
+    std::optional<std::int64_t> epoch;
+    {
+        std::lock_guard lock(mutex_);
+        if (const auto it = held_.find(session); it != held_.end()) epoch = it->second;
+    }
+    if (epoch) release(session, *epoch);
+}
+
 void cluster::catch_up(const std::string& session) {
     std::lock_guard lock(mutex_);
     tasks_.push_back([this, session] { sync(session, true); });
@@ -92,6 +101,47 @@ void cluster::withdraw(const std::string& session,
     });
     const std::uint64_t one = 1;
     [[maybe_unused]] const auto n = ::write(wake_fd_, &one, sizeof one);
+}
+
+void cluster::report_presence(const std::string& session, std::size_t online) {
+    std::lock_guard lock(mutex_);
+    presence_out_[session] = static_cast<std::int64_t>(online);
+    const std::uint64_t one = 1;
+    [[maybe_unused]] const auto n = ::write(wake_fd_, &one, sizeof one);
+}
+
+void cluster::publish_presence() {
+    std::map<std::string, std::int64_t> out;
+    {
+        std::lock_guard lock(mutex_);
+        out.swap(presence_out_);
+    }
+    if (out.empty()) return;
+    try {
+        reads_->set_presence(node_, {out.begin(), out.end()});
+    } catch (const store::store_error&) {
+        // Published again after the connection is back (the loop re-reads and retries).
+        std::lock_guard lock(mutex_);
+        for (const auto& [session, n] : out) presence_out_.emplace(session, n);
+        throw;
+    }
+}
+
+void cluster::refresh_presence(const std::vector<std::string>& sessions) {
+    std::vector<std::pair<std::shared_ptr<room>, std::string>> loaded;
+    std::vector<std::string> ids;
+    for (const auto& id : sessions) {
+        if (auto r = rooms_->loaded_room(id)) {
+            loaded.emplace_back(std::move(r), id);
+            ids.push_back(id);
+        }
+    }
+    if (ids.empty()) return;
+    const auto others = reads_->others_online(ids, node_, opts_.lease);
+    for (const auto& [r, id] : loaded) {
+        const auto it = others.find(id);
+        r->others_online(it == others.end() ? 0 : static_cast<std::size_t>(it->second));
+    }
 }
 
 void cluster::start(registry& rooms, metrics& stats) {
@@ -131,6 +181,11 @@ void cluster::stop() {
             break;  // they expire
         }
     }
+    try {
+        reads_->leave(node_);  // its members count nowhere now
+    } catch (const store::store_error&) {
+        // its node row ages out
+    }
 }
 
 bool cluster::wait(steady::time_point until) {
@@ -150,9 +205,10 @@ void cluster::run() {
         if (!listen_) {
             try {
                 listen_ = std::make_unique<store::pg_listen>(
-                    opts_.url, std::vector<std::string>{
-                                   store::log_channel, store::handoff_channel, store::reply_channel,
-                                   store::session_channel, store::clock_channel});
+                    opts_.url,
+                    std::vector<std::string>{store::log_channel, store::handoff_channel,
+                                             store::reply_channel, store::session_channel,
+                                             store::clock_channel, store::presence_channel});
                 if (warned) spdlog::info("cluster: listening to PostgreSQL again");
                 warned = false;
                 resync = true;
@@ -184,11 +240,24 @@ void cluster::run() {
                 tasks.swap(tasks_);
             }
             for (auto& t : tasks) t();
+            publish_presence();
             for (const auto& note : listen_->take()) on_notification(note.channel, note.payload);
+            if (!presence_changed_.empty()) {
+                refresh_presence(
+                    std::vector<std::string>(presence_changed_.begin(), presence_changed_.end()));
+                presence_changed_.clear();
+            }
             if (steady::now() >= next_renew) {
                 next_renew = steady::now() + opts_.renew_every;
                 renew();
                 take_over_orphans();
+                // This node is alive; another that died stops counting in presence.
+                reads_->heartbeat(node_);
+                std::vector<std::string> with_members;
+                for (const auto& r : rooms_->loaded()) {
+                    if (r->position().members > 0) with_members.push_back(r->id());
+                }
+                refresh_presence(with_members);
                 // Replies to a node that died before taking them.
                 if (++renewals_ % 64 == 0) reads_->forget_replies(opts_.lease * 10);
             }
@@ -220,6 +289,8 @@ void cluster::on_notification(const std::string& channel, const std::string& pay
         if (payload == node_) take_replies();
     } else if (channel == store::session_channel) {
         if (auto s = reads_->session(payload)) rooms_->learn(*s, reads_->marks(payload));
+    } else if (channel == store::presence_channel) {
+        presence_changed_.insert(payload);  // read once for all, after this round
     } else if (channel == store::clock_channel && clock_ != nullptr) {
         // Another node advanced the shared test clock (this node's own advance has moved it).
         std::int64_t ms = 0;

@@ -62,8 +62,14 @@ class cluster {
     std::optional<std::int64_t> acquire(const std::string& session);
     // Gives the lease back (its room was let go); done on the cluster thread.
     void release(const std::string& session, std::int64_t epoch);
+    // Gives the session's lease back if this node holds it (its room could not be built).
+    void give_up(const std::string& session);
     // A room was built: the cluster thread reads what it may have missed meanwhile.
     void catch_up(const std::string& session);
+    // Presence across nodes: this node's members in the session now (any thread; published by
+    // the cluster thread, coalesced). Each loaded room hears how many the other nodes alive
+    // have (room::others_online), when one announces a change and at every renewal.
+    void report_presence(const std::string& session, std::size_t online);
     // Takes back this node's commands handed over to the session that no writer took (on the
     // cluster thread); `done` gets them (none if the store cannot be reached).
     void withdraw(const std::string& session,
@@ -88,6 +94,8 @@ class cluster {
     void take_replies();
     void renew();
     void take_over_orphans();
+    void publish_presence();
+    void refresh_presence(const std::vector<std::string>& sessions);
 
     cluster_options opts_;
     std::string node_;
@@ -103,9 +111,11 @@ class cluster {
     std::mutex mutex_;
     std::condition_variable cv_;
     bool stopping_ = false;
-    int wake_fd_ = -1;                          // an eventfd: work was posted (or stop)
-    std::map<std::string, std::int64_t> held_;  // session -> epoch: renewed
-    std::deque<std::function<void()>> tasks_;   // for the cluster thread
+    int wake_fd_ = -1;                                  // an eventfd: work was posted (or stop)
+    std::map<std::string, std::int64_t> held_;          // session -> epoch: renewed
+    std::deque<std::function<void()>> tasks_;           // for the cluster thread
+    std::map<std::string, std::int64_t> presence_out_;  // to publish: session -> members here
+    std::set<std::string> presence_changed_;            // the cluster thread's: to read again
     std::thread thread_;
 };
 

@@ -39,6 +39,8 @@ std::string metrics::render() const {
     line(os, "hashchat_sessions", "gauge", "Sessions stored.", sessions);
     line(os, "hashchat_rooms_loaded", "gauge",
          "Sessions whose room is in memory (live, or something due soon).", rooms_loaded);
+    line(os, "hashchat_rooms_built_total", "counter",
+         "Rooms built from the store (a join, a write or a timetable falling due).", rooms_built);
     line(os, "hashchat_memory_trims_total", "counter",
          "Times freed memory was given back to the system after rooms were let go.", memory_trims);
     line(os, "hashchat_events_appended_total", "counter", "Events committed to the log.",

@@ -32,6 +32,7 @@ struct metrics {
     std::atomic<std::int64_t> connections{0};    // open WebSocket connections
     std::atomic<std::int64_t> sessions{0};       // stored
     std::atomic<std::int64_t> rooms_loaded{0};   // with a room in memory
+    std::atomic<std::uint64_t> rooms_built{0};   // rooms built (from the store)
     std::atomic<std::uint64_t> memory_trims{0};  // malloc_trim after rooms were let go
     std::atomic<std::uint64_t> events_appended{0};
     std::atomic<std::uint64_t> commits{0};

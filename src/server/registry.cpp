@@ -29,8 +29,11 @@ registry::registry(net::io_context& ioc, const clock& time, store::store& db, co
 
 std::shared_ptr<room> registry::make_room(core::session s) {
     std::weak_ptr<registry> weak = shared_from_this();
-    room_deps deps{time_,   commits_, stats_,  opts_.limits, opts_.idle_after,
-                   nullptr, nullptr,  nullptr, nullptr};
+    room_deps deps{.time = time_,
+                   .commits = commits_,
+                   .stats = stats_,
+                   .limits = opts_.limits,
+                   .idle_after = opts_.idle_after};
     deps.idle = [weak](const std::shared_ptr<room>& r) {
         if (auto self = weak.lock()) self->on_idle(r);
     };
@@ -40,7 +43,14 @@ std::shared_ptr<room> registry::make_room(core::session s) {
     deps.lost = [weak](const std::shared_ptr<room>& r, bool) {
         if (auto self = weak.lock()) self->on_lost(r);
     };
+    deps.rehome = [weak](const std::shared_ptr<room>& r, std::vector<moving_member> members) {
+        if (auto self = weak.lock()) self->rehome(r, std::move(members));
+    };
     if (opts_.nodes != nullptr) {
+        deps.report_presence = [nodes = opts_.nodes](const std::string& session,
+                                                     std::size_t online) {
+            nodes->report_presence(session, online);
+        };
         deps.withdraw = [nodes = opts_.nodes](const std::string& session, auto done) {
             nodes->withdraw(session, std::move(done));
         };
@@ -223,6 +233,9 @@ void registry::open_room(const std::string& id, room_callback fn) {
                     self->build(e);
                 } catch (const std::exception& ex) {
                     spdlog::error("session {}: its room cannot be built: {}", e->id(), ex.what());
+                    // Several nodes: a lease taken for it is given back, or no node would
+                    // write the session while this one renews it.
+                    if (self->opts_.nodes != nullptr) self->opts_.nodes->give_up(e->id());
                     std::vector<room_callback> waiting;
                     {
                         std::lock_guard lock(self->mutex_);
@@ -269,6 +282,7 @@ void registry::build(const std::shared_ptr<session_entry>& e) {
         }
     }
     stats_.rooms_loaded.fetch_add(1, std::memory_order_relaxed);
+    stats_.rooms_built.fetch_add(1, std::memory_order_relaxed);
     r->start();
     // What was appended or handed over between the reads above and now.
     if (opts_.nodes != nullptr) opts_.nodes->catch_up(e->id());
@@ -309,6 +323,24 @@ void registry::on_lost(const std::shared_ptr<room>& r) {
         if (self->reread(r->id(), r)) {
             self->stats_.rooms_loaded.fetch_sub(1, std::memory_order_relaxed);
         }
+    });
+}
+
+void registry::rehome(const std::shared_ptr<room>& old, std::vector<moving_member> members) {
+    // After on_lost's re-read (builders_ runs one task at a time, in order): the next room is
+    // built from the store, and follows the writer that took the session over. The members
+    // are adopted there before what reached the old room meanwhile (room::succeeded_by).
+    net::post(builders_, [self = this, old, members = std::move(members)]() mutable {
+        self->with_room(old->id(),
+                        [old, members = std::move(members)](const std::shared_ptr<room>& r) {
+                            if (r) {
+                                r->adopt(members);
+                            } else {
+                                for (const auto& m : members)
+                                    m.conn->close(1013);  // the store is away
+                            }
+                            old->succeeded_by(r);
+                        });
     });
 }
 
@@ -445,8 +477,29 @@ void registry::on_due() {
     const auto now = time_.now();
     const auto ids = take_due(now);
     // Building the room releases what is due (it ticks when it starts).
-    for (const auto& id : ids) with_room(id, [](const std::shared_ptr<room>&) {});
+    for (const auto& id : ids) open_due(id, [](const std::shared_ptr<room>&) {});
     arm_due_timer();
+}
+
+void registry::open_due(const std::string& id, room_callback fn) {
+    if (opts_.nodes == nullptr) return with_room(id, std::move(fn));
+    // Several nodes: a session that falls due with no room here is claimed by taking its lease;
+    // the first node to see it due takes it and builds the room that releases what is due. If
+    // another node holds it, that node runs the timetable: no room is built here, and the
+    // entry is looked at again a lease later (or read again when that node appends).
+    net::post(builders_,
+              [self = this, id, fn = std::move(fn)]() mutable {  // (`this`: see with_room)
+                  const auto e = self->find(id);
+                  if (!e || e->loaded() || self->opts_.nodes->acquire(id)) {
+                      return self->with_room(id, std::move(fn));
+                  }
+                  {
+                      std::lock_guard lock(self->mutex_);
+                      if (!e->loaded()) self->schedule(e);
+                  }
+                  self->arm_due_timer();
+                  fn(nullptr);
+              });
 }
 
 std::vector<std::shared_ptr<room>> registry::loaded() {
@@ -478,7 +531,7 @@ void registry::advance(std::function<void()> done) {
         if (built->fetch_sub(1) == 1) tick_all();
     };
     for (const auto& id : ids)
-        with_room(id, [one_built](const std::shared_ptr<room>&) { one_built(); });
+        open_due(id, [one_built](const std::shared_ptr<room>&) { one_built(); });
     one_built();
 }
 

@@ -94,6 +94,8 @@ class registry : public std::enable_shared_from_this<registry> {
     void build(const std::shared_ptr<session_entry>& e);
     void on_idle(const std::shared_ptr<room>& r);
     void on_lost(const std::shared_ptr<room>& r);
+    // A room that stepped down: its members go on in the session's next room.
+    void rehome(const std::shared_ptr<room>& old, std::vector<moving_member> members);
     // Adds to `batch` the search index operations of the session's events after `upto`.
     void index_after(const std::string& id, const core::session_config& config, core::seq_t upto,
                      store::write_batch& batch);
@@ -104,6 +106,9 @@ class registry : public std::enable_shared_from_this<registry> {
     void schedule(const std::shared_ptr<session_entry>& e);
     void arm_due_timer();
     void on_due();
+    // A session fell due with no room here: its room is built (several nodes: if this node
+    // claims it by taking its lease; else `fn` gets none).
+    void open_due(const std::string& id, room_callback fn);
     // The sessions with no room whose timetable falls due by `now`, no longer scheduled.
     std::vector<std::string> take_due(core::instant now);
 

@@ -40,7 +40,9 @@ room::room(net::any_io_executor strand, core::session s, room_deps deps)
       fanout_timer_(strand_),
       recheck_(strand_),
       handoff_timer_(strand_),
-      withdraw_(std::move(deps.withdraw)) {}
+      withdraw_(std::move(deps.withdraw)),
+      rehome_(std::move(deps.rehome)),
+      report_presence_(std::move(deps.report_presence)) {}
 
 void room::load(const std::vector<core::member>& members,
                 const std::vector<store::stored_event>& events,
@@ -77,6 +79,29 @@ void room::join(std::shared_ptr<connection> c, protocol::hello_msg hello,
                    c);
         std::lock_guard lock(self->mutex_);
         if (!self->machine_.is_member(c->id())) self->connections_.erase(c->id());
+    });
+}
+
+void room::others_online(std::size_t n) {
+    net::post(strand_, [self = shared_from_this(), n] {
+        self->step([&](room_machine& m) { return m.others_online(n); });
+    });
+}
+
+void room::adopt(std::vector<moving_member> members) {
+    net::post(strand_, [self = shared_from_this(), members = std::move(members)]() mutable {
+        if (self->retired_) {
+            return self->forward([members](std::shared_ptr<room> r) { r->adopt(members); },
+                                 [members] {
+                                     for (const auto& m : members) m.conn->close(1013);
+                                 });
+        }
+        std::vector<room_machine::moving_member> states;
+        for (auto& m : members) {
+            self->connections_.emplace(m.conn->id(), m.conn);
+            states.push_back(std::move(m.state));
+        }
+        self->step([&](room_machine& m) { return m.adopt(states, self->now()); });
     });
 }
 
@@ -296,20 +321,33 @@ void room::lost(bool store_lost) {
     net::post(strand_, [self = shared_from_this(), store_lost] {
         if (self->retired_) return;
         self->step([&](room_machine& m) { return m.lost(store_lost); }, nullptr, false);
+        std::vector<moving_member> moving;
         {
             std::lock_guard lock(self->mutex_);
             self->retired_ = true;
+            if (!store_lost && self->rehome_) {
+                for (auto& m : self->machine_.members_moving()) {
+                    const auto it = self->connections_.find(m.id);
+                    if (it != self->connections_.end())
+                        moving.push_back({it->second, std::move(m)});
+                }
+            }
         }
         self->timer_.cancel();
         self->fanout_timer_.cancel();
         self->recheck_.cancel();
         self->handoff_timer_.cancel();
-        // What it holds beyond the store is not the session's any more: its members reconnect
-        // (1012 service restart: to a room that follows the new writer; 1013 try again later:
-        // with backoff, until the store is back) and send again what was not acknowledged.
-        const std::uint16_t code = store_lost ? 1013 : 1012;
-        for (auto& [id, c] : self->connections_) c->close(code);
+        // What it holds beyond the store is not the session's any more. Taken over: its members
+        // go on in a room that follows the new writer. The store lost: they reconnect with
+        // backoff (1013, try again later) until it is back. Either way they send again what
+        // was not acknowledged.
+        if (moving.empty() || store_lost) {
+            for (auto& [id, c] : self->connections_) c->close(store_lost ? 1013 : 1012);
+        }
+        self->connections_.clear();
+        if (!moving.empty()) self->awaiting_successor_ = true;
         if (self->lost_) self->lost_(self, store_lost);
+        if (!moving.empty()) self->rehome_(self, std::move(moving));
     });
 }
 
@@ -333,7 +371,25 @@ std::optional<room_standing> room::retire() {
     return machine_.standing();
 }
 
+void room::succeeded_by(std::shared_ptr<room> next) {
+    net::post(strand_, [self = shared_from_this(), next = std::move(next)] {
+        self->awaiting_successor_ = false;
+        auto held = std::exchange(self->held_for_successor_, {});
+        for (auto& [input, none] : held) {
+            if (next) {
+                input(next);
+            } else if (none) {
+                none();
+            }
+        }
+    });
+}
+
 void room::forward(std::function<void(std::shared_ptr<room>)> input, std::function<void()> none) {
+    if (awaiting_successor_) {
+        held_for_successor_.emplace_back(std::move(input), std::move(none));
+        return;
+    }
     reload_(id_,
             [input = std::move(input), none = std::move(none)](const std::shared_ptr<room>& r) {
                 if (r) return input(r);
@@ -455,6 +511,8 @@ void room::perform(room_actions& actions, const std::shared_ptr<connection>& cal
                                 });
                             });
                     }
+                } else if constexpr (std::is_same_v<A, act::report_presence>) {
+                    if (report_presence_) report_presence_(id_, a.online);
                 } else if constexpr (std::is_same_v<A, act::presence_later>) {
                     net::post(strand_, [self = shared_from_this()] {
                         self->step([](room_machine& m) { return m.presence(); });

@@ -27,6 +27,12 @@ namespace hashchat::server {
 
 class room;
 
+// A member moving with its connection to the session's next room on this node.
+struct moving_member {
+    std::shared_ptr<connection> conn;
+    room_machine::moving_member state;
+};
+
 struct room_deps {
     const clock& time;
     committer& commits;
@@ -35,19 +41,25 @@ struct room_deps {
     // A room with nothing in flight and nothing due within this long (domain clock) may be let
     // go: `idle` is told (on the room's strand), and decides.
     core::duration idle_after = std::chrono::minutes(5);
-    std::function<void(const std::shared_ptr<room>&)> idle;
+    std::function<void(const std::shared_ptr<room>&)> idle{};
     // Where an input that reaches a room already let go is sent again: the session's room,
     // built anew if need be.
-    std::function<void(const std::string&, std::function<void(std::shared_ptr<room>)>)> reload;
+    std::function<void(const std::string&, std::function<void(std::shared_ptr<room>)>)> reload{};
     // The room wrote its session and another node took its lease over, or the store could not
     // be reached (`store_lost`); it has closed its members (they reconnect, to a room built
     // again from the store) and is let go.
-    std::function<void(const std::shared_ptr<room>&, bool store_lost)> lost;
+    std::function<void(const std::shared_ptr<room>&, bool store_lost)> lost{};
+    // Several nodes: the room stepped down (its lease taken over): its members, still connected,
+    // go on in the session's next room, which follows the new writer (room::adopt).
+    // The room then gets its successor (room::succeeded_by), null if none could be built.
+    std::function<void(const std::shared_ptr<room>&, std::vector<moving_member> members)> rehome{};
+    // Several nodes: this node's members in the session changed (presence across nodes).
+    std::function<void(const std::string& session, std::size_t online)> report_presence{};
     // Several nodes, following: takes this node's handed-over commands to the session back from
     // the store (those no writer took) and gives them to `done` (on another thread).
     std::function<void(const std::string& session,
                        std::function<void(std::vector<store::handoff_row>)> done)>
-        withdraw;
+        withdraw{};
 };
 
 // Several nodes: where a room stands, for the cluster thread.
@@ -132,9 +144,18 @@ class room : public std::enable_shared_from_this<room> {
     void writer_replied(connection_id c, core::seq_t after, std::string body);
     // Writing: the lease was taken over (a batch was fenced, or a renewal failed), or the store
     // cannot be reached (`store_lost`): the room lets go of what it holds beyond the store
-    // (room_machine::lost), closes its members with 1012, or 1013 (try again later) if the store
-    // was lost, and is let go (deps.lost).
+    // (room_machine::lost) and is let go (deps.lost). Taken over, it steps down and keeps its
+    // clients: they go on, connected, in a room that follows the new writer (deps.rehome), and
+    // send again what was not acknowledged. The store lost, it closes them with 1013 (try again
+    // later).
     void lost(bool store_lost = false);
+    // Several nodes: the members the other nodes have in the session.
+    void others_online(std::size_t n);
+    // Members of the session's previous room on this node, with their connections.
+    void adopt(std::vector<moving_member> members);
+    // Stepped down: the room its members moved to (null: none could be built); what reached
+    // this room meanwhile goes there now.
+    void succeeded_by(std::shared_ptr<room> next);
 
     // On the room's strand, from `idle`: whether it is still idle, and if so, it is let go: it
     // takes no more input (what reaches it is sent to its successor) and says where it stood.
@@ -199,6 +220,13 @@ class room : public std::enable_shared_from_this<room> {
     boost::asio::steady_timer handoff_timer_;  // handed-over commands looked at again
     std::function<void(const std::string&, std::function<void(std::vector<store::handoff_row>)>)>
         withdraw_;
+    std::function<void(const std::shared_ptr<room>&, std::vector<moving_member>)> rehome_;
+    // Stepped down (strand only): until the room its members moved to is known, what reaches
+    // this room waits here, so that it follows their adoption there.
+    bool awaiting_successor_ = false;
+    std::vector<std::pair<std::function<void(std::shared_ptr<room>)>, std::function<void()>>>
+        held_for_successor_;
+    std::function<void(const std::string&, std::size_t)> report_presence_;
 };
 
 }  // namespace hashchat::server

@@ -204,6 +204,7 @@ void room_machine::do_fetch(connection_id c, core::seq_t from, std::size_t max_b
     }
     const bool live = upto >= head;
     if (live) it->second.live = true;  // from now on broadcasts reach it, with no gap
+    it->second.backlog_sent = upto;
     stats_.deliveries.fetch_add(chunk.size(), std::memory_order_relaxed);
     emit(act::send_backlog{c, std::move(chunk), upto, live});
 }
@@ -588,11 +589,59 @@ room_actions room_machine::lost(bool store_lost) {
     if (!store_lost) e.retry_after_ms = retry_after_ms;
     for (auto& a : after_commit_) {
         if (a.http) emit(act::run{[done = std::move(a.http), e] { done(e); }});
+        // Taken over: an ack or ok that will never come. Its sender, staying connected, is
+        // asked to send it again (to the room that follows the new writer).
+        if (!store_lost && a.reply && members_.count(a.to) > 0) {
+            const auto j = json::parse(*a.reply, nullptr, false);
+            const auto field = [&](const char* name) -> std::optional<std::string> {
+                if (j.is_object() && j.contains(name) && j[name].is_string())
+                    return j[name].get<std::string>();
+                return std::nullopt;
+            };
+            if (field("rid") || field("cid")) send_error(a.to, e, field("rid"), field("cid"));
+        }
     }
     after_commit_.clear();
+    if (!store_lost) {
+        for (const auto& w : waiting_) send_error(w.conn, e, w.rid, w.cid);
+        waiting_.clear();
+    }
     if (store_lost) {
         const auto f = frame(protocol::error_message(e, std::nullopt, std::nullopt));
         for (const auto& [id, m] : members_) send(id, f);
+    }
+    return take();
+}
+
+std::vector<room_machine::moving_member> room_machine::members_moving() const {
+    std::vector<moving_member> out;
+    out.reserve(members_.size());
+    for (const auto& [id, m] : members_) {
+        out.push_back({id, m.who, m.key_id, m.viewer, m.address_hash, m.probe,
+                       m.live ? committed_ : m.backlog_sent, mod_committed_});
+    }
+    return out;
+}
+
+room_actions room_machine::adopt(const std::vector<moving_member>& moving, const moment& m) {
+    at(m);
+    for (const auto& mm : moving) {
+        if (members_.count(mm.id) > 0) continue;
+        if (mm.since > committed_) {
+            // It was sent more than this room has (cannot be: the store has what was sent).
+            emit(act::close{mm.id, 1012});
+            continue;
+        }
+        members_[mm.id] =
+            member_entry{mm.who, false, mm.key_id, mm.viewer, mm.address_hash, mm.probe, 0};
+        if (mm.viewer) {
+            ++viewers_;
+        } else {
+            presence_changed();
+        }
+        emit(act::joined{mm.id});
+        do_fetch(mm.id, mm.since, limits_.backlog_bytes);
+        if (mm.who.who == core::role::moderator && !mm.viewer) send_mod_log(mm.id, mm.mod_since);
     }
     return take();
 }
@@ -621,6 +670,18 @@ room_actions room_machine::presence() {
     auto f = frame(protocol::presence_message(online()));
     for (const auto& [id, m] : members_) {
         if (m.live) send(id, f);
+    }
+    if (!node_.empty() && reported_online_ != local_online()) {
+        reported_online_ = local_online();
+        emit(act::report_presence{local_online()});
+    }
+    return take();
+}
+
+room_actions room_machine::others_online(std::size_t n) {
+    if (n != others_online_) {
+        others_online_ = n;
+        presence_changed();
     }
     return take();
 }
@@ -694,8 +755,8 @@ room_actions room_machine::drain(std::uint16_t code, std::function<void()> done,
 
 // ---- moderation ---------------------------------------------------------------------------------
 
-void room_machine::send_mod_log(connection_id c) {
-    for (std::uint64_t n = 1; n <= mod_committed_; ++n) send(c, mod_log_[n - 1]);
+void room_machine::send_mod_log(connection_id c, std::uint64_t after) {
+    for (std::uint64_t n = after + 1; n <= mod_committed_; ++n) send(c, mod_log_[n - 1]);
 }
 
 std::vector<std::string> room_machine::address_hashes_of(const std::string& handle) const {

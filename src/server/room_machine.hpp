@@ -77,15 +77,18 @@ struct arm_handoff_check {  // following: look at the handed-over commands after
 };
 struct withdraw_handoffs {  // following: take back what no writer took (then withdrawn())
 };
+struct report_presence {  // several nodes: this node's members in the session now
+    std::size_t online = 0;
+};
 struct run {  // a completion that waited for durability (an HTTP reply, a test clock's tick)
     std::function<void()> fn;
 };
 }  // namespace act
 
-using room_action =
-    std::variant<act::send, act::broadcast, act::send_backlog, act::joined, act::close,
-                 act::persist, act::arm_timer, act::arm_fanout, act::arm_recheck,
-                 act::presence_later, act::arm_handoff_check, act::withdraw_handoffs, act::run>;
+using room_action = std::variant<act::send, act::broadcast, act::send_backlog, act::joined,
+                                 act::close, act::persist, act::arm_timer, act::arm_fanout,
+                                 act::arm_recheck, act::presence_later, act::arm_handoff_check,
+                                 act::withdraw_handoffs, act::report_presence, act::run>;
 using room_actions = std::vector<room_action>;
 
 struct room_limits {
@@ -219,6 +222,8 @@ class room_machine {
     // The domain timer (arm_timer) fell due.
     room_actions timer_fired(const moment& at);
     room_actions presence();
+    // Several nodes: the members the other nodes have in the session; presence counts them.
+    room_actions others_online(std::size_t n);
     room_actions close_all(std::uint16_t code);
     // The room stops: its state went beyond the store, because another node took the session
     // over (`store_lost` false) or the store cannot be reached (true). The HTTP writes waiting
@@ -226,6 +231,25 @@ class room_machine {
     // if the store was lost, every member is told (store_unavailable) before the room's shell
     // closes them (1013). What they sent and was not acknowledged they send again.
     room_actions lost(bool store_lost);
+    // A member as it moves to another room of the session with its connection (a writer whose
+    // lease was taken over steps down: its members go on in a room that follows): who it is,
+    // and the last event it was sent.
+    struct moving_member {
+        connection_id id = 0;
+        core::actor who;
+        std::string key_id;
+        bool viewer = false;
+        std::string address_hash;
+        std::shared_ptr<const flow_probe> probe;
+        core::seq_t since = 0;
+        std::uint64_t mod_since = 0;  // a moderator: the moderators' log entries it was sent
+    };
+    // After lost(false): every member, to move.
+    std::vector<moving_member> members_moving() const;
+    // Members moving in from the session's previous room on this node: they are members here
+    // without a hello (their join was checked there) and are sent what they miss after `since`,
+    // then live events. Their connections are told this room takes their commands (joined).
+    room_actions adopt(const std::vector<moving_member>& moving, const moment& at);
     // Shutdown: takes on every waiting command, then closes each member with `code` once all
     // it was sent is durable and acknowledged; `done` runs then.
     room_actions drain(std::uint16_t code, std::function<void()> done, const moment& at);
@@ -247,7 +271,9 @@ class room_machine {
     std::uint64_t mod_head() const { return mod_log_.size(); }
     core::seq_t logged() const { return log_.size(); }  // durable or not
     std::int64_t epoch() const { return epoch_; }
-    std::size_t online() const { return members_.size() - viewers_; }
+    // Members online: here, and (several nodes) on the other nodes.
+    std::size_t online() const { return local_online() + others_online_; }
+    std::size_t local_online() const { return members_.size() - viewers_; }
     std::string view_json() const;
     room_summary summary() const;
     room_standing standing() const;
@@ -274,6 +300,7 @@ class room_machine {
         bool viewer = false;  // watches read-only (a pub screen): no handle, counts nowhere
         std::string address_hash;
         std::shared_ptr<const flow_probe> probe;
+        core::seq_t backlog_sent = 0;  // not live: the backlog was handed out up to here
     };
     struct waiting_command {
         connection_id conn = 0;
@@ -313,7 +340,7 @@ class room_machine {
     void fan_out();
     void broadcast(core::seq_t from, core::seq_t upto);
     void after_moderation(const std::vector<core::mod_entry>& mods);
-    void send_mod_log(connection_id c);
+    void send_mod_log(connection_id c, std::uint64_t after = 0);
     std::vector<std::string> address_hashes_of(const std::string& handle) const;
     void when_durable(std::function<void()> fn);
     // An HTTP write's answer once what it changed is durable (`answer` makes the body then).
@@ -367,6 +394,8 @@ class room_machine {
     std::unordered_map<connection_id, member_entry> members_;
     std::size_t viewers_ = 0;
     bool presence_pending_ = false;
+    std::size_t others_online_ = 0;               // several nodes: members on the other nodes
+    std::optional<std::size_t> reported_online_;  // several nodes: last report_presence
 
     std::deque<waiting_command> waiting_;
     bool recheck_armed_ = false;

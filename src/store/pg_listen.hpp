@@ -27,6 +27,8 @@ inline constexpr const char* session_channel = "hc_session";
 inline constexpr const char* handoff_channel = "hc_handoff";
 // A writer replied to commands handed over by a node (payload: that node's instance name).
 inline constexpr const char* reply_channel = "hc_reply";
+// A node's number of members in a session changed: the payload is the session id.
+inline constexpr const char* presence_channel = "hc_presence";
 // Under --test-clock, the shared test clock moved on: the payload is its time (ms since 1970).
 inline constexpr const char* clock_channel = "hc_clock";
 

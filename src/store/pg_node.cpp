@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "store/pg_connection.hpp"
+#include "store/pg_listen.hpp"
 
 namespace hashchat::store {
 
@@ -91,6 +92,57 @@ std::vector<handoff_row> pg_node::withdraw(const std::string& session, const std
     }
     std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
     return out;
+}
+
+void pg_node::heartbeat(const std::string& node) {
+    c_->query(
+        "INSERT INTO nodes(node, seen_at) VALUES($1, clock_timestamp()) ON CONFLICT(node) DO "
+        "UPDATE SET seen_at = excluded.seen_at",
+        params().add(node));
+}
+
+void pg_node::set_presence(const std::string& node,
+                           const std::vector<std::pair<std::string, std::int64_t>>& online) {
+    if (online.empty()) return;
+    pg::array sessions;
+    pg::array counts;
+    for (const auto& [session, n] : online) {
+        sessions.add(session);
+        counts.add(n);
+    }
+    const auto s = sessions.done();
+    const auto n = counts.done();
+    c_->query(
+        "WITH m AS (SELECT * FROM unnest($2::text[], $3::integer[]) AS m(session_id, online)), "
+        "gone AS (DELETE FROM presence p USING m WHERE p.session_id = m.session_id AND p.node = "
+        "$1 AND m.online = 0), "
+        "kept AS (INSERT INTO presence(session_id, node, online) SELECT session_id, $1, online "
+        "FROM m WHERE online > 0 ON CONFLICT(session_id, node) DO UPDATE SET online = "
+        "excluded.online) "
+        "SELECT pg_notify($4, session_id) FROM m",
+        params().add(node).add(s).add(n).add(presence_channel));
+}
+
+std::map<std::string, std::int64_t> pg_node::others_online(const std::vector<std::string>& sessions,
+                                                           const std::string& node,
+                                                           std::chrono::milliseconds alive) {
+    std::map<std::string, std::int64_t> out;
+    if (sessions.empty()) return out;
+    const auto r = c_->read(
+        "SELECT p.session_id, sum(p.online) FROM presence p JOIN nodes n ON n.node = p.node "
+        "WHERE p.session_id = ANY($1::text[]) AND p.node <> $2 AND n.seen_at > "
+        "clock_timestamp() - $3::bigint * interval '1 millisecond' GROUP BY p.session_id",
+        params()
+            .add(pg::text_array(sessions))
+            .add(node)
+            .add(static_cast<std::int64_t>(alive.count())));
+    for (int i = 0; i < r.rows(); ++i) out[r.text(i, 0)] = r.integer(i, 1);
+    return out;
+}
+
+void pg_node::leave(const std::string& node) {
+    c_->query("DELETE FROM presence WHERE node = $1", params().add(node));
+    c_->query("DELETE FROM nodes WHERE node = $1", params().add(node));
 }
 
 std::vector<reply_row> pg_node::take_replies(const std::string& node) {

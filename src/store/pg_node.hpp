@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -49,6 +50,17 @@ class pg_node {
     log_marks marks(const std::string& id);
     // Of these sessions, those whose lease is live (held by a node).
     std::vector<std::string> leased(const std::vector<std::string>& sessions);
+    // Presence across nodes: `node` is alive (its row renewed); its members in these sessions
+    // (0: the row goes), each change announced on presence_channel; the members the other
+    // nodes alive (seen within `alive`) have in these sessions (absent: none).
+    void heartbeat(const std::string& node);
+    void set_presence(const std::string& node,
+                      const std::vector<std::pair<std::string, std::int64_t>>& online);
+    std::map<std::string, std::int64_t> others_online(const std::vector<std::string>& sessions,
+                                                      const std::string& node,
+                                                      std::chrono::milliseconds alive);
+    // The node stops: its rows go.
+    void leave(const std::string& node);
     // Replies nobody took (their node is gone) are deleted after this long.
     void forget_replies(std::chrono::milliseconds older_than);
 

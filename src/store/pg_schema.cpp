@@ -187,12 +187,23 @@ CREATE INDEX replies_node ON replies(node, id);
 UPDATE schema_version SET v = 3;
 )sql";
 // Version 4: the ids of sessions and series, claimed once across every node before they are
-// made (store::claim_id).
+// made (store::claim_id); the nodes alive (each renews its row) and how many members each has
+// in each session, for presence across nodes.
 constexpr const char* schema_4 = R"sql(
 CREATE TABLE id_claims(
     kind text NOT NULL,
     id text NOT NULL,
     PRIMARY KEY(kind, id)
+);
+CREATE TABLE nodes(
+    node text PRIMARY KEY,
+    seen_at timestamptz NOT NULL
+);
+CREATE TABLE presence(
+    session_id text NOT NULL,
+    node text NOT NULL,
+    online integer NOT NULL,
+    PRIMARY KEY(session_id, node)
 );
 UPDATE schema_version SET v = 4;
 )sql";
