@@ -13,7 +13,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
     PG_URL, pgUrlOf, createDatabase, dropDatabase, startServer, killServer, removeDataDir, createSession,
-    advanceTo, addMinutes, iso, step, metrics, metric, withTimeout, Client, http,
+    advanceTo, addMinutes, iso, step, metrics, metric, withTimeout, Client, http, eventually,
 } from './harness.mjs';
 import { Q2, eveningSpec, expectPostEvent, join } from './common.mjs';
 
@@ -21,20 +21,6 @@ const START = '2026-11-26T19:00:00.000Z';
 const T = (m) => addMinutes(START, m);
 const SPEC = eveningSpec('#Cluster', 'Cluster test');
 const LEASE_MS = 1500;
-
-/**
- * What another node learns by a notification arrives a moment later: `fn` is tried until it
- * resolves a truthy value (at most 5 s, then the test fails).
- */
-async function eventually(fn, what) {
-    const until = Date.now() + 5000;
-    for (;;) {
-        const got = await fn();
-        if (got) return got;
-        if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-        await new Promise((resolve) => setImmediate(resolve));
-    }
-}
 
 /** How many are online as a client last heard it (a presence message, or its welcome). */
 function online(client) {

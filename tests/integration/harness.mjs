@@ -649,6 +649,21 @@ export function procMemory(pid) {
  * `notify()`; `until(cond)` resolves once cond() is truthy (checked at once and on every
  * notify) and rejects after `timeout`.
  */
+/**
+ * For what another process learns a moment later (a notification between nodes, a lease that
+ * expires): `fn` (sync or async) is tried until it gives a truthy value, at most `timeout` ms,
+ * then the test fails.
+ */
+export async function eventually(fn, what, timeout = 5000) {
+    const until = Date.now() + timeout;
+    for (;;) {
+        const got = await fn();
+        if (got) return got;
+        if (Date.now() > until) throw new Error(`timed out after ${timeout} ms waiting for ${what}`);
+        await new Promise((resolve) => setImmediate(resolve));
+    }
+}
+
 export class Watch {
     constructor() {
         this.waiters = new Set();
@@ -772,12 +787,17 @@ export class ResumingClient {
         }
     }
 
-    /** One connection: resolves when it has closed (for whatever reason). */
-    connectOnce(port) {
+    /**
+     * One connection: resolves when it has closed (for whatever reason). `to` is a port on
+     * 127.0.0.1, or a harness endpoint ({wsUrl, wsOptions}: through a proxy).
+     */
+    connectOnce(to) {
         this.generation += 1;
         const gen = this.generation;
+        const url = typeof to === 'object' ? to.wsUrl : `ws://127.0.0.1:${to}/ws`;
+        const options = typeof to === 'object' ? to.wsOptions : {};
         return new Promise((resolve) => {
-            const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, { maxPayload: 64 * 1024 * 1024 });
+            const ws = new WebSocket(url, { maxPayload: 64 * 1024 * 1024, ...options });
             this.ws = ws;
             const conn = { gen, welcomed: false, expect: this.lastSeq + 1 };
             ws.on('error', () => {});
