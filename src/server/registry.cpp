@@ -47,6 +47,9 @@ std::shared_ptr<room> registry::make_room(core::session s) {
         if (auto self = weak.lock()) self->rehome(r, std::move(members));
     };
     if (opts_.nodes != nullptr) {
+        deps.reread_keys = [weak](const std::shared_ptr<room>& r, std::function<void()> then) {
+            if (auto self = weak.lock()) self->reread_keys(r, std::move(then));
+        };
         deps.report_presence = [nodes = opts_.nodes](const std::string& session,
                                                      std::size_t online) {
             nodes->report_presence(session, online);
@@ -323,6 +326,21 @@ void registry::on_lost(const std::shared_ptr<room>& r) {
         if (self->reread(r->id(), r)) {
             self->stats_.rooms_loaded.fetch_sub(1, std::memory_order_relaxed);
         }
+    });
+}
+
+void registry::reread_keys(const std::shared_ptr<room>& r, std::function<void()> then) {
+    net::post(builders_, [self = this, r, then = std::move(then)] {  // (`this`: see with_room)
+        try {
+            if (const auto s = self->db_.session(r->id())) {
+                if (auto config = protocol::config_from_json(s->config_json)) {
+                    r->session_changed(std::move(*config), s->keys);
+                }
+            }
+        } catch (const store::store_error& e) {
+            spdlog::warn("session {}: its keys cannot be read: {}", r->id(), e.what());
+        }
+        then();
     });
 }
 

@@ -94,6 +94,9 @@ class registry : public std::enable_shared_from_this<registry> {
     void build(const std::shared_ptr<session_entry>& e);
     void on_idle(const std::shared_ptr<room>& r);
     void on_lost(const std::shared_ptr<room>& r);
+    // A following room met a key it does not know: the session's keys are read from the store
+    // and given to it, then `then`.
+    void reread_keys(const std::shared_ptr<room>& r, std::function<void()> then);
     // A room that stepped down: its members go on in the session's next room.
     void rehome(const std::shared_ptr<room>& old, std::vector<moving_member> members);
     // Adds to `batch` the search index operations of the session's events after `upto`.

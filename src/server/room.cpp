@@ -42,7 +42,8 @@ room::room(net::any_io_executor strand, core::session s, room_deps deps)
       handoff_timer_(strand_),
       withdraw_(std::move(deps.withdraw)),
       rehome_(std::move(deps.rehome)),
-      report_presence_(std::move(deps.report_presence)) {}
+      report_presence_(std::move(deps.report_presence)),
+      reread_keys_(std::move(deps.reread_keys)) {}
 
 void room::load(const std::vector<core::member>& members,
                 const std::vector<store::stored_event>& events,
@@ -65,9 +66,9 @@ void room::start() {
 }
 
 void room::join(std::shared_ptr<connection> c, protocol::hello_msg hello,
-                std::optional<std::string> rid) {
+                std::optional<std::string> rid, bool key_rechecked) {
     net::post(strand_, [self = shared_from_this(), c = std::move(c), hello = std::move(hello),
-                        rid = std::move(rid)]() mutable {
+                        rid = std::move(rid), key_rechecked]() mutable {
         if (self->retired_) {
             return self->forward(
                 [c, hello, rid](std::shared_ptr<room> r) { r->join(c, hello, rid); },
@@ -75,8 +76,11 @@ void room::join(std::shared_ptr<connection> c, protocol::hello_msg hello,
         }
         room_machine::joining j{c->id(), sha256_hex(c->address()), c, random_token()};
         self->connections_.emplace(c->id(), c);
-        self->step([&](room_machine& m) { return m.join(std::move(j), hello, rid, self->now()); },
-                   c);
+        self->step(
+            [&](room_machine& m) {
+                return m.join(std::move(j), hello, rid, self->now(), key_rechecked);
+            },
+            c);
         std::lock_guard lock(self->mutex_);
         if (!self->machine_.is_member(c->id())) self->connections_.erase(c->id());
     });
@@ -510,6 +514,18 @@ void room::perform(room_actions& actions, const std::shared_ptr<connection>& cal
                                     });
                                 });
                             });
+                    }
+                } else if constexpr (std::is_same_v<A, act::recheck_key>) {
+                    // The key may be a moment old: the keys are read from the store, then the
+                    // join runs again (once).
+                    if (caller && caller->id() == a.to) {
+                        auto again = [self = shared_from_this(), c = caller, hello = a.hello,
+                                      rid = a.rid] { self->join(c, hello, rid, true); };
+                        if (reread_keys_) {
+                            reread_keys_(shared_from_this(), std::move(again));
+                        } else {
+                            again();
+                        }
                     }
                 } else if constexpr (std::is_same_v<A, act::report_presence>) {
                     if (report_presence_) report_presence_(id_, a.online);

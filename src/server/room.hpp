@@ -53,6 +53,9 @@ struct room_deps {
     // go on in the session's next room, which follows the new writer (room::adopt).
     // The room then gets its successor (room::succeeded_by), null if none could be built.
     std::function<void(const std::shared_ptr<room>&, std::vector<moving_member> members)> rehome{};
+    // Several nodes: reads the session's configuration and keys from the store (another node
+    // changed them a moment ago), then `then` (on another thread; the room has them by then).
+    std::function<void(const std::shared_ptr<room>&, std::function<void()> then)> reread_keys{};
     // Several nodes: this node's members in the session changed (presence across nodes).
     std::function<void(const std::string& session, std::size_t online)> report_presence{};
     // Several nodes, following: takes this node's handed-over commands to the session back from
@@ -89,7 +92,7 @@ class room : public std::enable_shared_from_this<room> {
     // Thread-safe entry points (each posts to the room's strand).
     void start();  // releases what is due and sets the timer
     void join(std::shared_ptr<connection> c, protocol::hello_msg hello,
-              std::optional<std::string> rid);
+              std::optional<std::string> rid, bool key_rechecked = false);
     // `text`: the client's message (a following room hands it over to the writer).
     void command(std::shared_ptr<connection> c, core::command cmd, std::optional<std::string> rid,
                  std::optional<std::string> cid, std::string text = {});
@@ -227,6 +230,7 @@ class room : public std::enable_shared_from_this<room> {
     std::vector<std::pair<std::function<void(std::shared_ptr<room>)>, std::function<void()>>>
         held_for_successor_;
     std::function<void(const std::string&, std::size_t)> report_presence_;
+    std::function<void(const std::shared_ptr<room>&, std::function<void()>)> reread_keys_;
 };
 
 }  // namespace hashchat::server

@@ -109,7 +109,8 @@ bool room_machine::idle() const {
 // ---- joining ------------------------------------------------------------------------------------
 
 room_actions room_machine::join(joining c, const protocol::hello_msg& hello,
-                                const std::optional<std::string>& rid, const moment& m) {
+                                const std::optional<std::string>& rid, const moment& m,
+                                bool key_rechecked) {
     at(m);
     if (members_.count(c.id) > 0) {
         send_error(c.id, core::make_error(core::error_code::bad_request, "You already joined."),
@@ -131,6 +132,13 @@ room_actions room_machine::join(joining c, const protocol::hello_msg& hello,
     req.since = hello.since;
     req.address_hash = c.address_hash;
     auto joined = session_.join(req);
+    // (At most one store read per quarter second: wrong keys do not make the store work.)
+    if (!joined && joined.err().code == core::error_code::bad_key && following() &&
+        !key_rechecked && at_.steady_ms() - last_key_recheck_ms_ >= 250) {
+        last_key_recheck_ms_ = at_.steady_ms();
+        emit(act::recheck_key{c.id, hello, rid});
+        return take();
+    }
     if (!joined) {
         send_error(c.id, joined.err(), rid, std::nullopt);
         return take();
@@ -802,25 +810,37 @@ void room_machine::after_moderation(const std::vector<core::mod_entry>& mods) {
 
 room_actions room_machine::create_key(const std::string& owner_hash, const std::string& label,
                                       const std::string& new_key, const moment& m, key_reply done) {
+    // The key in plain text stays on this node: the writer (here or on another node) stores
+    // its hash, and this node adds the key and its link to the answer.
+    auto answer = [new_key, id = id_, done = std::move(done)](core::result<std::string> r) {
+        if (!r) return done(r);
+        auto j = json::parse(*r, nullptr, false);
+        if (!j.is_object()) return done(r);
+        j["key"] = new_key;
+        j["urls"] = {{"moderate", "/s/" + id + "/moderate#key=" + new_key}};
+        done(protocol::dump(j));
+    };
+    return add_key(owner_hash, label, sha256_hex(new_key), m, std::move(answer));
+}
+
+room_actions room_machine::add_key(const std::string& owner_hash, const std::string& label,
+                                   const std::string& key_hash, const moment& m, key_reply done) {
     if (following()) {
-        return hand_over_http(
-            protocol::dump(json{
-                {"op", "create_key"}, {"owner", owner_hash}, {"label", label}, {"key", new_key}}),
-            std::move(done));
+        return hand_over_http(protocol::dump(json{{"op", "add_key"},
+                                                  {"owner", owner_hash},
+                                                  {"label", label},
+                                                  {"key_hash", key_hash}}),
+                              std::move(done));
     }
     at(m);
     if (auto owner = session_.owner_key(owner_hash); !owner) {
         emit(act::run{[done, e = owner.err()] { done(e); }});
         return take();
     }
-    auto record = session_.next_key(sha256_hex(new_key), label, at_.now);
+    auto record = session_.next_key(key_hash, label, at_.now);
     session_.add_key(record);
     persist({}, {}, {}, {}, {{id_, record, false}});
-    const std::string moderate = "/s/" + id_ + "/moderate#key=" + new_key;
-    auto body = protocol::dump(json{{"key_id", record.id},
-                                    {"key", new_key},
-                                    {"label", record.label},
-                                    {"urls", {{"moderate", moderate}}}});
+    auto body = protocol::dump(json{{"key_id", record.id}, {"label", record.label}});
     answer_when_durable(std::move(done), [body = std::move(body)] { return body; });
     return take();
 }
@@ -1045,9 +1065,9 @@ room_actions room_machine::run_http(const std::string& body, key_reply done, con
     try {
         const auto op = json::parse(body);
         const auto name = op.at("op").get<std::string>();
-        if (name == "create_key") {
-            return create_key(op.at("owner").get<std::string>(), op.at("label").get<std::string>(),
-                              op.at("key").get<std::string>(), m, std::move(done));
+        if (name == "add_key") {
+            return add_key(op.at("owner").get<std::string>(), op.at("label").get<std::string>(),
+                           op.at("key_hash").get<std::string>(), m, std::move(done));
         }
         if (name == "list_keys")
             return list_keys(op.at("owner").get<std::string>(), std::move(done));

@@ -80,15 +80,21 @@ struct withdraw_handoffs {  // following: take back what no writer took (then wi
 struct report_presence {  // several nodes: this node's members in the session now
     std::size_t online = 0;
 };
+struct recheck_key {  // following: a join's key is unknown here; read the keys, then join again
+    connection_id to = 0;
+    protocol::hello_msg hello;
+    std::optional<std::string> rid;
+};
 struct run {  // a completion that waited for durability (an HTTP reply, a test clock's tick)
     std::function<void()> fn;
 };
 }  // namespace act
 
-using room_action = std::variant<act::send, act::broadcast, act::send_backlog, act::joined,
-                                 act::close, act::persist, act::arm_timer, act::arm_fanout,
-                                 act::arm_recheck, act::presence_later, act::arm_handoff_check,
-                                 act::withdraw_handoffs, act::report_presence, act::run>;
+using room_action =
+    std::variant<act::send, act::broadcast, act::send_backlog, act::joined, act::close,
+                 act::persist, act::arm_timer, act::arm_fanout, act::arm_recheck,
+                 act::presence_later, act::arm_handoff_check, act::withdraw_handoffs,
+                 act::report_presence, act::recheck_key, act::run>;
 using room_actions = std::vector<room_action>;
 
 struct room_limits {
@@ -150,8 +156,12 @@ class room_machine {
         std::shared_ptr<const flow_probe> probe;  // its send queue
         std::string new_token;                    // a fresh random token, issued if needed
     };
+    // Following (several nodes), a key this room does not know may have been made on the
+    // writer a moment ago: unless `key_rechecked`, the join is not refused but recheck_key'd
+    // (the shell reads the session's keys from the store and joins again).
     room_actions join(joining c, const protocol::hello_msg& hello,
-                      const std::optional<std::string>& rid, const moment& at);
+                      const std::optional<std::string>& rid, const moment& at,
+                      bool key_rechecked = false);
     // `arrived_ms`: steady ms the command reached the room (for delivery latency); `text`: the
     // client's message, which a following room hands over.
     room_actions command(connection_id c, const core::command& cmd,
@@ -258,6 +268,10 @@ class room_machine {
     // Following (several nodes), they are handed over to the writer, whose answer `done` gets.
     room_actions create_key(const std::string& owner_hash, const std::string& label,
                             const std::string& new_key, const moment& at, key_reply done);
+    // The writer's part of create_key: the new key's hash only (a following room hands this
+    // over; the key itself never leaves the node the moderator asked).
+    room_actions add_key(const std::string& owner_hash, const std::string& label,
+                         const std::string& key_hash, const moment& at, key_reply done);
     room_actions list_keys(const std::string& owner_hash, key_reply done);
     room_actions revoke_key(const std::string& owner_hash, const std::string& key_id,
                             key_reply done);
@@ -425,6 +439,7 @@ class room_machine {
     std::size_t handed_ = 0;                   // following: commands with no reply yet
     std::int64_t handoff_since_ms_ = 0;  // steady ms of the last hand-over progress (or first)
     bool handoff_check_armed_ = false;
+    std::int64_t last_key_recheck_ms_ = -1'000'000;  // following: steady ms of the last recheck_key
     void note_hand_over();  // a command handed over: the bound's check is armed
     // Following: HTTP writes handed over, by their number (above any connection's), waiting
     // for the writer's answer.

@@ -432,6 +432,29 @@ TEST_CASE("room machine: a ban closes the handle, and with the address its parti
     CHECK_FALSE(f.sent[other].closed);
 }
 
+TEST_CASE("room machine: a following room hands a new key over as its hash, never the key") {
+    room_fixture f;
+    f.m = std::make_unique<server::room_machine>(keyed_session(), f.limits, f.stats);
+    f.m->set_cluster("node-b", std::nullopt);  // following
+    std::optional<core::result<std::string>> answer;
+    f.perform(f.m->create_key(server::sha256_hex("the-moderator-key"), "Sam", "sams-secret", f.at,
+                              [&](core::result<std::string> r) { answer = std::move(r); }));
+    REQUIRE(f.in_flight.size() == 1);
+    REQUIRE(f.in_flight.front().batch.handoffs.size() == 1);
+    const auto& row = f.in_flight.front().batch.handoffs[0].body;
+    CHECK(row.find("sams-secret") == std::string::npos);
+    CHECK(row.find(server::sha256_hex("sams-secret")) != std::string::npos);
+    // The writer's answer (key id and label) comes back with the key added here.
+    f.perform(f.m->writer_replied(f.in_flight.front().batch.handoffs[0].conn, 0,
+                                  R"({"http_ok":"{\"key_id\":\"k2\",\"label\":\"Sam\"}"})", f.at));
+    REQUIRE(answer);
+    REQUIRE(answer->ok());
+    const auto j = json::parse(**answer);
+    CHECK(j["key_id"] == "k2");
+    CHECK(j["key"] == "sams-secret");
+    CHECK(j["urls"]["moderate"] == "/s/" + f.m->id() + "/moderate#key=sams-secret");
+}
+
 TEST_CASE("room machine: keys are made by the owner only and stored through the committer") {
     room_fixture f;
     f.m = std::make_unique<server::room_machine>(keyed_session(), f.limits, f.stats);
@@ -448,6 +471,9 @@ TEST_CASE("room machine: keys are made by the owner only and stored through the 
     REQUIRE(answer);
     REQUIRE(answer->ok());
     CHECK(json::parse(**answer)["key_id"] == "k2");
+    CHECK(json::parse(**answer)["key"] == "sams-key");
+    CHECK(json::parse(**answer)["urls"]["moderate"] ==
+          "/s/" + f.m->id() + "/moderate#key=sams-key");
 
     // Sam's key is a moderator's but not the owner's.
     answer.reset();
