@@ -18,10 +18,40 @@ free_port() {
 }
 
 # Starts one server on core 0: sets SERVER_PID, SERVER_URL, SERVER_MODE, SERVER_DIR.
+# hashchat-pg3: three nodes of a cluster on one database (bench/cluster.sh), all on core 0;
+# SERVER_PIDS lists them and SERVER_URL their three URLs (hashchat-load spreads its clients).
 start_server() {
     local kind="$1" port=""
     SERVER_DIR="$(mktemp -d)"
+    SERVER_PIDS=()
     case "$kind" in
+        hashchat-pg3)
+            local db="bench_${RANDOM}${RANDOM}" n urls=()
+            createdb --maintenance-db="$BENCH_PG_URL" "$db"
+            for n in 1 2 3; do
+                mkdir -p "$SERVER_DIR/n$n"
+                taskset -c 0 "${HASHCHAT_BENCH_BIN:-$BIN/hashchat}" --bind 127.0.0.1 --port 0 \
+                    --threads 1 --profile=loadtest --data-dir "$SERVER_DIR/n$n" \
+                    --database="${BENCH_PG_URL/\/hashchat\?//$db?}" --node-id="n$n" \
+                    --log-level warn >"$SERVER_DIR/n$n/out" 2>&1 &
+                SERVER_PIDS+=($!)
+            done
+            SERVER_PID="${SERVER_PIDS[0]}"
+            SERVER_MODE=hashchat
+            for n in 1 2 3; do
+                port=""
+                for _ in $(seq 1 200); do
+                    port="$(grep -oP 'listening on http://[^:]+:\K[0-9]+' "$SERVER_DIR/n$n/out" | head -1 || true)"
+                    [ -n "$port" ] && break
+                    kill -0 "${SERVER_PIDS[$((n - 1))]}" 2>/dev/null || break
+                    sleep 0.05
+                done
+                [ -n "$port" ] || { echo "node n$n did not start" >&2; cat "$SERVER_DIR/n$n/out" >&2; return 1; }
+                urls+=("ws://127.0.0.1:$port/ws")
+            done
+            SERVER_URL="$(IFS=,; echo "${urls[*]}")"
+            return 0
+            ;;
         hashchat-pg)
             # A fresh database of the benchmark's cluster (bench/cluster.sh) for each step.
             local db="bench_${RANDOM}${RANDOM}"
@@ -70,12 +100,17 @@ start_server() {
 
 # Stops it; prints {"cpu_s":..,"peak_rss_mb":..}.
 stop_server() {
-    local ticks cpu rss
+    local ticks cpu rss pid pids=("${SERVER_PIDS[@]}")
+    [ "${#pids[@]}" -gt 0 ] || pids=("$SERVER_PID")
     ticks="$(getconf CLK_TCK)"
-    cpu="$(awk -v t="$ticks" '{printf "%.2f", ($14 + $15) / t}' "/proc/$SERVER_PID/stat")"
-    rss="$(awk '/^VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$SERVER_PID/status")"
-    kill -TERM "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
+    # Several nodes: their CPU added up, the largest peak RSS.
+    cpu="$(for pid in "${pids[@]}"; do cat "/proc/$pid/stat"; done |
+        awk -v t="$ticks" '{s += $14 + $15} END {printf "%.2f", s / t}')"
+    rss="$(for pid in "${pids[@]}"; do awk '/^VmHWM/ {print $2}' "/proc/$pid/status"; done |
+        awk '$1 > m {m = $1} END {printf "%.1f", m / 1024}')"
+    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    SERVER_PIDS=()
     rm -rf "$SERVER_DIR"
     printf '{"cpu_s":%s,"peak_rss_mb":%s}\n' "$cpu" "$rss"
 }

@@ -43,17 +43,19 @@ client::client(asio::any_io_executor ex, run_state& run, int index, int session,
 void client::start() {
     state_.store(client_state::connecting, std::memory_order_release);
     started_ns_ = steady_ns();
-    socket_.async_connect(run_.address, [this](const error_code& ec) { on_connect(ec); });
+    socket_.async_connect(run_.addresses[run_.node_of(index_)],
+                          [this](const error_code& ec) { on_connect(ec); });
 }
 
 void client::on_connect(const error_code& ec) {
     if (ec) return fail("connect: " + ec.message());
     error_code ignored;
     socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
-    std::string request = "GET " + run_.where.target +
+    const auto& where = run_.wheres[run_.node_of(index_)];
+    std::string request = "GET " + where.target +
                           " HTTP/1.1\r\n"
                           "Host: " +
-                          run_.where.host + ":" + run_.where.port +
+                          where.host + ":" + where.port +
                           "\r\n"
                           "Upgrade: websocket\r\n"
                           "Connection: Upgrade\r\n"

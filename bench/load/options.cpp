@@ -1,5 +1,6 @@
 #include "options.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 #include <functional>
@@ -15,7 +16,9 @@ Opens many WebSocket clients to a chat server, has some of them post at a fixed 
 measures connect time, end-to-end fan-out latency (send -> every member receives), throughput,
 and correctness (lost, duplicated, reordered messages). Prints a table; --json writes the same.
 
-  --url URL               ws://HOST:PORT/PATH (default ws://127.0.0.1:8080/ws)
+  --url URL[,URL...]      ws://HOST:PORT/PATH (default ws://127.0.0.1:8080/ws); several (the
+                          nodes of a cluster): client i connects to the (i mod n)-th, sessions
+                          are made on the first
   --mode hashchat|raw     hashchat (default): create sessions over HTTP, hello, post/ack,
                           event/events; raw: every text frame is broadcast to every client
                           (e.g. Boost.Beast's chat-multi, a Node ws broadcast server)
@@ -45,6 +48,19 @@ within --max-p99-ms); 1 if not; 2 for a bad command line or a server that cannot
 The server should run with --profile=loadtest: its per-connection rate limits and per-address
 caps (1,000 connections, 30 created sessions an hour) would refuse a load test.
 )";
+
+std::vector<endpoint> parse_ws_urls(const std::string& urls) {
+    std::vector<endpoint> out;
+    std::size_t at = 0;
+    while (at <= urls.size()) {
+        const auto end = std::min(urls.find(',', at), urls.size());
+        auto one = parse_ws_url(urls.substr(at, end - at));
+        if (!one) return {};
+        out.push_back(std::move(*one));
+        at = end + 1;
+    }
+    return out;
+}
 
 std::optional<endpoint> parse_ws_url(const std::string& url) {
     constexpr std::string_view scheme = "ws://";
@@ -109,7 +125,7 @@ parsed_options parse_options(int argc, const char* const* argv) {
     }
     using setter = std::function<bool(const std::string&)>;
     const std::map<std::string, setter, std::less<>> valued = {
-        {"--url", [&](const std::string& v) { return (o.url = v, parse_ws_url(v).has_value()); }},
+        {"--url", [&](const std::string& v) { return (o.url = v, !parse_ws_urls(v).empty()); }},
         {"--mode",
          [&](const std::string& v) {
              if (v == "hashchat") return (o.mode = load_mode::hashchat, true);

@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace hashchat::bench::load {
 
@@ -42,6 +43,8 @@ struct endpoint {
 };
 
 std::optional<endpoint> parse_ws_url(const std::string& url);
+// A comma-separated list of ws:// URLs; empty if any is not one.
+std::vector<endpoint> parse_ws_urls(const std::string& urls);
 
 struct parsed_options {
     options opts;

@@ -77,24 +77,24 @@ run_result run_load(const options& opts) {
     run_result r;
     run_state run;
     run.mode = opts.mode;
-    run.where = *parse_ws_url(opts.url);
+    run.wheres = parse_ws_urls(opts.url);
     run.post_pad = static_cast<std::size_t>(opts.post_bytes);
     run.raw_no_echo = opts.raw_no_echo;
-    {
+    for (const auto& where : run.wheres) {
         asio::io_context resolver_io;
         asio::ip::tcp::resolver resolver(resolver_io);
         boost::system::error_code ec;
-        const auto found = resolver.resolve(run.where.host, run.where.port, ec);
+        const auto found = resolver.resolve(where.host, where.port, ec);
         if (ec || found.empty()) {
-            r.setup_error = "cannot resolve " + run.where.host + ": " + ec.message();
+            r.setup_error = "cannot resolve " + where.host + ": " + ec.message();
             return r;
         }
-        run.address = found.begin()->endpoint();
+        run.addresses.push_back(found.begin()->endpoint());
     }
     const int sessions = opts.mode == load_mode::hashchat ? opts.sessions : 1;
     run.sessions = std::vector<session_state>(static_cast<std::size_t>(sessions));
     if (opts.mode == load_mode::hashchat) {
-        auto created = create_sessions(opts, run.where, run.address);
+        auto created = create_sessions(opts, run.wheres.front(), run.addresses.front());
         if (!created.error.empty()) {
             r.setup_error = created.error;
             return r;

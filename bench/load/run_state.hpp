@@ -28,8 +28,14 @@ struct session_state {
 
 struct run_state {
     load_mode mode = load_mode::hashchat;
-    endpoint where;
-    boost::asio::ip::tcp::endpoint address;
+    // The server, or the nodes of a cluster: a client connects to node (index mod n), where
+    // moderators count from -1 down. Sessions are made on the first.
+    std::vector<endpoint> wheres;
+    std::vector<boost::asio::ip::tcp::endpoint> addresses;
+    std::size_t node_of(int index) const {
+        const auto i = static_cast<std::size_t>(index < 0 ? -1 - index : index);
+        return i % wheres.size();
+    }
     std::size_t post_pad = 0;
     bool raw_no_echo = false;
     // The measured window, steady ns; set before the first post.
