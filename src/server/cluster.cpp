@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <utility>
 
 #include "server/clock.hpp"
 #include "server/crypto.hpp"
@@ -242,6 +243,11 @@ void cluster::run() {
             for (auto& t : tasks) t();
             publish_presence();
             for (const auto& note : listen_->take()) on_notification(note.channel, note.payload);
+            // What the wake-ups named, read once per session however many there were.
+            for (const auto& [session, handoffs] : std::exchange(to_sync_, {})) {
+                sync(session, handoffs);
+            }
+            if (std::exchange(replies_waiting_, false)) take_replies();
             if (!presence_changed_.empty()) {
                 refresh_presence(
                     std::vector<std::string>(presence_changed_.begin(), presence_changed_.end()));
@@ -280,13 +286,13 @@ void cluster::on_notification(const std::string& channel, const std::string& pay
             }
             const auto p = r->position();
             if (!p.writer && (n.head > p.logged || n.mod_head > p.mod_logged)) {
-                sync(n.session_id, false);
+                to_sync_.emplace(n.session_id, false);
             }
         }
     } else if (channel == store::handoff_channel) {
-        sync(payload, true);
+        to_sync_[payload] = true;
     } else if (channel == store::reply_channel) {
-        if (payload == node_) take_replies();
+        if (payload == node_) replies_waiting_ = true;
     } else if (channel == store::session_channel) {
         if (auto s = reads_->session(payload)) rooms_->learn(*s, reads_->marks(payload));
     } else if (channel == store::presence_channel) {

@@ -116,6 +116,10 @@ class cluster {
     std::deque<std::function<void()>> tasks_;           // for the cluster thread
     std::map<std::string, std::int64_t> presence_out_;  // to publish: session -> members here
     std::set<std::string> presence_changed_;            // the cluster thread's: to read again
+    // The cluster thread's, for one round of wake-ups: the sessions to read (true: handed-over
+    // commands too), and whether replies to this node wait.
+    std::map<std::string, bool> to_sync_;
+    bool replies_waiting_ = false;
     std::thread thread_;
 };
 
