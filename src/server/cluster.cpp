@@ -58,6 +58,10 @@ void cluster::release(const std::string& session, std::int64_t epoch) {
         count_held();
     }
     tasks_.push_back([this, session, epoch] { leases_->release(session, epoch); });
+    wake();
+}
+
+void cluster::wake() {
     const std::uint64_t one = 1;
     [[maybe_unused]] const auto n = ::write(wake_fd_, &one, sizeof one);
 }
@@ -74,8 +78,7 @@ void cluster::give_up(const std::string& session) {
 void cluster::catch_up(const std::string& session) {
     std::lock_guard lock(mutex_);
     tasks_.push_back([this, session] { sync(session, true); });
-    const std::uint64_t one = 1;
-    [[maybe_unused]] const auto n = ::write(wake_fd_, &one, sizeof one);
+    wake();
 }
 
 void cluster::share_clock(test_clock& time) {
@@ -100,15 +103,13 @@ void cluster::withdraw(const std::string& session,
         }
         done(std::move(rows));
     });
-    const std::uint64_t one = 1;
-    [[maybe_unused]] const auto n = ::write(wake_fd_, &one, sizeof one);
+    wake();
 }
 
 void cluster::report_presence(const std::string& session, std::size_t online) {
     std::lock_guard lock(mutex_);
     presence_out_[session] = static_cast<std::int64_t>(online);
-    const std::uint64_t one = 1;
-    [[maybe_unused]] const auto n = ::write(wake_fd_, &one, sizeof one);
+    wake();
 }
 
 void cluster::publish_presence() {
@@ -166,8 +167,7 @@ void cluster::stop() {
         stopping_ = true;
     }
     cv_.notify_all();
-    const std::uint64_t one = 1;
-    [[maybe_unused]] const auto n = ::write(wake_fd_, &one, sizeof one);
+    wake();
     if (thread_.joinable()) thread_.join();
     // The leases still held are given back: another node may take the sessions at once.
     std::map<std::string, std::int64_t> held;

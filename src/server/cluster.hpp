@@ -88,6 +88,8 @@ class cluster {
 
   private:
     void run();
+    // Wakes the cluster thread from its poll (work was posted, or stop).
+    void wake();
     bool wait(std::chrono::steady_clock::time_point until);
     void on_notification(const std::string& channel, const std::string& payload);
     void sync(const std::string& session, bool handoffs);
